@@ -1,0 +1,24 @@
+// Package auth holds the rules of accounts and sessions: passwords, tokens, sign-in,
+// expiry and revocation. It knows nothing of HTTP.
+package auth
+
+import "errors"
+
+// Errors the handlers turn into answers; each means one thing to the person or client.
+var (
+	ErrInvalidCredentials = errors.New("invalid email or password")
+	ErrNoSession          = errors.New("not signed in")
+	ErrSessionRevoked     = errors.New("session revoked")
+	ErrSessionExpired     = errors.New("session expired")
+	ErrSessionNotFound    = errors.New("session not found")
+	ErrCurrentSession     = errors.New("this is the current session")
+	ErrEmailTaken         = errors.New("email already registered")
+)
+
+// InputError says which field of a form or body is wrong and why, as a message id.
+type InputError struct {
+	Field string // "name", "email", "password"
+	Code  string // a message id such as "error.password_too_short"
+}
+
+func (e *InputError) Error() string { return e.Field + ": " + e.Code }

@@ -1,0 +1,105 @@
+package auth
+
+import (
+	"net/mail"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/docodego/sessions/db"
+)
+
+// Session states as the status endpoint reports them.
+const (
+	StatusActive  = "active"
+	StatusRevoked = "revoked"
+	StatusExpired = "expired"
+)
+
+// Limits on what we store about a client and accept from a person.
+const (
+	MaxUserAgent      = 512
+	MinPasswordLength = 12
+	maxPasswordLength = 1024
+	maxNameLength     = 100
+	maxEmailLength    = 254
+)
+
+// Status tells whether a session is active, revoked or expired at now.
+func (c Config) Status(s db.Session, now time.Time) string {
+	switch {
+	case s.RevokedAt.Valid:
+		return StatusRevoked
+	case !now.Before(s.ExpiresAt), !now.Before(c.IdleExpiry(s)):
+		return StatusExpired
+	default:
+		return StatusActive
+	}
+}
+
+// IdleExpiry is when a session ends if it is not used again.
+func (c Config) IdleExpiry(s db.Session) time.Time {
+	return s.LastSeenAt.Add(c.IdleTimeout)
+}
+
+// ExpiresAt is when a session ends for good: the earlier of its idle and absolute ends.
+func (c Config) ExpiresAt(s db.Session) time.Time {
+	if idle := c.IdleExpiry(s); idle.Before(s.ExpiresAt) {
+		return idle
+	}
+	return s.ExpiresAt
+}
+
+// truncateUTF8 cuts s to at most n bytes without splitting a character.
+func truncateUTF8(s string, n int) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}
+
+// validateSignUp checks a sign-up form and returns the cleaned name and email.
+func validateSignUp(name, email, password string) (string, string, error) {
+	name = strings.TrimSpace(name)
+	if name == "" {
+		return "", "", &InputError{Field: "name", Code: "error.name_required"}
+	}
+	if utf8.RuneCountInString(name) > maxNameLength || !utf8.ValidString(name) {
+		return "", "", &InputError{Field: "name", Code: "error.name_too_long"}
+	}
+	email, err := validateEmail(email)
+	if err != nil {
+		return "", "", err
+	}
+	if err := ValidatePassword(password); err != nil {
+		return "", "", err
+	}
+	return name, email, nil
+}
+
+func validateEmail(email string) (string, error) {
+	email = strings.TrimSpace(email)
+	addr, err := mail.ParseAddress(email)
+	if err != nil || addr.Address != email || len(email) > maxEmailLength {
+		return "", &InputError{Field: "email", Code: "error.email_invalid"}
+	}
+	return email, nil
+}
+
+// ValidatePassword applies the password policy: long enough, not absurdly long, not common.
+func ValidatePassword(password string) error {
+	n := utf8.RuneCountInString(password)
+	switch {
+	case n < MinPasswordLength:
+		return &InputError{Field: "password", Code: "error.password_too_short"}
+	case len(password) > maxPasswordLength:
+		return &InputError{Field: "password", Code: "error.password_too_long"}
+	case isCommonPassword(password):
+		return &InputError{Field: "password", Code: "error.password_common"}
+	}
+	return nil
+}

@@ -1,0 +1,194 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/docodego/sessions/db"
+	"github.com/docodego/sessions/device"
+)
+
+// Config holds the session and password rules.
+type Config struct {
+	IdleTimeout      time.Duration // a session unused this long ends (default 7 days)
+	AbsoluteLifetime time.Duration // a session ends this long after sign-in whatever happens (default 30 days)
+	Password         PasswordParams
+}
+
+// DefaultConfig is the configuration the app runs with unless told otherwise.
+func DefaultConfig() Config {
+	return Config{
+		IdleTimeout:      7 * 24 * time.Hour,
+		AbsoluteLifetime: 30 * 24 * time.Hour,
+		Password:         DefaultPasswordParams,
+	}
+}
+
+// Client is what a request tells about the device making it.
+type Client struct {
+	UserAgent string
+	IP        string
+}
+
+// Current is the signed-in person and the session the request came with.
+type Current struct {
+	Session db.Session
+	UserID  string
+	Email   string
+	Name    string
+}
+
+// Service applies the rules on top of the store.
+type Service struct {
+	store   *db.Store
+	devices *device.Parser
+	cfg     Config
+	log     *slog.Logger
+	now     func() time.Time
+	dummy   string // a hash checked for unknown emails, so they take as long as wrong passwords
+}
+
+// NewService builds the auth service.
+func NewService(store *db.Store, devices *device.Parser, cfg Config, log *slog.Logger) (*Service, error) {
+	dummy, err := HashPassword("not a real password, only for timing", cfg.Password)
+	if err != nil {
+		return nil, fmt.Errorf("new auth service: %w", err)
+	}
+	return &Service{store: store, devices: devices, cfg: cfg, log: log, now: time.Now, dummy: dummy}, nil
+}
+
+// Config returns the rules in force.
+func (s *Service) Config() Config { return s.cfg }
+
+// SetClock replaces the clock, for tests of expiry.
+func (s *Service) SetClock(now func() time.Time) { s.now = now }
+
+// Now is the service's current time.
+func (s *Service) Now() time.Time { return s.now() }
+
+// SignUp creates an account and its first session; it returns the new secret token.
+func (s *Service) SignUp(ctx context.Context, name, email, password string, c Client) (Current, string, error) {
+	name, email, err := validateSignUp(name, email, password)
+	if err != nil {
+		return Current{}, "", err
+	}
+	hash, err := HashPassword(password, s.cfg.Password)
+	if err != nil {
+		return Current{}, "", err
+	}
+	var cur Current
+	var token string
+	err = s.store.InTx(ctx, func(tx *db.Tx) error {
+		u, err := tx.CreateUser(ctx, email, name, hash)
+		if errors.Is(err, db.ErrEmailTaken) {
+			return ErrEmailTaken
+		}
+		if err != nil {
+			return err
+		}
+		cur, token, err = s.startSession(ctx, tx, u, c)
+		return err
+	})
+	if err != nil {
+		return Current{}, "", fmt.Errorf("sign up: %w", err)
+	}
+	return cur, token, nil
+}
+
+// SignIn checks a password and starts a new session with a new token; any session the
+// request already carried is left alone, so a planted cookie cannot be fixed on the user.
+func (s *Service) SignIn(ctx context.Context, email, password string, c Client) (Current, string, error) {
+	u, err := s.store.UserByEmail(ctx, email)
+	if errors.Is(err, db.ErrNotFound) {
+		_, _ = CheckPassword(password, s.dummy)
+		return Current{}, "", ErrInvalidCredentials
+	}
+	if err != nil {
+		return Current{}, "", fmt.Errorf("sign in: %w", err)
+	}
+	ok, err := CheckPassword(password, u.PasswordHash)
+	if err != nil {
+		return Current{}, "", fmt.Errorf("sign in: %w", err)
+	}
+	if !ok {
+		return Current{}, "", ErrInvalidCredentials
+	}
+	var cur Current
+	var token string
+	err = s.store.InTx(ctx, func(tx *db.Tx) error {
+		cur, token, err = s.startSession(ctx, tx, u, c)
+		return err
+	})
+	if err != nil {
+		return Current{}, "", fmt.Errorf("sign in: %w", err)
+	}
+	return cur, token, nil
+}
+
+// startSession records a new session; the user agent is parsed here, once, not per render.
+func (s *Service) startSession(ctx context.Context, tx *db.Tx, u db.User, c Client) (Current, string, error) {
+	token, hash, err := NewToken()
+	if err != nil {
+		return Current{}, "", err
+	}
+	ua := truncateUTF8(c.UserAgent, MaxUserAgent)
+	d := s.devices.Parse(ua)
+	now := s.now()
+	sess, err := tx.CreateSession(ctx, db.NewSession{
+		UserID: u.ID, TokenHash: hash, UserAgent: ua, IP: truncateUTF8(c.IP, 64),
+		Browser: d.Browser, OS: d.OS, DeviceType: d.Type, Label: d.Label,
+		CreatedAt: now, ExpiresAt: now.Add(s.cfg.AbsoluteLifetime),
+	})
+	if err != nil {
+		return Current{}, "", err
+	}
+	return Current{Session: sess, UserID: u.ID, Email: u.Email, Name: u.Name}, token, nil
+}
+
+// Authenticate finds the live session behind a cookie value. A revoked or expired one is
+// refused on its very next request: there is no cache in front of this lookup.
+func (s *Service) Authenticate(ctx context.Context, token string) (Current, error) {
+	hash, ok := ParseToken(token)
+	if !ok {
+		return Current{}, ErrNoSession
+	}
+	row, err := s.store.SessionByTokenHash(ctx, hash)
+	if errors.Is(err, db.ErrNotFound) {
+		return Current{}, ErrNoSession
+	}
+	if err != nil {
+		return Current{}, fmt.Errorf("authenticate: %w", err)
+	}
+	now := s.now()
+	switch s.cfg.Status(row.Session, now) {
+	case StatusRevoked:
+		return Current{}, ErrSessionRevoked
+	case StatusExpired:
+		return Current{}, ErrSessionExpired
+	}
+	if now.Sub(row.LastSeenAt) >= time.Minute {
+		if err := s.store.TouchSession(ctx, row.ID, now); err != nil {
+			return Current{}, fmt.Errorf("authenticate: %w", err)
+		}
+		row.LastSeenAt = now
+	}
+	return Current{Session: row.Session, UserID: row.UserID, Email: row.UserEmail, Name: row.UserName}, nil
+}
+
+// SignOut ends the current session.
+func (s *Service) SignOut(ctx context.Context, cur Current) error {
+	err := s.store.InTx(ctx, func(tx *db.Tx) error {
+		_, err := tx.RevokeSession(ctx, cur.UserID, cur.Session.ID, cur.Session.ID, "sign_out", s.now())
+		if errors.Is(err, db.ErrNotFound) {
+			return nil // already ended: signing out again is not an error
+		}
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("sign out: %w", err)
+	}
+	return nil
+}

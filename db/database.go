@@ -1,0 +1,30 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+
+	"github.com/lib/pq"
+)
+
+// EnsureDatabase creates database name through the admin connection if it does not exist.
+func EnsureDatabase(ctx context.Context, adminDSN, name string) error {
+	conn, err := sql.Open("postgres", adminDSN)
+	if err != nil {
+		return fmt.Errorf("ensure database %s: %w", name, err)
+	}
+	defer conn.Close()
+	var exists bool
+	if err := conn.QueryRowContext(ctx,
+		`SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)`, name).Scan(&exists); err != nil {
+		return fmt.Errorf("ensure database %s: %w", name, err)
+	}
+	if exists {
+		return nil
+	}
+	if _, err := conn.ExecContext(ctx, `CREATE DATABASE `+pq.QuoteIdentifier(name)); err != nil {
+		return fmt.Errorf("ensure database %s: %w", name, err)
+	}
+	return nil
+}

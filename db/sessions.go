@@ -1,0 +1,161 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Session is a row of the sessions table. The secret token is never stored, only its hash.
+type Session struct {
+	ID                 string         `db:"id"`
+	UserID             string         `db:"user_id"`
+	UserAgent          string         `db:"user_agent"`
+	IP                 string         `db:"ip"`
+	Browser            string         `db:"browser"`
+	OS                 string         `db:"os"`
+	DeviceType         string         `db:"device_type"`
+	Label              string         `db:"label"`
+	CreatedAt          time.Time      `db:"created_at"`
+	LastSeenAt         time.Time      `db:"last_seen_at"`
+	ExpiresAt          time.Time      `db:"expires_at"`
+	RevokedAt          sql.NullTime   `db:"revoked_at"`
+	RevokedBySessionID sql.NullString `db:"revoked_by_session_id"`
+	RevokeReason       string         `db:"revoke_reason"`
+}
+
+// sessionColumns is the explicit column list every session query selects.
+const sessionColumns = `id, user_id, user_agent, ip, browser, os, device_type, label,
+	created_at, last_seen_at, expires_at, revoked_at, revoked_by_session_id, revoke_reason`
+
+// NewSession is what a sign-in records about a new session.
+type NewSession struct {
+	UserID     string
+	TokenHash  []byte
+	UserAgent  string
+	IP         string
+	Browser    string
+	OS         string
+	DeviceType string
+	Label      string
+	CreatedAt  time.Time
+	ExpiresAt  time.Time
+}
+
+// SessionWithUser is a session joined with the few user fields every request needs.
+type SessionWithUser struct {
+	Session
+	UserEmail string `db:"user_email"`
+	UserName  string `db:"user_name"`
+}
+
+// CreateSession inserts a session row.
+func (t *Tx) CreateSession(ctx context.Context, n NewSession) (Session, error) {
+	var s Session
+	err := t.tx.GetContext(ctx, &s, `
+		INSERT INTO sessions (user_id, token_hash, user_agent, ip, browser, os, device_type, label,
+			created_at, last_seen_at, expires_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10)
+		RETURNING `+sessionColumns,
+		n.UserID, n.TokenHash, n.UserAgent, n.IP, n.Browser, n.OS, n.DeviceType, n.Label,
+		n.CreatedAt, n.ExpiresAt)
+	if err != nil {
+		return Session{}, fmt.Errorf("create session: %w", err)
+	}
+	return s, nil
+}
+
+// SessionByTokenHash loads a session, revoked or not, with its user, in one round trip.
+func (s *Store) SessionByTokenHash(ctx context.Context, hash []byte) (SessionWithUser, error) {
+	var row SessionWithUser
+	err := s.db.GetContext(ctx, &row, `
+		SELECT s.id, s.user_id, s.user_agent, s.ip, s.browser, s.os, s.device_type, s.label,
+			s.created_at, s.last_seen_at, s.expires_at, s.revoked_at, s.revoked_by_session_id,
+			s.revoke_reason, u.email AS user_email, u.name AS user_name
+		FROM sessions s JOIN users u ON u.id = s.user_id
+		WHERE s.token_hash = $1`, hash)
+	if errors.Is(err, sql.ErrNoRows) {
+		return SessionWithUser{}, ErrNotFound
+	}
+	if err != nil {
+		return SessionWithUser{}, fmt.Errorf("session by token hash: %w", err)
+	}
+	return row, nil
+}
+
+// TouchSession moves last_seen_at forward unless it was moved less than a minute ago,
+// so busy sessions cost one write a minute, not one per request.
+func (s *Store) TouchSession(ctx context.Context, id string, now time.Time) error {
+	_, err := s.db.ExecContext(ctx, `
+		UPDATE sessions SET last_seen_at = $2
+		WHERE id = $1 AND last_seen_at < $2 - interval '1 minute'`, id, now)
+	if err != nil {
+		return fmt.Errorf("touch session %s: %w", id, err)
+	}
+	return nil
+}
+
+// ActiveSessions lists a user's sessions that are neither revoked, expired nor idle
+// past idleSince, newest first.
+func (s *Store) ActiveSessions(ctx context.Context, userID string, now, idleSince time.Time) ([]Session, error) {
+	var rows []Session
+	err := s.db.SelectContext(ctx, &rows, `
+		SELECT `+sessionColumns+`
+		FROM sessions
+		WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $2 AND last_seen_at > $3
+		ORDER BY created_at DESC, id`, userID, now, idleSince)
+	if err != nil {
+		return nil, fmt.Errorf("active sessions of %s: %w", userID, err)
+	}
+	return rows, nil
+}
+
+// UserSession loads one of a user's sessions in any state; another user's is ErrNotFound.
+func (s *Store) UserSession(ctx context.Context, userID, id string) (Session, error) {
+	var row Session
+	err := s.db.GetContext(ctx, &row, `
+		SELECT `+sessionColumns+`
+		FROM sessions WHERE id = $1 AND user_id = $2`, id, userID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Session{}, ErrNotFound
+	}
+	if err != nil {
+		return Session{}, fmt.Errorf("session %s: %w", id, err)
+	}
+	return row, nil
+}
+
+// RevokeSession marks one of a user's live sessions revoked; ErrNotFound when the
+// session is not the user's or was already revoked.
+func (t *Tx) RevokeSession(ctx context.Context, userID, id, bySessionID, reason string, now time.Time) (Session, error) {
+	var row Session
+	err := t.tx.GetContext(ctx, &row, `
+		UPDATE sessions
+		SET revoked_at = $4, revoked_by_session_id = NULLIF($3, '')::uuid, revoke_reason = $5
+		WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL
+		RETURNING `+sessionColumns, id, userID, bySessionID, now, reason)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Session{}, ErrNotFound
+	}
+	if err != nil {
+		return Session{}, fmt.Errorf("revoke session %s: %w", id, err)
+	}
+	return row, nil
+}
+
+// RevokeOtherSessions marks every live session of a user but keepID revoked and returns them.
+func (t *Tx) RevokeOtherSessions(ctx context.Context, userID, keepID, reason string, now time.Time) ([]Session, error) {
+	var rows []Session
+	err := t.tx.SelectContext(ctx, &rows, `
+		UPDATE sessions
+		SET revoked_at = $3, revoked_by_session_id = NULLIF($2, '')::uuid, revoke_reason = $4
+		WHERE user_id = $1 AND id <> COALESCE(NULLIF($2, '')::uuid, '00000000-0000-0000-0000-000000000000')
+			AND revoked_at IS NULL AND expires_at > $3
+		RETURNING `+sessionColumns, userID, keepID, now, reason)
+	if err != nil {
+		return nil, fmt.Errorf("revoke other sessions of %s: %w", userID, err)
+	}
+	return rows, nil
+}

@@ -1,0 +1,65 @@
+package handlers
+
+import (
+	"encoding/json"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/docodego/sessions/db"
+)
+
+// apiError answers {"error": code} with the status, plus a readable message when given.
+func apiError(c *fiber.Ctx, status int, code, message string) error {
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	body := fiber.Map{"error": code}
+	if message != "" {
+		body["message"] = message
+	}
+	return c.Status(status).JSON(body)
+}
+
+// decodeJSON reads a JSON body into v; a malformed body is a 400 with a message.
+func decodeJSON(c *fiber.Ctx, v any) error {
+	if err := json.Unmarshal(c.Body(), v); err != nil {
+		return &httpError{status: fiber.StatusBadRequest, code: "invalid_json", message: "error.bad_request"}
+	}
+	return nil
+}
+
+// apiUser is the user object of the JSON API (better-auth's shape).
+type apiUser struct {
+	ID    string `json:"id"`
+	Email string `json:"email"`
+	Name  string `json:"name"`
+}
+
+// apiSession is a session as the JSON API shows it: never a token or a hash.
+type apiSession struct {
+	ID           string    `json:"id"`
+	Label        string    `json:"label"`
+	Browser      string    `json:"browser"`
+	OS           string    `json:"os"`
+	DeviceType   string    `json:"device_type"`
+	IP           string    `json:"ip"`
+	UserAgent    string    `json:"user_agent"`
+	CreatedAt    time.Time `json:"created_at"`
+	LastActiveAt time.Time `json:"last_active_at"`
+	ExpiresAt    time.Time `json:"expires_at"`
+	Current      bool      `json:"current"`
+}
+
+func (h *Handler) newAPISession(s db.Session, currentID string) apiSession {
+	return apiSession{
+		ID: s.ID, Label: s.Label, Browser: s.Browser, OS: s.OS, DeviceType: s.DeviceType,
+		IP: s.IP, UserAgent: s.UserAgent, CreatedAt: s.CreatedAt.UTC(),
+		LastActiveAt: s.LastSeenAt.UTC(), ExpiresAt: h.auth.Config().ExpiresAt(s).UTC(),
+		Current: s.ID == currentID,
+	}
+}
+
+// sendJSON answers 200 with v, never cached: every answer is personal.
+func sendJSON(c *fiber.Ctx, v any) error {
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.JSON(v)
+}

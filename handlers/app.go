@@ -1,0 +1,50 @@
+package handlers
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/filesystem"
+	"github.com/gofiber/fiber/v2/middleware/recover"
+	"github.com/gofiber/fiber/v2/middleware/requestid"
+	"github.com/gofiber/template/html/v2"
+
+	"github.com/docodego/sessions/static"
+	"github.com/docodego/sessions/views"
+)
+
+// AppOptions are the HTTP server settings that are not the handlers' business.
+type AppOptions struct {
+	TrustedProxies []string // peers whose X-Forwarded-For is believed
+}
+
+// NewApp builds the Fiber app with templates, limits, the error handler and every route.
+func (h *Handler) NewApp(opt AppOptions) *fiber.App {
+	engine := html.NewFileSystem(http.FS(views.FS), ".html")
+	app := fiber.New(fiber.Config{
+		Views:                   engine,
+		ErrorHandler:            h.ErrorHandler,
+		DisableStartupMessage:   true,
+		BodyLimit:               64 * 1024,
+		ReadBufferSize:          16 * 1024, // request line + headers; larger gets 431
+		ReadTimeout:             15 * time.Second,
+		WriteTimeout:            15 * time.Second,
+		IdleTimeout:             60 * time.Second,
+		ProxyHeader:             fiber.HeaderXForwardedFor,
+		EnableTrustedProxyCheck: true,
+		TrustedProxies:          opt.TrustedProxies,
+		EnableIPValidation:      true,
+	})
+	app.Use(recover.New(), requestid.New())
+	h.Register(app)
+	return app
+}
+
+// registerStatic serves the embedded static files.
+func (h *Handler) registerStatic(app *fiber.App) {
+	app.Use("/static", filesystem.New(filesystem.Config{
+		Root:   http.FS(static.FS),
+		MaxAge: 3600,
+	}))
+}

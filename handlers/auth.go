@@ -1,0 +1,100 @@
+package handlers
+
+import (
+	"errors"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/docodego/sessions/auth"
+)
+
+const securityPath = "/app/settings/security"
+
+func (h *Handler) home(c *fiber.Ctx) error {
+	if current(c) != nil {
+		return c.Redirect(securityPath, fiber.StatusSeeOther)
+	}
+	return c.Redirect("/login", fiber.StatusSeeOther)
+}
+
+// client describes the device making the request, for a new session.
+func client(c *fiber.Ctx) auth.Client {
+	return auth.Client{UserAgent: c.Get(fiber.HeaderUserAgent), IP: c.IP()}
+}
+
+func (h *Handler) loginPage(c *fiber.Ctx) error {
+	if current(c) != nil {
+		return c.Redirect(securityPath, fiber.StatusSeeOther)
+	}
+	l := h.localizer(c)
+	p := &authPage{layoutData: h.layout(c, l.T("login.title"))}
+	switch c.Query("ended") {
+	case "revoked":
+		p.Notice = l.T("login.ended_revoked")
+	case "expired":
+		p.Notice = l.T("login.ended_expired")
+	}
+	if c.Query("signed_out") == "1" {
+		p.Notice = l.T("login.signed_out")
+	}
+	return h.page(c, "pages/login", p)
+}
+
+func (h *Handler) login(c *fiber.Ctx) error {
+	email, password := c.FormValue("email"), c.FormValue("password")
+	_, token, err := h.auth.SignIn(c.UserContext(), email, password, client(c))
+	if errors.Is(err, auth.ErrInvalidCredentials) {
+		l := h.localizer(c)
+		c.Status(fiber.StatusUnauthorized)
+		return h.page(c, "pages/login", &authPage{
+			layoutData: h.layout(c, l.T("login.title")), Email: email,
+			Error: l.T("error.invalid_credentials"), Field: "password",
+		})
+	}
+	if err != nil {
+		return err
+	}
+	h.setSessionCookie(c, token)
+	return c.Redirect(securityPath, fiber.StatusSeeOther)
+}
+
+func (h *Handler) signupPage(c *fiber.Ctx) error {
+	if current(c) != nil {
+		return c.Redirect(securityPath, fiber.StatusSeeOther)
+	}
+	l := h.localizer(c)
+	return h.page(c, "pages/signup", &authPage{layoutData: h.layout(c, l.T("signup.title"))})
+}
+
+func (h *Handler) signup(c *fiber.Ctx) error {
+	name, email, password := c.FormValue("name"), c.FormValue("email"), c.FormValue("password")
+	_, token, err := h.auth.SignUp(c.UserContext(), name, email, password, client(c))
+	var inputErr *auth.InputError
+	message, field := "", ""
+	switch {
+	case errors.As(err, &inputErr):
+		message, field = inputErr.Code, inputErr.Field
+	case errors.Is(err, auth.ErrEmailTaken):
+		message, field = "error.email_taken", "email"
+	case err != nil:
+		return err
+	}
+	if message != "" {
+		l := h.localizer(c)
+		c.Status(fiber.StatusUnprocessableEntity)
+		return h.page(c, "pages/signup", &authPage{
+			layoutData: h.layout(c, l.T("signup.title")), Name: name, Email: email,
+			Error: l.T(message, "Min", auth.MinPasswordLength), Field: field,
+		})
+	}
+	h.setSessionCookie(c, token)
+	return c.Redirect(securityPath, fiber.StatusSeeOther)
+}
+
+func (h *Handler) logout(c *fiber.Ctx) error {
+	if err := h.auth.SignOut(c.UserContext(), *current(c)); err != nil {
+		return err
+	}
+	h.clearSessionCookie(c)
+	return c.Redirect("/login?signed_out=1", fiber.StatusSeeOther)
+}

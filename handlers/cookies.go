@@ -1,0 +1,48 @@
+package handlers
+
+import (
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+)
+
+// cookieNames carry the __Host- prefix over https: the browser then refuses them unless
+// Secure, Path=/ and host-only, so a sibling subdomain cannot plant or shadow them.
+type cookieNames struct {
+	session, device, lang string
+}
+
+func newCookieNames(baseURL string) cookieNames {
+	prefix := ""
+	if len(baseURL) >= 8 && baseURL[:8] == "https://" {
+		prefix = "__Host-"
+	}
+	return cookieNames{session: prefix + "session", device: prefix + "device", lang: "lang"}
+}
+
+// setCookie writes an HttpOnly, SameSite=Lax cookie for the whole site.
+func (h *Handler) setCookie(c *fiber.Ctx, name, value string, maxAge time.Duration) {
+	c.Cookie(&fiber.Cookie{
+		Name:     name,
+		Value:    value,
+		Path:     "/",
+		MaxAge:   int(maxAge / time.Second),
+		Secure:   h.secure(),
+		HTTPOnly: true,
+		SameSite: fiber.CookieSameSiteLaxMode,
+	})
+}
+
+// setSessionCookie hands the browser its secret token; it lasts as long as the session can.
+func (h *Handler) setSessionCookie(c *fiber.Ctx, token string) {
+	h.setCookie(c, h.cookies.session, token, h.auth.Config().AbsoluteLifetime)
+}
+
+// clearSessionCookie tells the browser to forget its token.
+func (h *Handler) clearSessionCookie(c *fiber.Ctx) {
+	c.Cookie(&fiber.Cookie{
+		Name: h.cookies.session, Value: "", Path: "/", MaxAge: -1,
+		Expires: time.Unix(0, 0), Secure: h.secure(), HTTPOnly: true,
+		SameSite: fiber.CookieSameSiteLaxMode,
+	})
+}

@@ -1,0 +1,77 @@
+// Package handlers is the HTTP edge: pages, htmx fragments and the JSON API.
+package handlers
+
+import (
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/docodego/sessions/auth"
+	"github.com/docodego/sessions/locale"
+)
+
+// Config is what the handlers need to know about the deployment.
+type Config struct {
+	AppName string
+	BaseURL string // an https address makes cookies Secure and __Host- prefixed
+	CSRFKey []byte // shared by every instance: tokens verify wherever they land
+}
+
+// Handler holds the dependencies of every handler; it is built once in main.
+type Handler struct {
+	auth    *auth.Service
+	catalog *locale.Catalog
+	log     *slog.Logger
+	cfg     Config
+	cookies cookieNames
+	// crossOrigin decides cross-site requests the way net/http does.
+	crossOrigin *http.CrossOriginProtection
+}
+
+// New builds the handlers.
+func New(authSvc *auth.Service, catalog *locale.Catalog, log *slog.Logger, cfg Config) *Handler {
+	return &Handler{auth: authSvc, catalog: catalog, log: log, cfg: cfg, cookies: newCookieNames(cfg.BaseURL),
+		crossOrigin: http.NewCrossOriginProtection()}
+}
+
+// secure reports whether the app is served over https.
+func (h *Handler) secure() bool { return strings.HasPrefix(h.cfg.BaseURL, "https://") }
+
+// Register adds every route to app, in one table.
+func (h *Handler) Register(app *fiber.App) {
+	app.Use(h.securityHeaders, h.crossOriginCheck, h.loadSession)
+
+	// Static files are embedded; see app.go.
+	h.registerStatic(app)
+
+	// Pages and forms (work without JavaScript).
+	app.Get("/", h.home)
+	app.Get("/signup", h.signupPage)
+	app.Post("/signup", h.checkCSRF, h.signup)
+	app.Get("/login", h.loginPage)
+	app.Post("/login", h.checkCSRF, h.login)
+	app.Post("/logout", h.requirePage, h.checkCSRF, h.logout)
+
+	// The security page and its htmx fragments.
+	app.Get("/app/settings/security", h.requirePage, h.securityPage)
+	app.Get("/settings/sessions", h.requirePage, h.securityPage)
+	app.Get("/app/settings/security/sessions/revoke-others", h.requirePage, h.confirmRevokeOthers)
+	app.Post("/app/settings/security/sessions/revoke-others", h.requirePage, h.checkCSRF, h.revokeOtherSessions)
+	app.Get("/app/settings/security/sessions/:id/revoke", h.requirePage, h.confirmRevoke)
+	app.Post("/app/settings/security/sessions/:id/revoke", h.requirePage, h.checkCSRF, h.revokeSession)
+	app.Delete("/app/settings/security/sessions/:id", h.requirePage, h.checkCSRF, h.revokeSession)
+
+	// JSON API: better-auth shaped sign-in, and the sessions resource.
+	app.Post("/api/auth/sign-up/email", h.apiSignUp)
+	app.Post("/api/auth/sign-in/email", h.apiSignIn)
+	app.Post("/api/auth/sign-out", h.requireAPI, h.apiSignOut)
+	app.Get("/api/auth/sessions", h.requireAPI, h.apiListSessions)
+	app.Delete("/api/auth/sessions", h.requireAPI, h.apiRevokeOtherSessions)
+	app.Get("/api/auth/sessions/:id/status", h.requireAPI, h.apiSessionStatus)
+	app.Delete("/api/auth/sessions/:id", h.requireAPI, h.apiRevokeSession)
+	app.Get("/api/users/me/current-session", h.requireAPI, h.apiCurrentSession)
+
+	app.Use(h.notFound)
+}

@@ -1,0 +1,77 @@
+package handlers
+
+import (
+	"context"
+	"database/sql/driver"
+	"errors"
+	"net"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/lib/pq"
+
+	"github.com/docodego/sessions/locale"
+)
+
+// layoutData is what the one layout needs on every page.
+type layoutData struct {
+	L        *locale.Localizer
+	AppName  string
+	Title    string
+	CSRF     string
+	SignedIn bool
+	UserName string
+	Path     string
+}
+
+// layout fills the layout's fields for this request.
+func (h *Handler) layout(c *fiber.Ctx, title string) layoutData {
+	d := layoutData{L: h.localizer(c), AppName: h.cfg.AppName, Title: title, CSRF: h.csrfToken(c), Path: c.Path()}
+	if cur := current(c); cur != nil {
+		d.SignedIn, d.UserName = true, cur.Name
+	}
+	return d
+}
+
+// localizer picks the request's language once: the lang cookie, else Accept-Language.
+func (h *Handler) localizer(c *fiber.Ctx) *locale.Localizer {
+	if l, ok := c.Locals(keyLocalizer).(*locale.Localizer); ok {
+		return l
+	}
+	l := h.catalog.Pick(c.Cookies(h.cookies.lang), c.Get(fiber.HeaderAcceptLanguage))
+	c.Locals(keyLocalizer, l)
+	return l
+}
+
+// page renders a full page in the layout. Pages with personal data are never cached.
+func (h *Handler) page(c *fiber.Ctx, name string, data any) error {
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	c.Set(fiber.HeaderVary, "Cookie, Accept-Language, HX-Request")
+	return c.Render(name, data, "layouts/main")
+}
+
+// fragment renders a partial alone, for htmx to swap in.
+func (h *Handler) fragment(c *fiber.Ctx, name string, data any) error {
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	c.Set(fiber.HeaderVary, "Cookie, Accept-Language, HX-Request")
+	return c.Render(name, data, "")
+}
+
+// isAPI reports whether the request is for the JSON API.
+func isAPI(c *fiber.Ctx) bool { return strings.HasPrefix(c.Path(), "/api/") }
+
+// isUnavailable tells errors that mean "the database is down or slow" from bugs.
+func isUnavailable(err error) bool {
+	var netErr net.Error
+	var pqErr *pq.Error
+	switch {
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, driver.ErrBadConn),
+		errors.As(err, &netErr):
+		return true
+	case errors.As(err, &pqErr):
+		// 57014 query_canceled (statement timeout), 57P0x shutdown, 08xxx connection.
+		return pqErr.Code == "57014" || strings.HasPrefix(string(pqErr.Code), "57P") ||
+			strings.HasPrefix(string(pqErr.Code), "08")
+	}
+	return false
+}

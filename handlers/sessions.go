@@ -1,0 +1,114 @@
+package handlers
+
+import (
+	"errors"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/docodego/sessions/auth"
+)
+
+// securityPage shows the sessions table.
+func (h *Handler) securityPage(c *fiber.Ctx) error {
+	cur := current(c)
+	rows, err := h.auth.Sessions(c.UserContext(), *cur)
+	if err != nil {
+		return err
+	}
+	l := h.localizer(c)
+	p := &securityPage{layoutData: h.layout(c, l.T("security.title"))}
+	p.Table = h.newSessionsTable(l, p.CSRF, cur, rows)
+	switch c.Query("done") {
+	case "revoked":
+		p.Notice = l.T("sessions.revoked")
+	case "revoked_others":
+		p.Notice = l.T("sessions.revoked_others")
+	}
+	return h.page(c, "pages/security", p)
+}
+
+// confirmRevoke is the no-JavaScript confirmation page for one session.
+func (h *Handler) confirmRevoke(c *fiber.Ctx) error {
+	cur := current(c)
+	rows, err := h.auth.Sessions(c.UserContext(), *cur)
+	if err != nil {
+		return err
+	}
+	l := h.localizer(c)
+	p := &confirmPage{layoutData: h.layout(c, l.T("revoke.title_page"))}
+	table := h.newSessionsTable(l, p.CSRF, cur, rows)
+	for i := range table.Rows {
+		if row := &table.Rows[i]; row.ID == c.Params("id") && !row.Current {
+			p.Row = row
+		}
+	}
+	if p.Row == nil {
+		// Already gone, or never ours: the fresh table says more than an error would.
+		return c.Redirect(securityPath, fiber.StatusSeeOther)
+	}
+	return h.page(c, "pages/confirm_revoke", p)
+}
+
+// confirmRevokeOthers is the no-JavaScript confirmation page for "revoke all others".
+func (h *Handler) confirmRevokeOthers(c *fiber.Ctx) error {
+	cur := current(c)
+	rows, err := h.auth.Sessions(c.UserContext(), *cur)
+	if err != nil {
+		return err
+	}
+	if len(rows) < 2 {
+		return c.Redirect(securityPath, fiber.StatusSeeOther)
+	}
+	l := h.localizer(c)
+	p := &confirmPage{layoutData: h.layout(c, l.T("revoke_others.title")), Others: len(rows) - 1}
+	return h.page(c, "pages/confirm_revoke", p)
+}
+
+// revokeSession ends one other session. htmx gets the row removed in place plus
+// out-of-band updates; a plain form gets a redirect back to the page.
+func (h *Handler) revokeSession(c *fiber.Ctx) error {
+	cur := current(c)
+	ended, err := h.auth.RevokeSession(c.UserContext(), *cur, c.Params("id"))
+	switch {
+	case errors.Is(err, auth.ErrSessionNotFound), errors.Is(err, auth.ErrCurrentSession):
+		// Already gone (or not revocable here): answer with the fresh table, not an error.
+		return h.answerTable(c, "")
+	case err != nil:
+		return err
+	}
+	l := h.localizer(c)
+	return h.answerTable(c, l.T("sessions.revoked_one", "Device", label(l, ended)))
+}
+
+// revokeOtherSessions ends every session but the current one.
+func (h *Handler) revokeOtherSessions(c *fiber.Ctx) error {
+	ended, err := h.auth.RevokeOtherSessions(c.UserContext(), *current(c))
+	if err != nil {
+		return err
+	}
+	return h.answerTable(c, h.localizer(c).N("sessions.revoked_n", len(ended)))
+}
+
+// answerTable finishes a revoke: for htmx, the fresh rows with out-of-band updates of the
+// count, the "revoke all others" control and the live region; otherwise a redirect.
+func (h *Handler) answerTable(c *fiber.Ctx, announce string) error {
+	if !isHTMX(c) {
+		done := "revoked"
+		if c.Route().Path == "/app/settings/security/sessions/revoke-others" {
+			done = "revoked_others"
+		}
+		if announce == "" {
+			return c.Redirect(securityPath, fiber.StatusSeeOther)
+		}
+		return c.Redirect(securityPath+"?done="+done, fiber.StatusSeeOther)
+	}
+	cur := current(c)
+	rows, err := h.auth.Sessions(c.UserContext(), *cur)
+	if err != nil {
+		return err
+	}
+	l := h.localizer(c)
+	return h.fragment(c, "partials/sessions_update", sessionsUpdate{
+		Table: h.newSessionsTable(l, h.csrfToken(c), cur, rows), Announce: announce,
+	})
+}

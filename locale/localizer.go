@@ -1,0 +1,93 @@
+package locale
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/nicksnyder/go-i18n/v2/i18n"
+	"golang.org/x/text/language"
+)
+
+// Localizer renders messages, dates and device labels in one language.
+type Localizer struct {
+	lang string
+	loc  *i18n.Localizer
+}
+
+func newLocalizer(b *i18n.Bundle, tag language.Tag) *Localizer {
+	base, _ := tag.Base()
+	return &Localizer{lang: base.String(), loc: i18n.NewLocalizer(b, tag.String())}
+}
+
+// Lang is the language code, for <html lang>.
+func (l *Localizer) Lang() string { return l.lang }
+
+// T renders a message; args are name/value pairs for its placeholders.
+func (l *Localizer) T(id string, args ...any) string {
+	return l.render(id, nil, args)
+}
+
+// N renders a message whose wording depends on count (plural rules of the language).
+func (l *Localizer) N(id string, count int, args ...any) string {
+	return l.render(id, count, append(args, "Count", count))
+}
+
+func (l *Localizer) render(id string, count any, args []any) string {
+	data := make(map[string]any, len(args)/2)
+	for i := 0; i+1 < len(args); i += 2 {
+		data[fmt.Sprint(args[i])] = args[i+1]
+	}
+	msg, err := l.loc.Localize(&i18n.LocalizeConfig{MessageID: id, TemplateData: data, PluralCount: count})
+	if err != nil {
+		// A missing message shows its id rather than breaking the page; tests catch it.
+		return id
+	}
+	return msg
+}
+
+// Device renders a device label from its browser and OS names ("Chrome on macOS").
+func (l *Localizer) Device(browser, os string) string {
+	switch {
+	case browser == "" && os == "":
+		return l.T("device.unknown")
+	case os == "":
+		return browser
+	case browser == "":
+		return l.T("device.on_os_only", "OS", os)
+	default:
+		return l.T("device.browser_on_os", "Browser", browser, "OS", os)
+	}
+}
+
+// Ago renders how long before now t was: "just now", "3 minutes ago", "vor 2 Tagen".
+func (l *Localizer) Ago(t, now time.Time) string {
+	d := now.Sub(t)
+	switch {
+	case d < time.Minute:
+		return l.T("time.just_now")
+	case d < time.Hour:
+		return l.N("time.minutes_ago", int(d/time.Minute))
+	case d < 24*time.Hour:
+		return l.N("time.hours_ago", int(d/time.Hour))
+	default:
+		return l.N("time.days_ago", int(d/(24*time.Hour)))
+	}
+}
+
+// In renders how long after now t is: "in 7 days".
+func (l *Localizer) In(t, now time.Time) string {
+	d := t.Sub(now)
+	switch {
+	case d < time.Hour:
+		return l.N("time.in_minutes", max(int(d/time.Minute), 1))
+	case d < 24*time.Hour:
+		return l.N("time.in_hours", int(d/time.Hour))
+	default:
+		return l.N("time.in_days", int(d/(24*time.Hour)))
+	}
+}
+
+// DateTime renders an absolute time in the language's usual numeric form, in UTC.
+func (l *Localizer) DateTime(t time.Time) string {
+	return t.UTC().Format(l.T("format.datetime"))
+}

@@ -1,0 +1,117 @@
+// Command sessions serves DoCodeGo Sessions: the page and API where people see and end
+// the places they are signed in.
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/docodego/sessions/auth"
+	"github.com/docodego/sessions/db"
+	"github.com/docodego/sessions/device"
+	"github.com/docodego/sessions/handlers"
+	"github.com/docodego/sessions/locale"
+)
+
+func main() {
+	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	if err := run(log); err != nil {
+		log.Error("sessions stopped", "error", err)
+		os.Exit(1)
+	}
+}
+
+func run(log *slog.Logger) error {
+	cfg, err := loadConfig(os.Getenv)
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	dsn := cfg.DatabaseURL
+	if dsn == "" {
+		local, err := startLocalDatabase(ctx, cfg.DataDir, log)
+		if err != nil {
+			return err
+		}
+		defer local.Stop()
+		dsn = local.DSN("docodego")
+	}
+	store, err := db.Open(ctx, dsn, db.PoolOptions{})
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	if err := db.Migrate(ctx, store.DB().DB); err != nil {
+		return err
+	}
+
+	h, err := buildHandler(ctx, store, cfg, log)
+	if err != nil {
+		return err
+	}
+	app := h.NewApp(handlers.AppOptions{TrustedProxies: cfg.TrustedProxies})
+
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- app.Listen(cfg.Addr) }()
+	log.Info("listening", "addr", "http://"+cfg.Addr, "app", cfg.AppName)
+	select {
+	case err := <-serveErr:
+		return fmt.Errorf("listen %s: %w", cfg.Addr, err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: finishing requests in flight")
+	if err := app.ShutdownWithTimeout(20 * time.Second); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}
+
+// startLocalDatabase runs PostgreSQL from the machine's binaries with data in dataDir.
+func startLocalDatabase(ctx context.Context, dataDir string, log *slog.Logger) (*db.LocalServer, error) {
+	log.Info("DATABASE_URL is not set: starting a local PostgreSQL", "data_dir", dataDir)
+	local, err := db.StartLocal(ctx, db.LocalOptions{DataDir: dataDir, Logger: log})
+	if err != nil {
+		return nil, fmt.Errorf("local database (set DATABASE_URL to use your own): %w", err)
+	}
+	if err := db.EnsureDatabase(ctx, local.DSN("postgres"), "docodego"); err != nil {
+		local.Stop()
+		return nil, err
+	}
+	return local, nil
+}
+
+// buildHandler wires the domain services into the HTTP handlers.
+func buildHandler(ctx context.Context, store *db.Store, cfg config, log *slog.Logger) (*handlers.Handler, error) {
+	devices, err := device.NewParser(cfg.AppName)
+	if err != nil {
+		return nil, err
+	}
+	catalog, err := locale.New()
+	if err != nil {
+		return nil, err
+	}
+	authSvc, err := auth.NewService(store, devices, cfg.Auth, log)
+	if err != nil {
+		return nil, err
+	}
+	candidate := make([]byte, 32)
+	if _, err := rand.Read(candidate); err != nil {
+		return nil, errors.New("no randomness for the CSRF key")
+	}
+	key, err := store.SecretKey(ctx, "csrf", candidate)
+	if err != nil {
+		return nil, err
+	}
+	return handlers.New(authSvc, catalog, log, handlers.Config{
+		AppName: cfg.AppName, BaseURL: cfg.BaseURL, CSRFKey: key,
+	}), nil
+}
