@@ -1,0 +1,129 @@
+// DoCodeGo Sessions: the little behaviour htmx does not cover. No inline script anywhere
+// (the CSP forbids it); every listener is on document, because htmx 4 sends events to
+// document once their source element has been swapped away.
+(function () {
+  "use strict";
+
+  function csrfToken() {
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    return meta ? meta.content : "";
+  }
+
+  // Every htmx request carries the CSRF token as a header.
+  document.addEventListener("htmx:config:request", function (e) {
+    e.detail.ctx.request.headers["X-CSRF-Token"] = csrfToken();
+  });
+
+  // --- Confirmation dialogs -------------------------------------------------------------
+  // A Revoke button sits in a GET form to the no-JavaScript confirm page; with JavaScript
+  // it opens the row's <dialog> instead. lastOpener remembers where focus returns.
+  var lastOpener = null;
+
+  document.addEventListener("click", function (e) {
+    var opener = e.target.closest("[data-dialog]");
+    if (opener) {
+      var dialog = document.getElementById(opener.getAttribute("data-dialog"));
+      if (dialog && typeof dialog.showModal === "function") {
+        e.preventDefault();
+        openDialog(dialog, opener);
+      }
+      return;
+    }
+    var closer = e.target.closest("[data-close]");
+    if (closer) {
+      var d = closer.closest("dialog");
+      if (d) d.close();
+    }
+  });
+
+  function openDialog(dialog, opener) {
+    lastOpener = opener;
+    hideError(dialog);
+    dialog.showModal();
+    // The safe choice gets focus first.
+    var cancel = dialog.querySelector("[data-close]");
+    if (cancel) cancel.focus();
+  }
+
+  // Escape or Cancel: focus goes back to the button that opened the dialog.
+  document.addEventListener("close", function (e) {
+    var dialog = e.target;
+    if (!(dialog instanceof HTMLDialogElement)) return;
+    if (lastOpener && lastOpener.isConnected) lastOpener.focus();
+  }, true);
+
+  // --- Requests in flight and their failures ---------------------------------------------
+  document.addEventListener("htmx:before:request", function (e) {
+    var src = e.detail.ctx.sourceElement;
+    var dialog = src && src.closest("dialog");
+    if (dialog) {
+      hideError(dialog);
+      dialog.setAttribute("aria-busy", "true");
+    }
+    hidePageError();
+  });
+
+  document.addEventListener("htmx:finally:request", function (e) {
+    var src = e.detail.ctx.sourceElement;
+    var dialog = src && src.closest("dialog");
+    if (dialog) dialog.removeAttribute("aria-busy");
+  });
+
+  // A 4xx/5xx answer does not swap (noSwap in htmx-config): show its words and leave the
+  // page as it was, so nothing claims a success that did not happen. The Confirm button
+  // stays enabled: pressing it again is the retry.
+  document.addEventListener("htmx:response:error", function (e) {
+    showFailure(e.detail.ctx, messageFrom(e.detail.ctx.text) || pageMessage("data-server"));
+  });
+
+  // No answer at all: the network is down or the request timed out.
+  document.addEventListener("htmx:error", function (e) {
+    var ctx = e.detail.ctx;
+    if (!ctx || ctx.response) return;
+    showFailure(ctx, pageMessage("data-network"));
+  });
+
+  function messageFrom(html) {
+    if (!html) return "";
+    var doc = new DOMParser().parseFromString(html, "text/html");
+    var p = doc.querySelector(".error");
+    return p ? p.textContent.trim() : "";
+  }
+
+  function pageMessage(attr) {
+    var el = document.getElementById("page-error");
+    return (el && el.getAttribute(attr)) || "Something went wrong. Please try again.";
+  }
+
+  function showFailure(ctx, message) {
+    var src = ctx && ctx.sourceElement;
+    var dialog = src && src.isConnected && src.closest("dialog");
+    var slot = dialog ? dialog.querySelector(".dialog-error") : document.getElementById("page-error");
+    if (!slot) return;
+    slot.textContent = message;
+    slot.hidden = false;
+    if (dialog && src) src.focus();
+  }
+
+  function hideError(dialog) {
+    var slot = dialog.querySelector(".dialog-error");
+    if (slot) { slot.hidden = true; slot.textContent = ""; }
+  }
+
+  function hidePageError() {
+    var el = document.getElementById("page-error");
+    if (el) { el.hidden = true; el.textContent = ""; }
+  }
+
+  // --- Focus after a swap ----------------------------------------------------------------
+  // The row (and its dialog) is gone; put focus somewhere that makes sense rather than
+  // leaving it on <body>: the next Revoke button, else the section heading.
+  document.addEventListener("htmx:after:swap", function () {
+    var active = document.activeElement;
+    if (active && active !== document.body && active.isConnected) return;
+    var next = document.querySelector("#sessions-body [data-dialog]") ||
+      document.querySelector("#revoke-others [data-dialog]") ||
+      document.getElementById("sessions-heading");
+    if (next) next.focus();
+  });
+})();

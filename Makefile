@@ -1,0 +1,25 @@
+# DoCodeGo Sessions. `make run` and `make test` work on a fresh machine with Go and the
+# PostgreSQL server binaries (apt-get install postgresql); .ci/run installs the rest.
+GO ?= go
+HTMX_VERSION := 4.0.1
+
+.PHONY: run test build lint vendor-htmx
+
+run:
+	$(GO) run .
+
+build:
+	$(GO) build -o bin/sessions .
+
+test: lint
+	$(GO) test -count=1 ./...
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+# Refresh the vendored htmx from npm (pinned); the file is committed.
+vendor-htmx:
+	tmp=$$(mktemp -d) && cd $$tmp && npm pack --silent htmx.org@$(HTMX_VERSION) >/dev/null && \
+	tar -xzf htmx.org-$(HTMX_VERSION).tgz && cp package/dist/htmx.min.js $(CURDIR)/static/htmx.min.js && rm -rf $$tmp
