@@ -4,8 +4,6 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -13,11 +11,8 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/docodego/sessions/auth"
 	"github.com/docodego/sessions/db"
-	"github.com/docodego/sessions/device"
 	"github.com/docodego/sessions/handlers"
-	"github.com/docodego/sessions/locale"
 )
 
 func main() {
@@ -54,7 +49,9 @@ func run(log *slog.Logger) error {
 		return err
 	}
 
-	h, err := buildHandler(ctx, store, cfg, log)
+	h, err := handlers.Build(ctx, store, handlers.Settings{
+		AppName: cfg.AppName, BaseURL: cfg.BaseURL, Auth: cfg.Auth,
+	}, log)
 	if err != nil {
 		return err
 	}
@@ -87,31 +84,4 @@ func startLocalDatabase(ctx context.Context, dataDir string, log *slog.Logger) (
 		return nil, err
 	}
 	return local, nil
-}
-
-// buildHandler wires the domain services into the HTTP handlers.
-func buildHandler(ctx context.Context, store *db.Store, cfg config, log *slog.Logger) (*handlers.Handler, error) {
-	devices, err := device.NewParser(cfg.AppName)
-	if err != nil {
-		return nil, err
-	}
-	catalog, err := locale.New()
-	if err != nil {
-		return nil, err
-	}
-	authSvc, err := auth.NewService(store, devices, cfg.Auth, log)
-	if err != nil {
-		return nil, err
-	}
-	candidate := make([]byte, 32)
-	if _, err := rand.Read(candidate); err != nil {
-		return nil, errors.New("no randomness for the CSRF key")
-	}
-	key, err := store.SecretKey(ctx, "csrf", candidate)
-	if err != nil {
-		return nil, err
-	}
-	return handlers.New(authSvc, catalog, log, handlers.Config{
-		AppName: cfg.AppName, BaseURL: cfg.BaseURL, CSRFKey: key,
-	}), nil
 }

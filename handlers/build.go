@@ -1,0 +1,46 @@
+package handlers
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"log/slog"
+
+	"github.com/docodego/sessions/auth"
+	"github.com/docodego/sessions/db"
+	"github.com/docodego/sessions/device"
+	"github.com/docodego/sessions/locale"
+)
+
+// Settings are what Build needs beyond the store.
+type Settings struct {
+	AppName string
+	BaseURL string
+	Auth    auth.Config
+}
+
+// Build wires the domain services into a Handler: the one place the app is assembled,
+// used by main and by the test servers alike.
+func Build(ctx context.Context, store *db.Store, s Settings, log *slog.Logger) (*Handler, error) {
+	devices, err := device.NewParser(s.AppName)
+	if err != nil {
+		return nil, fmt.Errorf("build: %w", err)
+	}
+	catalog, err := locale.New()
+	if err != nil {
+		return nil, fmt.Errorf("build: %w", err)
+	}
+	authSvc, err := auth.NewService(store, devices, s.Auth, log)
+	if err != nil {
+		return nil, fmt.Errorf("build: %w", err)
+	}
+	candidate := make([]byte, 32)
+	if _, err := rand.Read(candidate); err != nil {
+		return nil, fmt.Errorf("build: csrf key: %w", err)
+	}
+	key, err := store.SecretKey(ctx, "csrf", candidate)
+	if err != nil {
+		return nil, fmt.Errorf("build: %w", err)
+	}
+	return New(authSvc, catalog, log, Config{AppName: s.AppName, BaseURL: s.BaseURL, CSRFKey: key}), nil
+}

@@ -1,0 +1,89 @@
+// Package testserver runs the whole app on a loopback port and a fresh database, for
+// browser, client and end-to-end tests. The test binary's TestMain must call dbtest.Main.
+package testserver
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"net"
+	"sync"
+	"testing"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/docodego/sessions/auth"
+	"github.com/docodego/sessions/db"
+	"github.com/docodego/sessions/db/dbtest"
+	"github.com/docodego/sessions/handlers"
+)
+
+// Options change the app under test; zero values give the defaults.
+type Options struct {
+	AppName string
+	Auth    *auth.Config
+}
+
+// Server is a running app.
+type Server struct {
+	URL   string // http://127.0.0.1:port
+	Store *db.Store
+	App   *fiber.App
+	logs  *syncBuffer
+	ln    net.Listener
+}
+
+// Start runs the app until the test ends.
+func Start(t testing.TB, opt Options) *Server {
+	t.Helper()
+	store := dbtest.NewStore(t)
+	cfg := auth.DefaultConfig()
+	cfg.Password = auth.PasswordParams{Memory: 1024, Time: 1, Threads: 1} // fast hashes in tests
+	if opt.Auth != nil {
+		cfg = *opt.Auth
+	}
+	if opt.AppName == "" {
+		opt.AppName = "DoCodeGo"
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	url := "http://" + ln.Addr().String()
+	logs := &syncBuffer{}
+	log := slog.New(slog.NewTextHandler(logs, nil))
+	h, err := handlers.Build(context.Background(), store, handlers.Settings{
+		AppName: opt.AppName, BaseURL: url, Auth: cfg,
+	}, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	app := h.NewApp(handlers.AppOptions{})
+	go func() { _ = app.Listener(ln) }()
+	s := &Server{URL: url, Store: store, App: app, logs: logs, ln: ln}
+	t.Cleanup(s.Stop)
+	return s
+}
+
+// Stop shuts the server down (requests in flight finish); later requests fail to connect.
+func (s *Server) Stop() { _ = s.App.Shutdown() }
+
+// Logs returns everything the app logged so far.
+func (s *Server) Logs() string { return s.logs.String() }
+
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
