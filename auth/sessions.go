@@ -29,7 +29,8 @@ func (s *Service) Sessions(ctx context.Context, cur Current) ([]db.Session, erro
 // RevokeSession ends one of the user's other sessions. An id that is malformed, unknown,
 // another user's or already ended is ErrSessionNotFound: all look the same from outside.
 func (s *Service) RevokeSession(ctx context.Context, cur Current, id string) (db.Session, error) {
-	if !ValidSessionID(id) {
+	id, ok := ParseSessionID(id)
+	if !ok {
 		return db.Session{}, ErrSessionNotFound
 	}
 	if id == cur.Session.ID {
@@ -73,7 +74,8 @@ type SessionStatus struct {
 
 // Status reports whether one of the user's sessions is active, revoked or expired.
 func (s *Service) Status(ctx context.Context, cur Current, id string) (SessionStatus, error) {
-	if !ValidSessionID(id) {
+	id, ok := ParseSessionID(id)
+	if !ok {
 		return SessionStatus{}, ErrSessionNotFound
 	}
 	row, err := s.store.UserSession(ctx, cur.UserID, id)

@@ -44,11 +44,22 @@ func ParseToken(value string) ([]byte, bool) {
 	return HashToken(value), true
 }
 
-// ValidSessionID reports whether id is a canonical UUID, the shape of a public session id.
+// ValidSessionID reports whether id is a UUID in its 36-character form, the shape of a
+// public session id.
 func ValidSessionID(id string) bool {
+	_, ok := ParseSessionID(id)
+	return ok
+}
+
+// ParseSessionID returns the canonical (lower-case) form of a public session id, so that
+// comparisons with stored ids cannot be dodged by changing the case.
+func ParseSessionID(id string) (string, bool) {
 	if len(id) != 36 {
-		return false
+		return "", false
 	}
-	_, err := uuid.Parse(id)
-	return err == nil
+	u, err := uuid.Parse(id)
+	if err != nil {
+		return "", false
+	}
+	return u.String(), true
 }

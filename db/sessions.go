@@ -90,7 +90,7 @@ func (s *Store) SessionByTokenHash(ctx context.Context, hash []byte) (SessionWit
 func (s *Store) TouchSession(ctx context.Context, id string, now time.Time) error {
 	_, err := s.db.ExecContext(ctx, `
 		UPDATE sessions SET last_seen_at = $2
-		WHERE id = $1 AND last_seen_at < $2 - interval '1 minute'`, id, now)
+		WHERE id = $1 AND last_seen_at < $2::timestamptz - interval '1 minute'`, id, now)
 	if err != nil {
 		return fmt.Errorf("touch session %s: %w", id, err)
 	}

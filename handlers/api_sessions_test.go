@@ -163,6 +163,7 @@ func TestRevokeSessionErrors(t *testing.T) {
 		code   string
 	}{
 		{"current session", mac, "DELETE", "/api/auth/sessions/" + mac.currentID(), 409, "current_session"},
+		{"current session in upper case", mac, "DELETE", "/api/auth/sessions/" + strings.ToUpper(mac.currentID()), 409, "current_session"},
 		{"malformed id", mac, "DELETE", "/api/auth/sessions/not-a-uuid", 404, "session_not_found"},
 		{"sql in id", mac, "DELETE", "/api/auth/sessions/1';DROP%20TABLE%20sessions;--", 404, "session_not_found"},
 		{"unknown id", mac, "DELETE", "/api/auth/sessions/0b6e8f3c-8d7e-4f5e-9b1a-2f8f9c1d2e3f", 404, "session_not_found"},
