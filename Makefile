@@ -3,7 +3,7 @@
 GO ?= go
 HTMX_VERSION := 4.0.1
 
-.PHONY: run test build lint vendor-htmx
+.PHONY: run test test-ha build lint vendor-htmx bench
 
 run:
 	$(GO) run .
@@ -12,7 +12,17 @@ build:
 	$(GO) build -o bin/sessions .
 
 test: lint
-	$(GO) test -count=1 ./...
+	$(GO) test -count=1 $$($(GO) list ./... | grep -v '/ha$$')
+
+# Scale-out suite: app processes behind nginx, PostgreSQL primary + synchronous standby
+# failover (ha/, ~1 min). Needs nginx (apt-get install nginx); .ci/run runs it after test.
+test-ha:
+	$(GO) test -count=1 ./ha/
+
+# Load test (not part of test): throwaway PostgreSQL, 1,000,000 sessions, wrk, pgbench.
+# See BENCHMARKS.md. Needs wrk (apt-get install -y wrk).
+bench:
+	$(GO) run ./bench
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -11,6 +12,8 @@ import (
 // config is everything the binary reads from its environment.
 type config struct {
 	Addr           string
+	MetricsAddr    string // Prometheus /metrics listener; empty turns it off
+	DBMaxConns     int
 	DatabaseURL    string
 	DataDir        string
 	BaseURL        string
@@ -23,6 +26,7 @@ type config struct {
 func loadConfig(getenv func(string) string) (config, error) {
 	cfg := config{
 		Addr:        or(getenv("ADDR"), "127.0.0.1:8080"),
+		MetricsAddr: getenv("METRICS_ADDR"),
 		DatabaseURL: getenv("DATABASE_URL"),
 		DataDir:     or(getenv("DATA_DIR"), ".data"),
 		BaseURL:     strings.TrimRight(or(getenv("BASE_URL"), "http://127.0.0.1:8080"), "/"),
@@ -35,6 +39,11 @@ func loadConfig(getenv func(string) string) (config, error) {
 		}
 	}
 	var err error
+	if v := getenv("DB_MAX_CONNS"); v != "" {
+		if cfg.DBMaxConns, err = strconv.Atoi(v); err != nil || cfg.DBMaxConns <= 0 {
+			return config{}, fmt.Errorf("DB_MAX_CONNS=%q: want a positive number", v)
+		}
+	}
 	if cfg.Auth.IdleTimeout, err = duration(getenv, "SESSION_IDLE_TIMEOUT", cfg.Auth.IdleTimeout); err != nil {
 		return config{}, err
 	}

@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"os"
 	"os/signal"
 	"syscall"
@@ -40,7 +41,7 @@ func run(log *slog.Logger) error {
 		defer local.Stop()
 		dsn = local.DSN("docodego")
 	}
-	store, err := db.Open(ctx, dsn, db.PoolOptions{})
+	store, err := db.Open(ctx, dsn, db.PoolOptions{MaxOpen: cfg.DBMaxConns})
 	if err != nil {
 		return err
 	}
@@ -56,8 +57,19 @@ func run(log *slog.Logger) error {
 		return err
 	}
 	app := h.NewApp(handlers.AppOptions{TrustedProxies: cfg.TrustedProxies})
+	stopBackground, err := startBackground(ctx, store, cfg, os.Getenv, log)
+	if err != nil {
+		return err
+	}
+	defer stopBackground() // before the store closes (defers run last-in first-out)
 
 	serveErr := make(chan error, 1)
+	if cfg.MetricsAddr != "" {
+		metricsSrv := &http.Server{Addr: cfg.MetricsAddr, Handler: metricsMux(h), ReadHeaderTimeout: 5 * time.Second}
+		go func() { serveErr <- fmt.Errorf("metrics: %w", metricsSrv.ListenAndServe()) }()
+		defer metricsSrv.Close()
+		log.Info("metrics", "addr", "http://"+cfg.MetricsAddr+"/metrics")
+	}
 	go func() { serveErr <- app.Listen(cfg.Addr) }()
 	log.Info("listening", "addr", "http://"+cfg.Addr, "app", cfg.AppName)
 	select {
@@ -70,6 +82,13 @@ func run(log *slog.Logger) error {
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return nil
+}
+
+// metricsMux serves /metrics only.
+func metricsMux(h *handlers.Handler) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", h.MetricsHandler())
+	return mux
 }
 
 // startLocalDatabase runs PostgreSQL from the machine's binaries with data in dataDir.

@@ -16,6 +16,8 @@ type Config struct {
 	IdleTimeout      time.Duration // a session unused this long ends (default 7 days)
 	AbsoluteLifetime time.Duration // a session ends this long after sign-in whatever happens (default 30 days)
 	Password         PasswordParams
+	SignInLimit      int           // sign-in attempts per IP and per account within SignInWindow (default 10)
+	SignInWindow     time.Duration // (default 10 minutes)
 }
 
 // DefaultConfig is the configuration the app runs with unless told otherwise.
@@ -24,6 +26,8 @@ func DefaultConfig() Config {
 		IdleTimeout:      7 * 24 * time.Hour,
 		AbsoluteLifetime: 30 * 24 * time.Hour,
 		Password:         DefaultPasswordParams,
+		SignInLimit:      10,
+		SignInWindow:     10 * time.Minute,
 	}
 }
 
@@ -31,6 +35,7 @@ func DefaultConfig() Config {
 type Client struct {
 	UserAgent string
 	IP        string
+	DeviceID  string // the browser's long-lived random id (cookie); "" when it has none
 }
 
 // Current is the signed-in person and the session the request came with.
@@ -49,6 +54,8 @@ type Service struct {
 	log     *slog.Logger
 	now     func() time.Time
 	dummy   string // a hash checked for unknown emails, so they take as long as wrong passwords
+	// checkPassword is CheckPassword unless a test counts its calls (SetPasswordCheck).
+	checkPassword func(password, encoded string) (bool, error)
 }
 
 // NewService builds the auth service.
@@ -57,7 +64,9 @@ func NewService(store *db.Store, devices *device.Parser, cfg Config, log *slog.L
 	if err != nil {
 		return nil, fmt.Errorf("new auth service: %w", err)
 	}
-	return &Service{store: store, devices: devices, cfg: cfg, log: log, now: time.Now, dummy: dummy}, nil
+	store.LogAuditEvents(log) // one structured line per committed audit event
+	return &Service{store: store, devices: devices, cfg: cfg, log: log, now: time.Now, dummy: dummy,
+		checkPassword: CheckPassword}, nil
 }
 
 // Config returns the rules in force.
@@ -65,6 +74,11 @@ func (s *Service) Config() Config { return s.cfg }
 
 // SetClock replaces the clock, for tests of expiry.
 func (s *Service) SetClock(now func() time.Time) { s.now = now }
+
+// SetPasswordCheck replaces CheckPassword, for tests that count how often the KDF runs.
+func (s *Service) SetPasswordCheck(check func(password, encoded string) (bool, error)) {
+	s.checkPassword = check
+}
 
 // Now is the service's current time.
 func (s *Service) Now() time.Time { return s.now() }
@@ -89,8 +103,10 @@ func (s *Service) SignUp(ctx context.Context, name, email, password string, c Cl
 		if err != nil {
 			return err
 		}
-		cur, token, err = s.startSession(ctx, tx, u, c)
-		return err
+		if cur, token, err = s.startSession(ctx, tx, u, c); err != nil {
+			return err
+		}
+		return s.recordSignUp(ctx, tx, cur, c)
 	})
 	if err != nil {
 		return Current{}, "", fmt.Errorf("sign up: %w", err)
@@ -101,28 +117,38 @@ func (s *Service) SignUp(ctx context.Context, name, email, password string, c Cl
 // SignIn checks a password and starts a new session with a new token; any session the
 // request already carried is left alone, so a planted cookie cannot be fixed on the user.
 func (s *Service) SignIn(ctx context.Context, email, password string, c Client) (Current, string, error) {
+	attempt, err := s.recordAttempt(ctx, email, c.IP)
+	if err != nil {
+		return Current{}, "", err
+	}
 	u, err := s.store.UserByEmail(ctx, email)
 	if errors.Is(err, db.ErrNotFound) {
-		_, _ = CheckPassword(password, s.dummy)
+		_, _ = s.checkPassword(password, s.dummy)
 		return Current{}, "", ErrInvalidCredentials
 	}
 	if err != nil {
 		return Current{}, "", fmt.Errorf("sign in: %w", err)
 	}
-	ok, err := CheckPassword(password, u.PasswordHash)
+	ok, err := s.checkPassword(password, u.PasswordHash)
 	if err != nil {
 		return Current{}, "", fmt.Errorf("sign in: %w", err)
 	}
 	if !ok {
+		s.recordFailedSignIn(ctx, u, c)
 		return Current{}, "", ErrInvalidCredentials
 	}
 	var cur Current
 	var token string
 	err = s.store.InTx(ctx, func(tx *db.Tx) error {
-		cur, token, err = s.startSession(ctx, tx, u, c)
-		return err
+		if cur, token, err = s.startSession(ctx, tx, u, c); err != nil {
+			return err
+		}
+		return s.recordSignIn(ctx, tx, cur, c)
 	})
 	if err != nil {
+		return Current{}, "", fmt.Errorf("sign in: %w", err)
+	}
+	if err := s.store.LoginSucceeded(ctx, attempt); err != nil {
 		return Current{}, "", fmt.Errorf("sign in: %w", err)
 	}
 	return cur, token, nil
@@ -167,6 +193,8 @@ func (s *Service) Authenticate(ctx context.Context, token string) (Current, erro
 	case StatusRevoked:
 		return Current{}, ErrSessionRevoked
 	case StatusExpired:
+		// Logged once: the cookie is cleared with this answer, and the mark is conditional.
+		s.recordExpired(ctx, row.Session, now)
 		return Current{}, ErrSessionExpired
 	}
 	if now.Sub(row.LastSeenAt) >= time.Minute {
@@ -181,11 +209,14 @@ func (s *Service) Authenticate(ctx context.Context, token string) (Current, erro
 // SignOut ends the current session.
 func (s *Service) SignOut(ctx context.Context, cur Current) error {
 	err := s.store.InTx(ctx, func(tx *db.Tx) error {
-		_, err := tx.RevokeSession(ctx, cur.UserID, cur.Session.ID, cur.Session.ID, "sign_out", s.now())
+		ended, err := tx.RevokeSession(ctx, cur.UserID, cur.Session.ID, cur.Session.ID, "sign_out", s.now())
 		if errors.Is(err, db.ErrNotFound) {
 			return nil // already ended: signing out again is not an error
 		}
-		return err
+		if err != nil {
+			return err
+		}
+		return tx.InsertAuditEvent(ctx, sessionEvent(db.EventSignOut, ended, &ended, ended.RevokedAt.Time))
 	})
 	if err != nil {
 		return fmt.Errorf("sign out: %w", err)

@@ -43,7 +43,10 @@ func (s *Service) RevokeSession(ctx context.Context, cur Current, id string) (db
 		if errors.Is(err, db.ErrNotFound) {
 			return ErrSessionNotFound
 		}
-		return err
+		if err != nil {
+			return err
+		}
+		return tx.InsertAuditEvent(ctx, sessionEvent(db.EventSessionRevoked, ended, &cur.Session, ended.RevokedAt.Time))
 	})
 	if err != nil {
 		return db.Session{}, fmt.Errorf("revoke session: %w", err)
@@ -56,8 +59,11 @@ func (s *Service) RevokeOtherSessions(ctx context.Context, cur Current) ([]db.Se
 	var ended []db.Session
 	err := s.store.InTx(ctx, func(tx *db.Tx) error {
 		var err error
-		ended, err = tx.RevokeOtherSessions(ctx, cur.UserID, cur.Session.ID, "revoked", s.now())
-		return err
+		now := s.now()
+		if ended, err = tx.RevokeOtherSessions(ctx, cur.UserID, cur.Session.ID, "revoked", now); err != nil {
+			return err
+		}
+		return recordRevokeOthers(ctx, tx, cur, ended, now)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("revoke other sessions: %w", err)

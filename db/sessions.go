@@ -70,7 +70,7 @@ func (t *Tx) CreateSession(ctx context.Context, n NewSession) (Session, error) {
 // SessionByTokenHash loads a session, revoked or not, with its user, in one round trip.
 func (s *Store) SessionByTokenHash(ctx context.Context, hash []byte) (SessionWithUser, error) {
 	var row SessionWithUser
-	err := s.db.GetContext(ctx, &row, `
+	err := s.getPrepared(ctx, &row, `
 		SELECT s.id, s.user_id, s.user_agent, s.ip, s.browser, s.os, s.device_type, s.label,
 			s.created_at, s.last_seen_at, s.expires_at, s.revoked_at, s.revoked_by_session_id,
 			s.revoke_reason, u.email AS user_email, u.name AS user_name
@@ -101,7 +101,7 @@ func (s *Store) TouchSession(ctx context.Context, id string, now time.Time) erro
 // past idleSince, newest first.
 func (s *Store) ActiveSessions(ctx context.Context, userID string, now, idleSince time.Time) ([]Session, error) {
 	var rows []Session
-	err := s.db.SelectContext(ctx, &rows, `
+	err := s.selectPrepared(ctx, &rows, `
 		SELECT `+sessionColumns+`
 		FROM sessions
 		WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $2 AND last_seen_at > $3

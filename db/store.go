@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -19,23 +20,31 @@ var ErrEmailTaken = errors.New("email already registered")
 
 // Store runs the app's queries against PostgreSQL.
 type Store struct {
-	db *sqlx.DB
+	db    *sqlx.DB
+	trips *roundTrips // nil for a pool opened elsewhere (NewStore)
+	stmts stmtCache   // the hot queries, prepared once per connection
+	audit auditLog    // logs each audit event once its transaction commits
 }
 
 // PoolOptions bounds the connection pool so a stuck database gives fast errors.
 type PoolOptions struct {
-	MaxOpen int
-	MaxIdle int
+	MaxOpen          int           // default DefaultMaxOpen
+	MaxIdle          int           // default MaxOpen
+	StatementTimeout time.Duration // server-side cap on one statement; default 5s, unless the DSN sets one
 }
+
+// DefaultMaxOpen sizes the pool for the machine: PostgreSQL gains nothing from more busy
+// backends than a few per core, and the database/sql queue is cheaper than its scheduler.
+func DefaultMaxOpen() int { return max(8, 4*runtime.NumCPU()) }
 
 // Open connects to PostgreSQL, checks the connection and sizes the pool.
 func Open(ctx context.Context, dsn string, pool PoolOptions) (*Store, error) {
-	conn, err := sqlx.Open("postgres", dsn)
+	conn, trips, err := openCounted(dsn, pool.StatementTimeout)
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
 	if pool.MaxOpen <= 0 {
-		pool.MaxOpen = 16
+		pool.MaxOpen = DefaultMaxOpen()
 	}
 	if pool.MaxIdle <= 0 {
 		pool.MaxIdle = pool.MaxOpen
@@ -43,13 +52,15 @@ func Open(ctx context.Context, dsn string, pool PoolOptions) (*Store, error) {
 	conn.SetMaxOpenConns(pool.MaxOpen)
 	conn.SetMaxIdleConns(pool.MaxIdle)
 	conn.SetConnMaxIdleTime(5 * time.Minute)
+	// A bounded lifetime rebalances the pool after a failover or a load_balance_hosts change.
+	conn.SetConnMaxLifetime(30 * time.Minute)
 	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	if err := conn.PingContext(pingCtx); err != nil {
 		conn.Close()
 		return nil, fmt.Errorf("open database: %w", err)
 	}
-	return &Store{db: conn}, nil
+	return &Store{db: conn, trips: trips}, nil
 }
 
 // NewStore wraps an open connection pool.
@@ -58,8 +69,11 @@ func NewStore(conn *sqlx.DB) *Store { return &Store{db: conn} }
 // DB gives the underlying pool, for migrations and tests.
 func (s *Store) DB() *sqlx.DB { return s.db }
 
-// Close closes the pool.
-func (s *Store) Close() error { return s.db.Close() }
+// Close closes the pool and its prepared statements.
+func (s *Store) Close() error {
+	s.stmts.close()
+	return s.db.Close()
+}
 
 // Ping checks that the database answers.
 func (s *Store) Ping(ctx context.Context) error {
@@ -75,17 +89,20 @@ func (s *Store) InTx(ctx context.Context, fn func(tx *Tx) error) error {
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	if err := fn(&Tx{tx: sqlTx}); err != nil {
+	tx := &Tx{tx: sqlTx}
+	if err := fn(tx); err != nil {
 		_ = sqlTx.Rollback()
 		return err
 	}
 	if err := sqlTx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
+	s.audit.log(ctx, tx.events)
 	return nil
 }
 
 // Tx is a transaction; it has the write methods that must commit together.
 type Tx struct {
-	tx *sqlx.Tx
+	tx     *sqlx.Tx
+	events []AuditEvent // audit events written so far, logged after the commit
 }

@@ -17,22 +17,23 @@ type signUpBody struct {
 func (h *Handler) apiSignUp(c *fiber.Ctx) error {
 	var body signUpBody
 	if err := decodeJSON(c, &body); err != nil {
-		return err
+		return h.baBadBody(c)
 	}
-	cur, token, err := h.auth.SignUp(c.UserContext(), body.Name, body.Email, body.Password, client(c))
+	cur, token, err := h.auth.SignUp(c.UserContext(), body.Name, body.Email, body.Password, h.signInClient(c))
 	var inputErr *auth.InputError
 	switch {
 	case errors.As(err, &inputErr):
 		l := h.localizer(c)
-		return apiError(c, fiber.StatusUnprocessableEntity, "invalid_"+inputErr.Field,
+		return baError(c, fiber.StatusBadRequest, "invalid_"+inputErr.Field, baInputCode(inputErr.Code),
 			l.T(inputErr.Code, "Min", auth.MinPasswordLength))
 	case errors.Is(err, auth.ErrEmailTaken):
-		return apiError(c, fiber.StatusUnprocessableEntity, "email_taken", h.localizer(c).T("error.email_taken"))
+		return baError(c, fiber.StatusUnprocessableEntity, "email_taken", "USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL",
+			h.localizer(c).T("error.email_taken"))
 	case err != nil:
 		return err
 	}
 	h.setSessionCookie(c, token)
-	return sendJSON(c, fiber.Map{"user": apiUser{ID: cur.UserID, Email: cur.Email, Name: cur.Name}})
+	return h.baAuthAnswer(c, cur, false)
 }
 
 type signInBody struct {
@@ -43,22 +44,30 @@ type signInBody struct {
 func (h *Handler) apiSignIn(c *fiber.Ctx) error {
 	var body signInBody
 	if err := decodeJSON(c, &body); err != nil {
-		return err
+		return h.baBadBody(c)
 	}
-	cur, token, err := h.auth.SignIn(c.UserContext(), body.Email, body.Password, client(c))
-	if errors.Is(err, auth.ErrInvalidCredentials) {
-		return apiError(c, fiber.StatusUnauthorized, "invalid_credentials", "")
-	}
-	if err != nil {
+	cur, token, err := h.auth.SignIn(c.UserContext(), body.Email, body.Password, h.signInClient(c))
+	var tooMany *auth.TooManyAttemptsError
+	switch {
+	case errors.Is(err, auth.ErrInvalidCredentials):
+		return baError(c, fiber.StatusUnauthorized, "invalid_credentials", "INVALID_EMAIL_OR_PASSWORD",
+			h.localizer(c).T("error.invalid_credentials"))
+	case errors.As(err, &tooMany):
+		setRetryAfter(c, tooMany)
+		return baError(c, fiber.StatusTooManyRequests, "rate_limited", "TOO_MANY_REQUESTS", h.localizer(c).T("error.rate_limited"))
+	case err != nil:
 		return err
 	}
 	h.setSessionCookie(c, token)
-	return sendJSON(c, fiber.Map{"user": apiUser{ID: cur.UserID, Email: cur.Email, Name: cur.Name}})
+	return h.baAuthAnswer(c, cur, true)
 }
 
+// apiSignOut ends the current session; like better-auth it answers success without one.
 func (h *Handler) apiSignOut(c *fiber.Ctx) error {
-	if err := h.auth.SignOut(c.UserContext(), *current(c)); err != nil {
-		return err
+	if cur := current(c); cur != nil {
+		if err := h.auth.SignOut(c.UserContext(), *cur); err != nil {
+			return err
+		}
 	}
 	h.clearSessionCookie(c)
 	return sendJSON(c, fiber.Map{"success": true})

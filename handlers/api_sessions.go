@@ -28,11 +28,11 @@ func (h *Handler) apiRevokeSession(c *fiber.Ctx) error {
 	case errors.Is(err, auth.ErrSessionNotFound):
 		return apiError(c, fiber.StatusNotFound, "session_not_found", "")
 	case errors.Is(err, auth.ErrCurrentSession):
-		return apiError(c, fiber.StatusConflict, "current_session",
-			"This is the session making the request; sign out instead (POST /api/auth/sign-out).")
+		return apiError(c, fiber.StatusConflict, "current_session", h.localizer(c).T("error.current_session"))
 	case err != nil:
 		return err
 	}
+	h.countRevoked(1)
 	return c.SendStatus(fiber.StatusNoContent)
 }
 
@@ -41,6 +41,7 @@ func (h *Handler) apiRevokeOtherSessions(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	h.countRevoked(len(ended))
 	return sendJSON(c, fiber.Map{"revoked": len(ended)})
 }
 

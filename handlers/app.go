@@ -8,7 +8,6 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/filesystem"
 	"github.com/gofiber/fiber/v2/middleware/recover"
 	"github.com/gofiber/fiber/v2/middleware/requestid"
-	"github.com/gofiber/template/html/v2"
 
 	"github.com/docodego/sessions/static"
 	"github.com/docodego/sessions/views"
@@ -16,12 +15,13 @@ import (
 
 // AppOptions are the HTTP server settings that are not the handlers' business.
 type AppOptions struct {
-	TrustedProxies []string // peers whose X-Forwarded-For is believed
+	TrustedProxies []string      // peers whose X-Forwarded-For is believed
+	RequestTimeout time.Duration // how long a request may wait on the database; default 3s
 }
 
 // NewApp builds the Fiber app with templates, limits, the error handler and every route.
 func (h *Handler) NewApp(opt AppOptions) *fiber.App {
-	engine := html.NewFileSystem(http.FS(views.FS), ".html")
+	engine := newViewEngine(views.FS)
 	app := fiber.New(fiber.Config{
 		Views:                   engine,
 		ErrorHandler:            h.ErrorHandler,
@@ -36,7 +36,7 @@ func (h *Handler) NewApp(opt AppOptions) *fiber.App {
 		TrustedProxies:          opt.TrustedProxies,
 		EnableIPValidation:      true,
 	})
-	app.Use(recover.New(), requestid.New())
+	app.Use(requestid.New(), h.observe, recover.New(), h.deadline(opt.RequestTimeout))
 	h.Register(app)
 	return app
 }

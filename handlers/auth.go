@@ -19,7 +19,7 @@ func (h *Handler) home(c *fiber.Ctx) error {
 
 // client describes the device making the request, for a new session.
 func client(c *fiber.Ctx) auth.Client {
-	return auth.Client{UserAgent: c.Get(fiber.HeaderUserAgent), IP: c.IP()}
+	return auth.Client{UserAgent: c.Get(fiber.HeaderUserAgent), IP: clientIP(c)}
 }
 
 func (h *Handler) loginPage(c *fiber.Ctx) error {
@@ -42,17 +42,25 @@ func (h *Handler) loginPage(c *fiber.Ctx) error {
 
 func (h *Handler) login(c *fiber.Ctx) error {
 	email, password := c.FormValue("email"), c.FormValue("password")
-	_, token, err := h.auth.SignIn(c.UserContext(), email, password, client(c))
-	if errors.Is(err, auth.ErrInvalidCredentials) {
+	_, token, err := h.auth.SignIn(c.UserContext(), email, password, h.signInClient(c))
+	status, message := 0, ""
+	var tooMany *auth.TooManyAttemptsError
+	switch {
+	case errors.Is(err, auth.ErrInvalidCredentials):
+		status, message = fiber.StatusUnauthorized, "error.invalid_credentials"
+	case errors.As(err, &tooMany):
+		status, message = fiber.StatusTooManyRequests, "error.rate_limited"
+		setRetryAfter(c, tooMany)
+	case err != nil:
+		return err
+	}
+	if status != 0 {
 		l := h.localizer(c)
-		c.Status(fiber.StatusUnauthorized)
+		c.Status(status)
 		return h.page(c, "pages/login", &authPage{
 			layoutData: h.layout(c, l.T("login.title")), Email: email,
-			Error: l.T("error.invalid_credentials"), Field: "password",
+			Error: l.T(message), Field: "password",
 		})
-	}
-	if err != nil {
-		return err
 	}
 	h.setSessionCookie(c, token)
 	return c.Redirect(securityPath, fiber.StatusSeeOther)
@@ -68,7 +76,7 @@ func (h *Handler) signupPage(c *fiber.Ctx) error {
 
 func (h *Handler) signup(c *fiber.Ctx) error {
 	name, email, password := c.FormValue("name"), c.FormValue("email"), c.FormValue("password")
-	_, token, err := h.auth.SignUp(c.UserContext(), name, email, password, client(c))
+	_, token, err := h.auth.SignUp(c.UserContext(), name, email, password, h.signInClient(c))
 	var inputErr *auth.InputError
 	message, field := "", ""
 	switch {

@@ -89,8 +89,8 @@ func TestAPISignInErrors(t *testing.T) {
 		status     int
 		code       string
 	}{
-		{"wrong password", `{"email":"api@example.com","password":"nope nope nope"}`, 401, `{"error":"invalid_credentials"}`},
-		{"unknown email", `{"email":"who@example.com","password":"nope nope nope"}`, 401, `{"error":"invalid_credentials"}`},
+		{"wrong password", `{"email":"api@example.com","password":"nope nope nope"}`, 401, `{"error":"invalid_credentials","code":"INVALID_EMAIL_OR_PASSWORD"`},
+		{"unknown email", `{"email":"who@example.com","password":"nope nope nope"}`, 401, `{"error":"invalid_credentials","code":"INVALID_EMAIL_OR_PASSWORD"`},
 		{"malformed json", `{"email":`, 400, `"error":"invalid_json"`},
 		{"wrong types", `{"email":5}`, 400, `"error":"invalid_json"`},
 	}

@@ -42,5 +42,7 @@ func Build(ctx context.Context, store *db.Store, s Settings, log *slog.Logger) (
 	if err != nil {
 		return nil, fmt.Errorf("build: %w", err)
 	}
-	return New(authSvc, catalog, log, Config{AppName: s.AppName, BaseURL: s.BaseURL, CSRFKey: key}), nil
+	h := New(authSvc, catalog, log, Config{AppName: s.AppName, BaseURL: s.BaseURL, CSRFKey: key})
+	h.metrics.watchRoundTrips(store.RoundTrips)
+	return h, nil
 }

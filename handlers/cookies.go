@@ -36,6 +36,7 @@ func (h *Handler) setCookie(c *fiber.Ctx, name, value string, maxAge time.Durati
 // setSessionCookie hands the browser its secret token; it lasts as long as the session can.
 func (h *Handler) setSessionCookie(c *fiber.Ctx, token string) {
 	h.setCookie(c, h.cookies.session, token, h.auth.Config().AbsoluteLifetime)
+	h.metrics.signIns.Inc()
 }
 
 // clearSessionCookie tells the browser to forget its token.

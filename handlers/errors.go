@@ -5,6 +5,8 @@ import (
 	"log/slog"
 
 	"github.com/gofiber/fiber/v2"
+
+	"github.com/docodego/sessions/auth"
 )
 
 // httpError is an answer with a status, an API error code and a message id for people.
@@ -25,9 +27,11 @@ var (
 // ErrorHandler is the one place errors become answers. It logs once, with the request's
 // method, path, status and id, and never shows internal error text to anyone.
 func (h *Handler) ErrorHandler(c *fiber.Ctx, err error) error {
+	h.setSecurityHeaders(c)
 	status, code, message := fiber.StatusInternalServerError, "internal_error", "error.internal"
 	var he *httpError
 	var fe *fiber.Error
+	var tooMany *auth.TooManyAttemptsError
 	switch {
 	case errors.As(err, &he):
 		status, code, message = he.status, he.code, he.message
@@ -35,6 +39,9 @@ func (h *Handler) ErrorHandler(c *fiber.Ctx, err error) error {
 		status, code, message = fe.Code, fiberErrorCode(fe.Code), fiberErrorMessage(fe.Code)
 	case isUnavailable(err):
 		status, code, message = fiber.StatusServiceUnavailable, "unavailable", "error.unavailable"
+	case errors.As(err, &tooMany): // any route that signs in is rate limited
+		status, code, message = fiber.StatusTooManyRequests, "rate_limited", "error.rate_limited"
+		setRetryAfter(c, tooMany)
 	}
 	level := slog.LevelInfo
 	if status >= 500 {

@@ -28,12 +28,13 @@ type Handler struct {
 	cookies cookieNames
 	// crossOrigin decides cross-site requests the way net/http does.
 	crossOrigin *http.CrossOriginProtection
+	metrics     *metrics
 }
 
 // New builds the handlers.
 func New(authSvc *auth.Service, catalog *locale.Catalog, log *slog.Logger, cfg Config) *Handler {
 	return &Handler{auth: authSvc, catalog: catalog, log: log, cfg: cfg, cookies: newCookieNames(cfg.BaseURL),
-		crossOrigin: http.NewCrossOriginProtection()}
+		crossOrigin: http.NewCrossOriginProtection(), metrics: newMetrics()}
 }
 
 // secure reports whether the app is served over https.
@@ -41,6 +42,10 @@ func (h *Handler) secure() bool { return strings.HasPrefix(h.cfg.BaseURL, "https
 
 // Register adds every route to app, in one table.
 func (h *Handler) Register(app *fiber.App) {
+	// Probes: before the session middleware, so they never touch the sessions table.
+	app.Get("/healthz", h.healthz)
+	app.Get("/readyz", h.readyz)
+
 	app.Use(h.securityHeaders, h.crossOriginCheck, h.loadSession)
 
 	// Static files are embedded; see app.go.
@@ -53,6 +58,7 @@ func (h *Handler) Register(app *fiber.App) {
 	app.Get("/login", h.loginPage)
 	app.Post("/login", h.checkCSRF, h.login)
 	app.Post("/logout", h.requirePage, h.checkCSRF, h.logout)
+	app.Post("/settings/language", h.checkCSRF, h.setLanguage)
 
 	// The security page and its htmx fragments.
 	app.Get("/app/settings/security", h.requirePage, h.securityPage)
@@ -62,16 +68,28 @@ func (h *Handler) Register(app *fiber.App) {
 	app.Get("/app/settings/security/sessions/:id/revoke", h.requirePage, h.confirmRevoke)
 	app.Post("/app/settings/security/sessions/:id/revoke", h.requirePage, h.checkCSRF, h.revokeSession)
 	app.Delete("/app/settings/security/sessions/:id", h.requirePage, h.checkCSRF, h.revokeSession)
+	app.Post("/app/settings/security/password", h.requirePage, h.checkCSRF, h.changePassword)
+	app.Get("/app/settings/security/activity", h.requirePage, h.moreActivity)
+	app.Post("/app/settings/security/notices/:id/dismiss", h.requirePage, h.checkCSRF, h.dismissNotice)
 
 	// JSON API: better-auth shaped sign-in, and the sessions resource.
 	app.Post("/api/auth/sign-up/email", h.apiSignUp)
 	app.Post("/api/auth/sign-in/email", h.apiSignIn)
-	app.Post("/api/auth/sign-out", h.requireAPI, h.apiSignOut)
+	app.Post("/api/auth/sign-out", h.apiSignOut)
+	app.Post("/api/auth/change-password", h.requireAPI, h.apiChangePassword)
 	app.Get("/api/auth/sessions", h.requireAPI, h.apiListSessions)
 	app.Delete("/api/auth/sessions", h.requireAPI, h.apiRevokeOtherSessions)
 	app.Get("/api/auth/sessions/:id/status", h.requireAPI, h.apiSessionStatus)
 	app.Delete("/api/auth/sessions/:id", h.requireAPI, h.apiRevokeSession)
+
+	// better-auth 1.x client routes (betterauth.go); "token" there is the public session id.
+	app.Get("/api/auth/get-session", h.baGetSession)
+	app.Get("/api/auth/list-sessions", h.requireBetterAuth, h.baListSessions)
+	app.Post("/api/auth/revoke-session", h.requireBetterAuth, h.baRevokeSession)
+	app.Post("/api/auth/revoke-other-sessions", h.requireBetterAuth, h.baRevokeOtherSessions)
+	app.Post("/api/auth/revoke-sessions", h.requireBetterAuth, h.baRevokeSessions)
 	app.Get("/api/users/me/current-session", h.requireAPI, h.apiCurrentSession)
+	app.Get("/api/users/me/security-events", h.requireAPI, h.apiSecurityEvents)
 
 	app.Use(h.notFound)
 }

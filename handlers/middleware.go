@@ -25,6 +25,13 @@ const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 
 
 // securityHeaders sets the headers every response carries.
 func (h *Handler) securityHeaders(c *fiber.Ctx) error {
+	h.setSecurityHeaders(c)
+	return c.Next()
+}
+
+// setSecurityHeaders is securityHeaders for answers no middleware saw: the server's own
+// 413 and 431 go straight to the ErrorHandler, which calls this.
+func (h *Handler) setSecurityHeaders(c *fiber.Ctx) {
 	c.Set("Content-Security-Policy", contentSecurityPolicy)
 	c.Set("X-Content-Type-Options", "nosniff")
 	c.Set("Referrer-Policy", "same-origin")
@@ -35,7 +42,6 @@ func (h *Handler) securityHeaders(c *fiber.Ctx) error {
 	if h.secure() {
 		c.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
 	}
-	return c.Next()
 }
 
 // crossOriginCheck refuses unsafe requests that the browser marks as cross-site, with the

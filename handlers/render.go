@@ -10,6 +10,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/lib/pq"
 
+	"github.com/docodego/sessions/db"
 	"github.com/docodego/sessions/locale"
 )
 
@@ -22,11 +23,12 @@ type layoutData struct {
 	SignedIn bool
 	UserName string
 	Path     string
+	Next     string // where the language switcher returns to
 }
 
 // layout fills the layout's fields for this request.
 func (h *Handler) layout(c *fiber.Ctx, title string) layoutData {
-	d := layoutData{L: h.localizer(c), AppName: h.cfg.AppName, Title: title, CSRF: h.csrfToken(c), Path: c.Path()}
+	d := layoutData{L: h.localizer(c), AppName: h.cfg.AppName, Title: title, CSRF: h.csrfToken(c), Path: c.Path(), Next: nextPath(c)}
 	if cur := current(c); cur != nil {
 		d.SignedIn, d.UserName = true, cur.Name
 	}
@@ -66,11 +68,13 @@ func isUnavailable(err error) bool {
 	var pqErr *pq.Error
 	switch {
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, driver.ErrBadConn),
+		errors.Is(err, db.ErrUnavailable),
 		errors.As(err, &netErr):
 		return true
 	case errors.As(err, &pqErr):
-		// 57014 query_canceled (statement timeout), 57P0x shutdown, 08xxx connection.
-		return pqErr.Code == "57014" || strings.HasPrefix(string(pqErr.Code), "57P") ||
+		// 57014 query_canceled (statement timeout), 57P0x shutdown, 08xxx connection,
+		// 25006 read-only: the server was fenced or demoted during a failover.
+		return pqErr.Code == "57014" || pqErr.Code == "25006" || strings.HasPrefix(string(pqErr.Code), "57P") ||
 			strings.HasPrefix(string(pqErr.Code), "08")
 	}
 	return false

@@ -18,11 +18,17 @@ func (h *Handler) securityPage(c *fiber.Ctx) error {
 	l := h.localizer(c)
 	p := &securityPage{layoutData: h.layout(c, l.T("security.title"))}
 	p.Table = h.newSessionsTable(l, p.CSRF, cur, rows)
+	p.Password = h.newPasswordForm(c, l, p.CSRF)
+	if p.Activity, err = h.newSecurityActivity(c, l, p.CSRF, cur); err != nil {
+		return err
+	}
 	switch c.Query("done") {
 	case "revoked":
 		p.Notice = l.T("sessions.revoked")
 	case "revoked_others":
 		p.Notice = l.T("sessions.revoked_others")
+	case "changed", "changed_revoked":
+		p.Notice = l.T("password." + c.Query("done"))
 	}
 	return h.page(c, "pages/security", p)
 }
@@ -76,6 +82,7 @@ func (h *Handler) revokeSession(c *fiber.Ctx) error {
 	case err != nil:
 		return err
 	}
+	h.countRevoked(1)
 	l := h.localizer(c)
 	return h.answerTable(c, l.T("sessions.revoked_one", "Device", label(l, ended)))
 }
@@ -86,6 +93,7 @@ func (h *Handler) revokeOtherSessions(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	h.countRevoked(len(ended))
 	return h.answerTable(c, h.localizer(c).N("sessions.revoked_n", len(ended)))
 }
 

@@ -34,8 +34,10 @@ type sessionsTable struct {
 // securityPage is /app/settings/security.
 type securityPage struct {
 	layoutData
-	Table  sessionsTable
-	Notice string
+	Table    sessionsTable
+	Password passwordForm
+	Activity securityActivity // notices, recent security activity, ended sessions (activity.go)
+	Notice   string
 }
 
 // sessionsUpdate is the htmx answer to a revoke: the fresh sessions section, and a

@@ -45,8 +45,21 @@ func (l *Localizer) render(id string, count any, args []any) string {
 	return msg
 }
 
-// Device renders a device label from its browser and OS names ("Chrome on macOS").
+// genericBrowsers are the words package device uses when it knows only what kind of
+// client it saw, not its product name; they are translated, product names are not.
+var genericBrowsers = map[string]string{
+	"Embedded browser": "device.embedded_browser",
+	"Web browser":      "device.web_browser",
+	"Bot":              "device.bot",
+}
+
+// Device renders a device label from its browser and OS names ("Chrome on macOS",
+// "Chrome unter macOS"). Product and system names stay as they are; the generic names
+// package device produces ("Embedded browser", "Bot") are translated.
 func (l *Localizer) Device(browser, os string) string {
+	if id, ok := genericBrowsers[browser]; ok {
+		browser = l.T(id)
+	}
 	switch {
 	case browser == "" && os == "":
 		return l.T("device.unknown")

@@ -66,7 +66,15 @@
   document.addEventListener("htmx:finally:request", function (e) {
     var src = e.detail.ctx.sourceElement;
     var dialog = src && src.closest("dialog");
-    if (dialog) dialog.removeAttribute("aria-busy");
+    if (!dialog) return;
+    dialog.removeAttribute("aria-busy");
+    // After a failure, focus goes back to Confirm (the retry). htmx disabled it for the
+    // request, which dropped focus to <body>, and re-enables it right after this event,
+    // so focus it in a microtask.
+    var slot = dialog.querySelector(".dialog-error");
+    if (dialog.open && slot && !slot.hidden) {
+      queueMicrotask(function () { src.focus(); });
+    }
   });
 
   // A 4xx/5xx answer does not swap (noSwap in htmx-config): show its words and leave the
@@ -102,7 +110,6 @@
     if (!slot) return;
     slot.textContent = message;
     slot.hidden = false;
-    if (dialog && src) src.focus();
   }
 
   function hideError(dialog) {
@@ -126,4 +133,21 @@
       document.getElementById("sessions-heading");
     if (next) next.focus();
   });
+
+  // --- Security activity -----------------------------------------------------------------
+  // Runs in the capture phase, before the handler above: "Show more" moves focus to the
+  // first row it loaded; a dismissed notice hands focus to the next notice or the heading.
+  document.addEventListener("htmx:after:swap", function (e) {
+    var loaded = document.querySelector("#activity-list [data-autofocus]");
+    if (loaded) {
+      loaded.removeAttribute("data-autofocus");
+      loaded.focus();
+      return;
+    }
+    var src = e.detail && e.detail.ctx && e.detail.ctx.sourceElement;
+    if (src && src.hasAttribute && src.hasAttribute("data-notice-dismiss") && !src.isConnected) {
+      var next = document.querySelector("[data-notice-dismiss]") || document.getElementById("sessions-heading");
+      if (next) next.focus();
+    }
+  }, true);
 })();

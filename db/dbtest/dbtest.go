@@ -13,7 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
 	"github.com/docodego/sessions/db"
@@ -110,11 +109,10 @@ func DSN(t testing.TB) string {
 // NewStore opens a Store on a fresh database for this test.
 func NewStore(t testing.TB) *db.Store {
 	t.Helper()
-	conn, err := sqlx.Open("postgres", DSN(t))
+	store, err := db.Open(context.Background(), DSN(t), db.PoolOptions{MaxOpen: 8})
 	if err != nil {
 		t.Fatalf("dbtest: %v", err)
 	}
-	conn.SetMaxOpenConns(8)
-	t.Cleanup(func() { conn.Close() })
-	return db.NewStore(conn)
+	t.Cleanup(func() { store.Close() })
+	return store
 }

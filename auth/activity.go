@@ -1,0 +1,114 @@
+package auth
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/docodego/sessions/db"
+)
+
+// Limits of the security activity lists.
+const (
+	DefaultEventPage = 20
+	MaxEventPage     = 100
+	EndedWindow      = 30 * 24 * time.Hour // "recently ended sessions" look this far back
+	maxEnded         = 50
+	maxNotices       = 5
+)
+
+// ErrBadCursor means a pagination cursor was not one we gave out.
+var ErrBadCursor = errors.New("bad cursor")
+
+// ErrNoticeNotFound means the notice is unknown or another user's.
+var ErrNoticeNotFound = errors.New("notice not found")
+
+// EventPage is one page of a user's security events, newest first.
+type EventPage struct {
+	Events []db.AuditEvent
+	Next   string // cursor for the next (older) page; "" when this is the last
+}
+
+// SecurityEvents lists the user's audit events older than the cursor ("" for the newest).
+func (s *Service) SecurityEvents(ctx context.Context, cur Current, before string, limit int) (EventPage, error) {
+	var from *db.EventCursor
+	if before != "" {
+		c, err := ParseCursor(before)
+		if err != nil {
+			return EventPage{}, err
+		}
+		from = &c
+	}
+	limit = min(max(limit, 1), MaxEventPage)
+	rows, err := s.store.AuditEvents(ctx, cur.UserID, from, limit+1)
+	if err != nil {
+		return EventPage{}, fmt.Errorf("security events: %w", err)
+	}
+	page := EventPage{Events: rows}
+	if len(rows) > limit {
+		page.Events = rows[:limit]
+		last := page.Events[limit-1]
+		page.Next = EncodeCursor(db.EventCursor{CreatedAt: last.CreatedAt, ID: last.ID})
+	}
+	return page, nil
+}
+
+// EncodeCursor turns a position into an opaque URL-safe string.
+func EncodeCursor(c db.EventCursor) string {
+	raw := strconv.FormatInt(c.CreatedAt.UnixMicro(), 10) + "." + strconv.FormatInt(c.ID, 10)
+	return base64.RawURLEncoding.EncodeToString([]byte(raw))
+}
+
+// ParseCursor reads a cursor made by EncodeCursor; anything else is ErrBadCursor.
+func ParseCursor(s string) (db.EventCursor, error) {
+	raw, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil || len(s) > 64 {
+		return db.EventCursor{}, ErrBadCursor
+	}
+	at, id, ok := strings.Cut(string(raw), ".")
+	micros, err1 := strconv.ParseInt(at, 10, 64)
+	n, err2 := strconv.ParseInt(id, 10, 64)
+	if !ok || err1 != nil || err2 != nil || n <= 0 || micros < 0 {
+		return db.EventCursor{}, ErrBadCursor
+	}
+	return db.EventCursor{CreatedAt: time.UnixMicro(micros), ID: n}, nil
+}
+
+// EndedSessions lists the user's sessions revoked or expired in the last 30 days.
+func (s *Service) EndedSessions(ctx context.Context, cur Current) ([]db.EndedSession, error) {
+	now := s.now()
+	rows, err := s.store.EndedSessions(ctx, cur.UserID, now.Add(-EndedWindow), now, s.cfg.IdleTimeout, maxEnded)
+	if err != nil {
+		return nil, fmt.Errorf("ended sessions: %w", err)
+	}
+	return rows, nil
+}
+
+// Notices lists the "new sign-in" notices the current session has not seen dismissed.
+func (s *Service) Notices(ctx context.Context, cur Current) ([]db.Notice, error) {
+	rows, err := s.store.OpenNotices(ctx, cur.UserID, cur.Session.ID, s.now(), maxNotices)
+	if err != nil {
+		return nil, fmt.Errorf("notices: %w", err)
+	}
+	return rows, nil
+}
+
+// DismissNotice hides a notice for every session of the user.
+func (s *Service) DismissNotice(ctx context.Context, cur Current, id string) error {
+	n, err := strconv.ParseInt(id, 10, 64)
+	if err != nil || n <= 0 {
+		return ErrNoticeNotFound
+	}
+	err = s.store.DismissNotice(ctx, cur.UserID, n, s.now())
+	if errors.Is(err, db.ErrNotFound) {
+		return ErrNoticeNotFound
+	}
+	if err != nil {
+		return fmt.Errorf("dismiss notice: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,127 @@
+package auth
+
+import (
+	"context"
+	"crypto/sha256"
+	"time"
+
+	"github.com/docodego/sessions/db"
+)
+
+// Every audit event is written inside the transaction of the action it records, so the
+// two commit or roll back together; the store logs each one after its commit.
+
+// NewSignIn is what the "new sign-in" email says, stored in the outbox payload.
+type NewSignIn struct {
+	Name      string    `json:"name"`
+	Device    string    `json:"device"`
+	IP        string    `json:"ip"`
+	At        time.Time `json:"at"`
+	SessionID string    `json:"session_id"`
+}
+
+// sessionEvent describes an event about one session, acted on by another (or itself).
+func sessionEvent(typ string, s db.Session, actor *db.Session, now time.Time) db.AuditEvent {
+	e := db.AuditEvent{
+		UserID: s.UserID, Type: typ, SessionID: db.NullID(s.ID), IP: s.IP, DeviceLabel: s.Label,
+		CreatedAt: now, Details: db.Details{"browser": s.Browser, "os": s.OS},
+	}
+	if actor != nil {
+		e.ActorSessionID = db.NullID(actor.ID)
+		e.Details["actor_browser"], e.Details["actor_os"] = actor.Browser, actor.OS
+		e.IP = actor.IP // where the action came from
+	}
+	return e
+}
+
+// recordSignUp writes the sign_up event and remembers the browser as known.
+func (s *Service) recordSignUp(ctx context.Context, tx *db.Tx, cur Current, c Client) error {
+	if c.DeviceID != "" {
+		if _, err := tx.RememberDevice(ctx, cur.UserID, deviceHash(c.DeviceID), cur.Session.CreatedAt); err != nil {
+			return err
+		}
+	}
+	return tx.InsertAuditEvent(ctx, sessionEvent(db.EventSignUp, cur.Session, &cur.Session, cur.Session.CreatedAt))
+}
+
+// recordSignIn writes the sign_in event; a browser this account has not seen before also
+// gets an in-app notice for the other sessions and an email in the outbox.
+func (s *Service) recordSignIn(ctx context.Context, tx *db.Tx, cur Current, c Client) error {
+	now := cur.Session.CreatedAt
+	isNew := true
+	if c.DeviceID != "" {
+		var err error
+		if isNew, err = tx.RememberDevice(ctx, cur.UserID, deviceHash(c.DeviceID), now); err != nil {
+			return err
+		}
+	}
+	e := sessionEvent(db.EventSignIn, cur.Session, &cur.Session, now)
+	e.Details["new_device"] = isNew
+	if err := tx.InsertAuditEvent(ctx, e); err != nil {
+		return err
+	}
+	if !isNew {
+		return nil
+	}
+	if err := tx.CreateNotice(ctx, cur.UserID, cur.Session.ID, now); err != nil {
+		return err
+	}
+	return tx.EnqueueMail(ctx, db.MailNewSignIn, cur.Email, NewSignIn{
+		Name: cur.Name, Device: cur.Session.Label, IP: cur.Session.IP, At: now, SessionID: cur.Session.ID,
+	}, now)
+}
+
+// recordFailedSignIn writes sign_in_failed for an existing account, in its own small
+// transaction (there is no action to join). A failure to write it is logged, not shown.
+func (s *Service) recordFailedSignIn(ctx context.Context, u db.User, c Client) {
+	d := s.devices.Parse(truncateUTF8(c.UserAgent, MaxUserAgent))
+	err := s.store.InTx(ctx, func(tx *db.Tx) error {
+		return tx.InsertAuditEvent(ctx, db.AuditEvent{
+			UserID: u.ID, Type: db.EventSignInFailed, IP: truncateUTF8(c.IP, 64), DeviceLabel: d.Label,
+			CreatedAt: s.now(), Details: db.Details{"browser": d.Browser, "os": d.OS},
+		})
+	})
+	if err != nil {
+		s.log.Error("audit sign_in_failed", "user_id", u.ID, "error", err)
+	}
+}
+
+// recordExpired writes session_expired the first time a request finds the session
+// expired; later requests with the same cookie write nothing.
+func (s *Service) recordExpired(ctx context.Context, sess db.Session, now time.Time) {
+	err := s.store.InTx(ctx, func(tx *db.Tx) error {
+		first, err := tx.MarkSessionExpired(ctx, sess.ID, now)
+		if err != nil || !first {
+			return err
+		}
+		e := sessionEvent(db.EventSessionExpired, sess, nil, now)
+		e.Details["expired_at"] = s.cfg.ExpiresAt(sess).UTC()
+		return tx.InsertAuditEvent(ctx, e)
+	})
+	if err != nil {
+		s.log.Error("audit session_expired", "session_id", sess.ID, "error", err)
+	}
+}
+
+// recordRevokeOthers writes one other_sessions_revoked event with the count.
+func recordRevokeOthers(ctx context.Context, tx *db.Tx, cur Current, ended []db.Session, now time.Time) error {
+	if len(ended) == 0 {
+		return nil
+	}
+	ids := make([]string, 0, len(ended))
+	for _, s := range ended {
+		ids = append(ids, s.ID)
+	}
+	e := sessionEvent(db.EventOtherSessionsRevoked, cur.Session, &cur.Session, now)
+	e.SessionID = db.NullID("")
+	e.Details["count"] = len(ended)
+	e.Details["session_ids"] = ids
+	return tx.InsertAuditEvent(ctx, e)
+}
+
+// deviceHash is what the database keeps of a device id: enough to recognise it, useless
+// to forge the CSRF token it also backs.
+func deviceHash(id string) []byte {
+	h := sha256.Sum256([]byte("device\x00" + id))
+	return h[:]
+}

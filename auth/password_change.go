@@ -1,0 +1,70 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/docodego/sessions/db"
+)
+
+// ErrWrongPassword means the current password given to change it was not the right one.
+var ErrWrongPassword = errors.New("current password is wrong")
+
+// PasswordChange is a request to change the signed-in person's password.
+type PasswordChange struct {
+	Current      string
+	New          string
+	RevokeOthers bool // end every other session in the same transaction (ASVS 3.3.3)
+}
+
+// ChangePassword checks the current password, applies the policy to the new one, and
+// stores its hash and (when asked) ends the other sessions in one transaction: either
+// both happen or neither. It returns the sessions it ended. Checking the current
+// password counts against the sign-in limits, so a stolen session cannot guess it.
+func (s *Service) ChangePassword(ctx context.Context, cur Current, c Client, pc PasswordChange) ([]db.Session, error) {
+	attempt, err := s.recordAttempt(ctx, cur.Email, c.IP)
+	if err != nil {
+		return nil, err
+	}
+	u, err := s.store.UserByID(ctx, cur.UserID)
+	if err != nil {
+		return nil, fmt.Errorf("change password: %w", err)
+	}
+	ok, err := s.checkPassword(pc.Current, u.PasswordHash)
+	if err != nil {
+		return nil, fmt.Errorf("change password: %w", err)
+	}
+	if !ok {
+		return nil, ErrWrongPassword
+	}
+	if err := s.store.LoginSucceeded(ctx, attempt); err != nil {
+		return nil, fmt.Errorf("change password: %w", err)
+	}
+	if err := ValidatePassword(pc.New); err != nil {
+		return nil, err
+	}
+	hash, err := HashPassword(pc.New, s.cfg.Password)
+	if err != nil {
+		return nil, fmt.Errorf("change password: %w", err)
+	}
+	var ended []db.Session
+	now := s.now()
+	err = s.store.InTx(ctx, func(tx *db.Tx) error {
+		if err := tx.UpdatePasswordHash(ctx, u.ID, u.PasswordHash, hash, now); err != nil {
+			if errors.Is(err, db.ErrNotFound) {
+				return ErrWrongPassword // changed meanwhile: the current password no longer is
+			}
+			return err
+		}
+		if !pc.RevokeOthers {
+			return nil
+		}
+		ended, err = tx.RevokeOtherSessions(ctx, u.ID, cur.Session.ID, "password_changed", now)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("change password: %w", err)
+	}
+	return ended, nil
+}

@@ -1,0 +1,290 @@
+// Command bench measures the app the way the performance issue asks, in one run: it starts
+// a throwaway PostgreSQL, seeds 10,000 then 1,000,000 sessions with real tokens, runs the
+// app binary, loads it with wrk, measures the PostgreSQL ceiling of the same queries with
+// pgbench on the same cluster, and prints one Markdown table. Run it with `make bench`.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/lib/pq"
+
+	"github.com/docodego/sessions/db"
+)
+
+type benchConfig struct {
+	duration time.Duration
+	conns    int
+	threads  int
+	small    bool // stop after the 10,000-session rows
+	hold     bool // keep the seeded cluster and app running for exploring
+}
+
+func logf(format string, args ...any) { fmt.Fprintf(os.Stderr, format+"\n", args...) }
+
+func main() {
+	var cfg benchConfig
+	flag.DurationVar(&cfg.duration, "d", 10*time.Second, "duration of each load run")
+	flag.IntVar(&cfg.conns, "c", 32, "concurrent connections (wrk) and clients (pgbench)")
+	flag.IntVar(&cfg.threads, "t", 2, "load generator threads")
+	flag.BoolVar(&cfg.small, "small", false, "only the 10,000-session rows")
+	flag.BoolVar(&cfg.hold, "hold", false, "after seeding, print how to reach the cluster and app, and wait for Ctrl-C")
+	flag.Parse()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, cfg); err != nil {
+		logf("bench: %v", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, cfg benchConfig) error {
+	if _, err := exec.LookPath("wrk"); err != nil {
+		return fmt.Errorf("wrk is missing: apt-get install -y wrk")
+	}
+	dir, err := os.MkdirTemp("", "docodego-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	bin := filepath.Join(dir, "sessions")
+	logf("building the app")
+	if out, err := exec.CommandContext(ctx, "go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		return fmt.Errorf("go build: %w\n%s", err, out)
+	}
+
+	logf("starting a throwaway PostgreSQL")
+	srv, err := db.StartLocal(ctx, db.LocalOptions{Ephemeral: true, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		return err
+	}
+	defer srv.Stop()
+	if err := db.EnsureDatabase(ctx, srv.DSN("postgres"), "bench"); err != nil {
+		return err
+	}
+	dsn := srv.DSN("bench")
+	store, err := db.Open(ctx, dsn, db.PoolOptions{MaxOpen: 2, StatementTimeout: 10 * time.Minute})
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	if err := db.Migrate(ctx, store.DB().DB); err != nil {
+		return err
+	}
+	pgCfg, err := pq.NewConfig(dsn)
+	if err != nil {
+		return err
+	}
+	pgBin, err := db.FindPostgresBinaries()
+	if err != nil {
+		return err
+	}
+
+	logf("seeding 10,000 sessions")
+	if err := seedSmall(ctx, store); err != nil {
+		return err
+	}
+	app, err := startApp(ctx, bin, dsn, dir)
+	if err != nil {
+		return err
+	}
+	defer app.stop()
+	idle := app.rssNow()
+	if cfg.hold {
+		if !cfg.small {
+			if err := seedLarge(ctx, store); err != nil {
+				return err
+			}
+		}
+		logf("psql -h %s -U postgres bench\napp %s (cookie session=%s)\nmetrics %s\nCtrl-C to stop", pgCfg.Host, app.base, token(0, "0"), app.metrics)
+		<-ctx.Done()
+		return nil
+	}
+
+	b := &bencher{cfg: cfg, dir: dir, app: app, pgBin: pgBin, pgHost: pgCfg.Host, store: store}
+	var rows []result
+	measure := func(name, script, ceiling string, warm bool) error {
+		r, err := b.measure(ctx, name, script, ceiling, warm)
+		if err != nil {
+			return err
+		}
+		rows = append(rows, r)
+		return nil
+	}
+	listCeiling := b.listCeilingSQL(userID(0), token(0, "0"))
+	if err := measure("GET /api/auth/sessions/ · 10k stored", listScript("/api/auth/sessions/"), listCeiling, true); err != nil {
+		return err
+	}
+	if err := measure("GET /app/settings/security · 10k stored", listScript("/app/settings/security"), listCeiling, true); err != nil {
+		return err
+	}
+	if !cfg.small {
+		logf("growing to 1,000,000 sessions over 10,000 users")
+		if err := seedLarge(ctx, store); err != nil {
+			return err
+		}
+		if err := measure("GET /api/auth/sessions/ · 1M stored", listScript("/api/auth/sessions/"), listCeiling, true); err != nil {
+			return err
+		}
+		if err := measure("GET /app/settings/security · 1M stored", listScript("/app/settings/security"), listCeiling, true); err != nil {
+			return err
+		}
+		if err := measure("DELETE /api/auth/sessions/<id>/ · 1M stored", deleteScript(), b.deleteCeilingSQL(), false); err != nil {
+			return err
+		}
+	}
+	n, _ := countSessions(ctx, store)
+	printReport(cfg, rows, n, idle)
+	return nil
+}
+
+// bencher runs one measured row: wrk against the app, then pgbench for the ceiling.
+type bencher struct {
+	cfg    benchConfig
+	dir    string
+	app    *appProcess
+	pgBin  string
+	pgHost string
+	store  *db.Store
+}
+
+func (b *bencher) measure(ctx context.Context, name, script, ceiling string, warm bool) (result, error) {
+	logf("measuring %s", name)
+	if warm {
+		warmCfg := b.cfg
+		warmCfg.duration = 2 * time.Second
+		if _, err := wrkRun(ctx, b.dir, b.app.base, "warm "+name, script, warmCfg); err != nil {
+			return result{}, err
+		}
+	}
+	trips0, err := scrape(b.app.metrics, "sessions_db_round_trips_total")
+	if err != nil {
+		return result{}, err
+	}
+	sampler := sampleRSS(b.app.cmd.Process.Pid)
+	r, err := wrkRun(ctx, b.dir, b.app.base, name, script, b.cfg)
+	r.RSS = sampler.Stop()
+	if err != nil {
+		return result{}, err
+	}
+	trips1, err := scrape(b.app.metrics, "sessions_db_round_trips_total")
+	if err != nil {
+		return result{}, err
+	}
+	if r.Requests > 0 {
+		r.Trips = (trips1 - trips0) / float64(r.Requests)
+	}
+	r.Ceiling, err = pgbenchRun(ctx, b.dir, b.pgBin, b.pgHost, "bench", name, ceiling, b.cfg)
+	if err != nil {
+		return result{}, err
+	}
+	return r, nil
+}
+
+// The ceiling scripts send the app's own SQL (db/sessions.go) for one request.
+const (
+	sessionByTokenSQL = `SELECT s.id, s.user_id, s.user_agent, s.ip, s.browser, s.os, s.device_type, s.label, s.created_at, s.last_seen_at, s.expires_at, s.revoked_at, s.revoked_by_session_id, s.revoke_reason, u.email AS user_email, u.name AS user_name FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = sha256(convert_to('%s', 'UTF8'));`
+	columnsSQL        = `id, user_id, user_agent, ip, browser, os, device_type, label, created_at, last_seen_at, expires_at, revoked_at, revoked_by_session_id, revoke_reason`
+)
+
+func (b *bencher) listCeilingSQL(user, tok string) string {
+	return fmt.Sprintf(sessionByTokenSQL, tok) + "\n" +
+		`SELECT ` + columnsSQL + ` FROM sessions WHERE user_id = '` + user + `' AND revoked_at IS NULL AND expires_at > now() AND last_seen_at > now() - interval '168 hours' ORDER BY created_at DESC, id;` + "\n"
+}
+
+func (b *bencher) deleteCeilingSQL() string {
+	first := deletePerThread * deleteWrkThreads
+	return fmt.Sprintf("\\set n random(%d, %d)\n", first, first+deletePgbench-1) +
+		fmt.Sprintf(sessionByTokenSQL, token(deleterUser, "current")) + "\n" +
+		"BEGIN;\n" +
+		`UPDATE sessions SET revoked_at = now(), revoked_by_session_id = NULL, revoke_reason = 'revoked' WHERE id = ('00000000-0000-4000-8000-' || lpad(to_hex(:n), 12, '0'))::uuid AND user_id = '` + userID(deleterUser) + `' AND revoked_at IS NULL RETURNING ` + columnsSQL + ";\n" +
+		"COMMIT;\n"
+}
+
+// appProcess is the app binary serving on loopback.
+type appProcess struct {
+	cmd     *exec.Cmd
+	base    string
+	metrics string
+}
+
+func startApp(ctx context.Context, bin, dsn, dir string) (*appProcess, error) {
+	addr, maddr := freeAddr(), freeAddr()
+	logPath := filepath.Join(dir, "app.log")
+	logf, err := os.Create(logPath)
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(bin)
+	cmd.Env = append(os.Environ(), "DATABASE_URL="+dsn, "ADDR="+addr, "METRICS_ADDR="+maddr, "BASE_URL=http://"+addr)
+	cmd.Stdout, cmd.Stderr = logf, logf
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	a := &appProcess{cmd: cmd, base: "http://" + addr, metrics: "http://" + maddr + "/metrics"}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		resp, err := http.Get(a.base + "/readyz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				break
+			}
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			a.stop()
+			log, _ := os.ReadFile(logPath)
+			return nil, fmt.Errorf("app not ready: %v\n%s", err, log)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	// A real cookie must work before anything is measured.
+	req, _ := http.NewRequest("GET", a.base+"/api/auth/sessions/", nil)
+	req.Header.Set("Cookie", "session="+token(0, "0"))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		a.stop()
+		return nil, err
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		a.stop()
+		return nil, fmt.Errorf("seeded token refused: %d", resp.StatusCode)
+	}
+	return a, nil
+}
+
+func (a *appProcess) rssNow() int64 { return rss(a.cmd.Process.Pid) }
+
+func (a *appProcess) stop() {
+	_ = a.cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() { _ = a.cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		_ = a.cmd.Process.Kill()
+	}
+}
+
+func freeAddr() string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		panic(err)
+	}
+	defer ln.Close()
+	return "127.0.0.1:" + strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
+}

@@ -1,0 +1,52 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"runtime"
+	"strings"
+	"time"
+)
+
+// printReport prints the machine and the table in Markdown, ready for BENCHMARKS.md.
+func printReport(cfg benchConfig, rows []result, stored int, idleRSS int64) {
+	fmt.Printf("Machine: %s\n\n", machine())
+	fmt.Printf("wrk -t%d -c%d -d%s per row (after a 2 s warm-up for GETs); pgbench -M prepared -c%d -j%d -T%d on the same cluster for the ceiling. Sessions stored at the end: %d. App RSS idle after start: %.1f MB.\n\n",
+		cfg.threads, cfg.conns, cfg.duration, cfg.conns, cfg.threads, int(cfg.duration.Seconds()), stored, mb(idleRSS))
+	fmt.Println("| row | req/s | p50 | p99 | errors | peak RSS | DB round trips/req | PostgreSQL ceiling (tps) | app / ceiling |")
+	fmt.Println("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+	for _, r := range rows {
+		fmt.Printf("| %s | %.0f | %s | %s | %d | %.1f MB | %.2f | %.0f | %.2f |\n",
+			r.Name, r.RPS, ms(r.P50), ms(r.P99), r.Errors, mb(r.RSS), r.Trips, r.Ceiling, r.RPS/r.Ceiling)
+	}
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d)/float64(time.Millisecond)) }
+
+func mb(b int64) float64 { return float64(b) / (1 << 20) }
+
+// machine describes the CPU, memory, kernel and versions the numbers come from.
+func machine() string {
+	cpu := "unknown CPU"
+	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for _, line := range strings.Split(string(b), "\n") {
+			if v, ok := strings.CutPrefix(line, "model name"); ok {
+				cpu = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(v), ":"))
+				break
+			}
+		}
+	}
+	mem := ""
+	if b, err := os.ReadFile("/proc/meminfo"); err == nil {
+		var kb int64
+		fmt.Sscanf(strings.SplitN(string(b), "\n", 2)[0], "MemTotal: %d kB", &kb)
+		mem = fmt.Sprintf("%.0f GB RAM", float64(kb)/(1<<20))
+	}
+	kernel, _ := exec.Command("uname", "-r").Output()
+	pg, _ := exec.Command("sh", "-c", "ls /usr/lib/postgresql | sort -n | tail -1").Output()
+	wrk, _ := exec.Command("sh", "-c", "wrk -v 2>&1 | head -1").Output()
+	return fmt.Sprintf("%d × %s, %s, Linux %s, %s, PostgreSQL %s, %s (app, PostgreSQL and load generators share the cores)",
+		runtime.NumCPU(), cpu, mem, strings.TrimSpace(string(kernel)), runtime.Version(),
+		strings.TrimSpace(string(pg)), strings.Fields(string(wrk) + " wrk ?")[0]+" "+strings.Fields(string(wrk) + " ? ?")[1])
+}

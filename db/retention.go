@@ -1,0 +1,64 @@
+package db
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// DeleteEndedSessions deletes up to batch sessions that ended (revoked, past their
+// lifetime, or idle past idle) before cutoff, and returns how many it deleted. Rows another
+// instance is deleting are skipped (SKIP LOCKED), so janitors never wait on each other.
+func (s *Store) DeleteEndedSessions(ctx context.Context, cutoff time.Time, idle time.Duration, batch int) (int, error) {
+	res, err := s.db.ExecContext(ctx, `
+		DELETE FROM sessions WHERE id IN (
+			SELECT id FROM sessions
+			WHERE LEAST(revoked_at, expires_at, last_seen_at + make_interval(secs => $2)) < $1
+			LIMIT $3
+			FOR UPDATE SKIP LOCKED
+		)`, cutoff, idle.Seconds(), batch)
+	if err != nil {
+		return 0, fmt.Errorf("delete ended sessions: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("delete ended sessions: %w", err)
+	}
+	return int(n), nil
+}
+
+// DeleteAuditEvents deletes up to batch audit events created before cutoff.
+func (s *Store) DeleteAuditEvents(ctx context.Context, cutoff time.Time, batch int) (int, error) {
+	res, err := s.db.ExecContext(ctx, `
+		DELETE FROM audit_events WHERE id IN (
+			SELECT id FROM audit_events WHERE created_at < $1
+			ORDER BY created_at LIMIT $2
+			FOR UPDATE SKIP LOCKED
+		)`, cutoff, batch)
+	if err != nil {
+		return 0, fmt.Errorf("delete audit events: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("delete audit events: %w", err)
+	}
+	return int(n), nil
+}
+
+// DeleteSentMail deletes up to batch delivered messages sent before cutoff.
+func (s *Store) DeleteSentMail(ctx context.Context, cutoff time.Time, batch int) (int, error) {
+	res, err := s.db.ExecContext(ctx, `
+		DELETE FROM outbox WHERE id IN (
+			SELECT id FROM outbox WHERE sent_at < $1
+			LIMIT $2
+			FOR UPDATE SKIP LOCKED
+		)`, cutoff, batch)
+	if err != nil {
+		return 0, fmt.Errorf("delete sent mail: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("delete sent mail: %w", err)
+	}
+	return int(n), nil
+}

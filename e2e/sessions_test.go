@@ -1,0 +1,272 @@
+package e2e_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+)
+
+// TestTwoDevicesKeyboardRevoke covers scenarios 1-3: A signs up, B (the desktop app)
+// signs in, A revokes B with the keyboard only, and B's next navigation and next htmx
+// request both land on the sign-in page with the reason.
+func TestTwoDevicesKeyboardRevoke(t *testing.T) {
+	srv := start(t)
+	a := newDevice(t, "A (Chrome)", uaChrome)
+	b := newDevice(t, "B (desktop app)", uaDesktop)
+
+	// 1. Two rows on A's page; B's reads "DoCodeGo Desktop".
+	a.signUp(srv, "Ada Lovelace", "ada@example.com")
+	b.signIn(srv, "ada@example.com")
+	bCookies := b.cookies(srv.URL)
+	a.open(srv.URL + securityPath)
+	if rows := a.rows(); len(rows) != 2 {
+		t.Fatalf("A sees %d rows, want 2: %+v", len(rows), rows)
+	}
+	bRow := a.rowLabelled("DoCodeGo Desktop")
+	if got := a.text("#session-count"); got != "2 active sessions" {
+		t.Errorf("count = %q", got)
+	}
+
+	// 2. Keyboard only: no mouse event is sent from here on.
+	revoke := "#" + bRow.ID + " [data-dialog]"
+	dialog := "#revoke-dialog-" + strings.TrimPrefix(bRow.ID, "session-")
+	a.do(chromedp.Evaluate[chromedp.Void](`window.e2eSamePage = true`))
+	a.tabTo(revoke)
+	if name := eval[string](a, `document.activeElement.getAttribute("aria-label")`); !strings.Contains(name, "DoCodeGo Desktop") {
+		t.Errorf("Revoke's accessible name = %q, want it to name the device", name)
+	}
+	a.keys(kb.Enter)
+	a.waitFor("the dialog to open", `document.querySelector("`+dialog+`").open`)
+	if !eval[bool](a, `document.querySelector("`+dialog+`").contains(document.activeElement)`) {
+		t.Errorf("focus is not inside the dialog: %s", a.focused())
+	}
+	if !a.focusIs(dialog + " [data-close]") {
+		t.Errorf("initial focus = %s, want Cancel", a.focused())
+	}
+	a.keys(kb.Escape)
+	a.waitFor("the dialog to close", `!document.querySelector("`+dialog+`").open`)
+	if !a.focusIs(revoke) {
+		t.Errorf("after Escape focus = %s, want B's Revoke", a.focused())
+	}
+	a.keys(kb.Enter)
+	a.waitFor("the dialog to open again", `document.querySelector("`+dialog+`").open`)
+	a.keys(kb.Tab)
+	if !a.focusIs(dialog + " button.danger") {
+		t.Fatalf("Tab from Cancel reached %s, want Confirm", a.focused())
+	}
+	a.keys(kb.Enter)
+	a.waitFor("B's row to go", `!document.getElementById("`+bRow.ID+`")`)
+	if !eval[bool](a, `window.e2eSamePage === true`) {
+		t.Error("the revoke reloaded the page")
+	}
+	a.waitFor("the live region to announce", `document.getElementById("live").textContent.indexOf("Session revoked") >= 0`)
+	if live := a.text("#live"); !strings.Contains(live, "DoCodeGo Desktop") {
+		t.Errorf("live region = %q, want it to name the device", live)
+	}
+	if f := a.focused(); f == "body" {
+		t.Error("focus fell back to <body> after the revoke")
+	} else {
+		t.Logf("focus after revoke: %s", f)
+	}
+	if rows := a.rows(); len(rows) != 1 || !rows[0].Current {
+		t.Errorf("rows after revoke = %+v, want only the current one", rows)
+	}
+	if got := a.text("#session-count"); got != "1 active session" {
+		t.Errorf("count after revoke = %q", got)
+	}
+
+	// 3a. B's next htmx request (B still has the old page open: it tries to revoke A).
+	aRowOnB := b.rows()
+	if len(aRowOnB) != 2 {
+		t.Fatalf("B's stale page has %d rows", len(aRowOnB))
+	}
+	var other string
+	for _, r := range aRowOnB {
+		if !r.Current {
+			other = strings.TrimPrefix(r.ID, "session-")
+		}
+	}
+	b.do(chromedp.Click(chromedp.CSS("#session-" + other + " [data-dialog]")))
+	b.waitFor("B's dialog", `document.getElementById("revoke-dialog-`+other+`").open`)
+	b.do(chromedp.Click(chromedp.CSS("#revoke-dialog-" + other + " button.danger")))
+	b.waitFor("the sign-in page after B's htmx request", `location.pathname === "/login" && document.readyState === "complete"`)
+	assertEndedNotice(t, b)
+
+	// 3b. B's next navigation, with the cookie it had (the htmx answer cleared it).
+	b.setCookies(bCookies)
+	b.open(srv.URL + securityPath)
+	b.waitFor("the sign-in page after B's navigation", `location.pathname === "/login"`)
+	assertEndedNotice(t, b)
+
+	// A is untouched.
+	if rows := a.rows(); len(rows) != 1 {
+		t.Errorf("A's rows after B's attempt = %+v", rows)
+	}
+}
+
+func assertEndedNotice(t *testing.T, d *device) {
+	t.Helper()
+	if loc := d.location(); !strings.HasSuffix(loc, "/login?ended=revoked") {
+		t.Errorf("%s landed on %s, want /login?ended=revoked", d.name, loc)
+	}
+	if n := d.text(".notice"); !strings.Contains(n, "ended from another device") {
+		t.Errorf("%s: notice = %q", d.name, n)
+	}
+}
+
+// TestRevokeAllOthers is scenario 4: three devices, "Revoke all other sessions" leaves
+// only the current row and the button goes away.
+func TestRevokeAllOthers(t *testing.T) {
+	srv := start(t)
+	a := newDevice(t, "A (Chrome)", uaChrome)
+	b := newDevice(t, "B (desktop app)", uaDesktop)
+	c := newDevice(t, "C (Firefox)", uaFirefox)
+	a.signUp(srv, "Grace Hopper", "grace@example.com")
+	b.signIn(srv, "grace@example.com")
+	c.signIn(srv, "grace@example.com")
+	a.open(srv.URL + securityPath)
+	if rows := a.rows(); len(rows) != 3 {
+		t.Fatalf("A sees %d rows, want 3: %+v", len(rows), rows)
+	}
+	a.do(chromedp.Click(chromedp.CSS("#revoke-others [data-dialog]")))
+	a.waitFor("the dialog", `document.getElementById("revoke-others-dialog").open`)
+	if !a.focusIs("#revoke-others-dialog [data-close]") {
+		t.Errorf("initial focus = %s, want Cancel", a.focused())
+	}
+	a.do(chromedp.Click(chromedp.CSS("#revoke-others-dialog button.danger")))
+	a.waitFor("one row left", `document.querySelectorAll("#sessions-body > tr").length === 1`)
+	if rows := a.rows(); !rows[0].Current {
+		t.Errorf("the row left is not the current one: %+v", rows)
+	}
+	if eval[bool](a, `!!document.getElementById("revoke-others")`) {
+		t.Error(`"Revoke all other sessions" is still there`)
+	}
+	a.waitFor("the announcement", `document.getElementById("live").textContent.indexOf("2 other sessions revoked") >= 0`)
+	if f := a.focused(); f == "body" {
+		t.Error("focus fell back to <body>")
+	}
+	for _, d := range []*device{b, c} {
+		d.open(srv.URL + securityPath)
+		assertEndedNotice(t, d)
+	}
+}
+
+// TestWithoutJavaScript is scenario 5: the same flows through plain forms and pages.
+func TestWithoutJavaScript(t *testing.T) {
+	srv := start(t)
+	a := newDevice(t, "A (no JavaScript)", uaChrome)
+	a.disableScript()
+	b := newDevice(t, "B (desktop app)", uaDesktop)
+	c := newDevice(t, "C (Firefox)", uaFirefox)
+
+	a.signUp(srv, "Alan Turing", "alan@example.com")
+	b.signIn(srv, "alan@example.com")
+	c.signIn(srv, "alan@example.com")
+	a.open(srv.URL + securityPath)
+	if eval[bool](a, `typeof htmx !== "undefined"`) {
+		t.Fatal("JavaScript still runs on A")
+	}
+	bRow := a.rowLabelled("DoCodeGo Desktop")
+
+	// One device: the Revoke button leads to a confirmation page, then back.
+	a.submit("#" + bRow.ID + " [data-dialog]")
+	if loc := a.location(); !strings.Contains(loc, "/sessions/"+strings.TrimPrefix(bRow.ID, "session-")+"/revoke") {
+		t.Fatalf("Revoke without JavaScript went to %s", loc)
+	}
+	if h := a.text("h1"); !strings.Contains(h, "DoCodeGo Desktop") {
+		t.Errorf("confirm page heading = %q", h)
+	}
+	a.submit(`form[action$="/revoke"] button[type="submit"]`)
+	if loc := a.location(); !strings.HasSuffix(loc, securityPath+"?done=revoked") {
+		t.Errorf("after confirming: %s", loc)
+	}
+	if n := a.text(".notice"); !strings.Contains(n, "Session revoked") {
+		t.Errorf("notice = %q", n)
+	}
+	if rows := a.rows(); len(rows) != 2 {
+		t.Errorf("rows = %+v, want 2", rows)
+	}
+
+	// All others.
+	a.submit("#revoke-others [data-dialog]")
+	a.submit(`form[action$="/revoke-others"] button[type="submit"]`)
+	if n := a.text(".notice"); !strings.Contains(n, "All other sessions were revoked") {
+		t.Errorf("notice = %q", n)
+	}
+	if rows := a.rows(); len(rows) != 1 || !rows[0].Current {
+		t.Errorf("rows = %+v, want only the current one", rows)
+	}
+	if eval[bool](a, `!!document.getElementById("revoke-others")`) {
+		t.Error(`"Revoke all other sessions" is still there`)
+	}
+	for _, d := range []*device{b, c} {
+		d.open(srv.URL + securityPath)
+		assertEndedNotice(t, d)
+	}
+}
+
+// TestNetworkErrorInDialog: with the server gone, Confirm shows the network error in the
+// dialog, the row stays, nothing announces success, and Confirm stays ready to retry.
+func TestNetworkErrorInDialog(t *testing.T) {
+	srv := start(t)
+	a := newDevice(t, "A (Chrome)", uaChrome)
+	b := newDevice(t, "B (desktop app)", uaDesktop)
+	a.signUp(srv, "Edsger Dijkstra", "edsger@example.com")
+	b.signIn(srv, "edsger@example.com")
+	a.open(srv.URL + securityPath)
+	bRow := a.rowLabelled("DoCodeGo Desktop")
+	id := strings.TrimPrefix(bRow.ID, "session-")
+	dialog := "#revoke-dialog-" + id
+
+	a.do(chromedp.Click(chromedp.CSS("#" + bRow.ID + " [data-dialog]")))
+	a.waitFor("the dialog", `document.querySelector("`+dialog+`").open`)
+	srv.Stop()
+	// Expected with the server gone: Chromium logs the refused connection, and htmx 4
+	// always logs its htmx:error event with console.error.
+	a.allow("ERR_CONNECTION_REFUSED")
+	a.allow("htmx:error: Failed to fetch")
+	a.do(chromedp.Click(chromedp.CSS(dialog + " button.danger")))
+	a.waitFor("the inline error", `!document.querySelector("`+dialog+` .dialog-error").hidden`)
+	if msg := a.text(dialog + " .dialog-error"); !strings.Contains(msg, "couldn't reach the server") {
+		t.Errorf("dialog error = %q", msg)
+	}
+	if !eval[bool](a, `document.querySelector("`+dialog+`").open`) {
+		t.Error("the dialog closed although the revoke failed")
+	}
+	if !eval[bool](a, `!!document.getElementById("`+bRow.ID+`")`) {
+		t.Error("B's row disappeared although the revoke failed")
+	}
+	if live := a.text("#live"); strings.Contains(live, "revoked") {
+		t.Errorf("the live region claims success: %q", live)
+	}
+	if eval[bool](a, `document.querySelector("`+dialog+` button.danger").disabled`) {
+		t.Error("Confirm stays disabled: no way to retry")
+	}
+	if !a.focusIs(dialog + " button.danger") {
+		t.Errorf("focus after the failure = %s, want Confirm (the retry)", a.focused())
+	}
+}
+
+// TestCSPWatcher proves the CSP check can fail: an inline script is reported.
+func TestCSPWatcher(t *testing.T) {
+	srv := start(t)
+	a := newDevice(t, "A", uaChrome)
+	a.open(srv.URL + "/login")
+	a.do(chromedp.Evaluate[chromedp.Void](`(function () {
+		var s = document.createElement("script"); s.textContent = "window.x = 1"; document.body.append(s);
+	})()`))
+	deadline := 40
+	var got []string
+	for ; deadline > 0 && len(got) == 0; deadline-- {
+		got = append(got, a.takeProblems()...)
+		if len(got) == 0 {
+			a.do(chromedp.Sleep(25 * time.Millisecond))
+		}
+	}
+	if !strings.Contains(strings.Join(got, "\n"), "script-src") {
+		t.Errorf("an inline script was not reported; got %q", got)
+	}
+}

@@ -1,0 +1,77 @@
+package ha_test
+
+import (
+	"context"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/docodego/sessions/db"
+)
+
+// TestInstanceKilledBehindNginx: two instances of the real binary share one database behind
+// nginx; under load one is killed with SIGKILL. Sessions made anywhere keep working through
+// the survivor, and the only failed requests are ones that were in flight on the dead one.
+func TestInstanceKilledBehindNginx(t *testing.T) {
+	ctx := withTimeout(t, 2*time.Minute)
+	pg, err := db.StartLocal(ctx, db.LocalOptions{Ephemeral: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { pg.Stop() })
+	if err := db.EnsureDatabase(ctx, pg.DSN("postgres"), "docodego"); err != nil {
+		t.Fatal(err)
+	}
+	dsn := pg.DSN("docodego")
+	apps := startApps(t, dsn, "app-a", "app-b") // together: they migrate in turn
+	a, b := apps[0], apps[1]
+	c := newClient(startNginx(t, a.addr, b.addr))
+
+	users := c.signUp(t, 8)
+	const workers = 6
+	l := newLoad(c, users)
+	loadCtx, stop := context.WithTimeout(ctx, 60*time.Second)
+	defer stop()
+	wait := l.run(loadCtx, workers, 400)
+	servedBy := func(addr string) func([]result) bool {
+		return func(rs []result) bool {
+			return count(rs, func(r result) bool { return !r.failed() && r.upstream == addr }) >= 20
+		}
+	}
+	l.waitFor(t, 30*time.Second, "answers from both instances", func(rs []result) bool {
+		return servedBy(a.addr)(rs) && servedBy(b.addr)(rs)
+	})
+
+	a.kill(syscall.SIGKILL) // returns once the process is reaped
+	killed := time.Now()
+	before := len(l.snapshot())
+	l.waitFor(t, 30*time.Second, "answers after the kill", func(rs []result) bool {
+		return count(rs[before:], func(r result) bool { return !r.failed() && r.start.After(killed) }) >= 60
+	})
+	stop()
+	wait()
+
+	rs := l.snapshot()
+	failed := 0
+	for _, r := range rs {
+		if !r.failed() {
+			continue
+		}
+		failed++
+		t.Logf("failed: %s", r)
+		if !r.start.Before(killed) || !strings.Contains(r.upstream, a.addr) {
+			t.Errorf("failed request was not in flight on the killed instance %s: %s", a.addr, r)
+		}
+	}
+	if failed > workers {
+		t.Errorf("%d requests failed; at most %d (the load's concurrency) can have been in flight", failed, workers)
+	}
+	afterKill := count(rs, func(r result) bool { return r.start.After(killed) })
+	if n := count(rs, func(r result) bool { return r.start.After(killed) && strings.Contains(r.upstream, a.addr) && !r.failed() }); n > 0 {
+		t.Errorf("%d answers after the kill claim to come from the dead instance", n)
+	}
+	t.Logf("%d requests, %d failed (all in flight on the killed instance), %d sent after the kill, all answered by %s",
+		len(rs), failed, afterKill, b.addr)
+	l.verify(t)
+}

@@ -1,0 +1,250 @@
+// Package ha_test proves the scale-out story with real processes on one machine: app
+// instances built from this module, nginx in front of them, and PostgreSQL primary and
+// standby servers. Every process dies with the test, even when it fails.
+package ha_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// binary is the app, built once by TestMain from this module.
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "docodego-ha-bin-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "ha:", err)
+		os.Exit(1)
+	}
+	binary = filepath.Join(dir, "sessions")
+	build := exec.Command("go", "build", "-o", binary, "github.com/docodego/sessions")
+	if out, err := build.CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "ha: go build: %v\n%s", err, out)
+		os.RemoveAll(dir)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// proc is a child process that is killed and reaped when the test ends.
+type proc struct {
+	name string
+	cmd  *exec.Cmd
+	out  *syncBuffer
+	done chan struct{} // closed once the process has been reaped
+}
+
+// startProc starts cmd in its own process group, dying with us (Pdeathsig), with its output
+// kept for failure messages.
+func startProc(t *testing.T, name string, cmd *exec.Cmd, deathSig syscall.Signal) *proc {
+	t.Helper()
+	p := &proc{name: name, cmd: cmd, out: &syncBuffer{}, done: make(chan struct{})}
+	cmd.Stdout, cmd.Stderr = p.out, p.out
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: deathSig, Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start %s: %v", name, err)
+	}
+	go func() {
+		_ = cmd.Wait()
+		close(p.done)
+	}()
+	t.Cleanup(func() {
+		p.kill(syscall.SIGKILL)
+		if t.Failed() {
+			t.Logf("%s output:\n%s", name, tailString(p.out.String(), 3000))
+		}
+	})
+	return p
+}
+
+// kill signals the whole process group and waits until the process is reaped.
+func (p *proc) kill(sig syscall.Signal) {
+	select {
+	case <-p.done:
+		return
+	default:
+	}
+	_ = syscall.Kill(-p.cmd.Process.Pid, sig)
+	select {
+	case <-p.done:
+	case <-time.After(10 * time.Second):
+		_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
+		<-p.done
+	}
+}
+
+// app is one instance of the real binary.
+type app struct {
+	*proc
+	addr string // 127.0.0.1:port
+}
+
+// startApps runs instances of the binary on free ports against dsn, all at once (as a
+// rollout would: they migrate in turn), and waits until each /readyz says ready.
+func startApps(t *testing.T, dsn string, names ...string) []*app {
+	t.Helper()
+	apps := make([]*app, len(names))
+	for i, name := range names {
+		addr := freeAddr(t)
+		cmd := exec.Command(binary)
+		cmd.Env = append(os.Environ(), "ADDR="+addr, "DATABASE_URL="+dsn, "BASE_URL=http://"+addr,
+			"TRUSTED_PROXIES=127.0.0.1")
+		apps[i] = &app{proc: startProc(t, name, cmd, syscall.SIGKILL), addr: addr}
+	}
+	for _, a := range apps {
+		waitHTTP(t, a.proc, "http://"+a.addr+"/readyz")
+	}
+	return apps
+}
+
+// startNginx runs nginx in the foreground, round-robin over upstreams, and returns its URL.
+// Connect errors go to the next instance, for every method; a request already sent is retried
+// only when idempotent (nginx's default for POST, LOCK, PATCH), so only those can fail.
+func startNginx(t *testing.T, upstreams ...string) string {
+	t.Helper()
+	bin, err := exec.LookPath("nginx")
+	if err != nil {
+		bin, err = exec.LookPath("/usr/sbin/nginx") // PATH without sbin
+	}
+	if err != nil {
+		t.Fatalf("nginx not installed (apt-get install nginx; .ci/run does): %v", err)
+	}
+	dir, err := os.MkdirTemp("", "docodego-nginx-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	addr := freeAddr(t)
+	var servers strings.Builder
+	for _, u := range upstreams {
+		fmt.Fprintf(&servers, "\t\tserver %s max_fails=1 fail_timeout=30s;\n", u)
+	}
+	conf := fmt.Sprintf(nginxConf, dir, dir, dir, dir, dir, dir, dir, servers.String(), addr)
+	confPath := filepath.Join(dir, "nginx.conf")
+	if err := os.WriteFile(confPath, []byte(conf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "-p", dir, "-c", confPath, "-e", filepath.Join(dir, "error.log"),
+		"-g", "daemon off; pid "+filepath.Join(dir, "nginx.pid")+";")
+	// SIGTERM is nginx's fast shutdown: the master takes its workers down with it.
+	p := startProc(t, "nginx", cmd, syscall.SIGTERM)
+	t.Cleanup(func() {
+		if t.Failed() {
+			b, _ := os.ReadFile(filepath.Join(dir, "error.log"))
+			t.Logf("nginx error.log:\n%s", tailString(string(b), 3000))
+		}
+	})
+	waitHTTP(t, p, "http://"+addr+"/nginx-ready")
+	return "http://" + addr
+}
+
+// nginxConf: temp files stay in memory-sized buffers under our prefix; X-Upstream tells the
+// client which instance answered (or failed).
+const nginxConf = `worker_processes 1;
+error_log %s/error.log warn;
+events { worker_connections 512; }
+http {
+	access_log %s/access.log;
+	client_body_temp_path %s/client_body;
+	proxy_temp_path %s/proxy;
+	fastcgi_temp_path %s/fastcgi;
+	uwsgi_temp_path %s/uwsgi;
+	scgi_temp_path %s/scgi;
+	upstream app {
+%s	}
+	server {
+		listen %s;
+		location = /nginx-ready { return 200 "ok"; }
+		location / {
+			proxy_pass http://app;
+			proxy_http_version 1.1;
+			proxy_set_header Host $http_host;
+			proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+			proxy_next_upstream error timeout;
+			proxy_next_upstream_tries 2;
+			proxy_connect_timeout 2s;
+			proxy_read_timeout 30s;
+			add_header X-Upstream $upstream_addr always;
+		}
+	}
+}
+`
+
+// waitHTTP polls url until it answers 200, failing early if p exits.
+func waitHTTP(t *testing.T, p *proc, url string) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		resp, err := http.Get(url)
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return
+			}
+		}
+		select {
+		case <-p.done:
+			t.Fatalf("%s exited before %s answered:\n%s", p.name, url, tailString(p.out.String(), 3000))
+		case <-time.After(50 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: %s not ready after 30s (last error %v)", p.name, url, err)
+		}
+	}
+}
+
+// freeAddr asks the kernel for a free port on 127.0.0.1.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// withTimeout is a context that ends with the test or after d.
+func withTimeout(t *testing.T, d time.Duration) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
+}
+
+func tailString(s string, n int) string {
+	if len(s) > n {
+		return "…" + s[len(s)-n:]
+	}
+	return s
+}

@@ -1,0 +1,262 @@
+package handlers
+
+import (
+	"errors"
+	"strconv"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/docodego/sessions/auth"
+	"github.com/docodego/sessions/db"
+	"github.com/docodego/sessions/locale"
+)
+
+// The security page's audit sections: "new sign-in" notices, recent security activity
+// (keyset pages, "Show more" in place) and recently ended sessions.
+
+var (
+	errBadCursor = &httpError{fiber.StatusBadRequest, "invalid_cursor", "error.bad_request"}
+	errBadLimit  = &httpError{fiber.StatusBadRequest, "invalid_limit", "error.bad_request"}
+)
+
+// signInClient is client(c) plus the browser's device id, which decides "new device".
+func (h *Handler) signInClient(c *fiber.Ctx) auth.Client {
+	cl := client(c)
+	cl.DeviceID = h.deviceID(c)
+	return cl
+}
+
+// activityRow is one event in plain words; the page and "Show more" render it alike.
+type activityRow struct {
+	L     *locale.Localizer
+	ID    int64
+	Type  string
+	Text  string
+	IP    string
+	At    time.Time
+	Now   time.Time
+	Focus bool // the first row of a page loaded by "Show more" takes focus
+}
+
+// activityPage is a page of rows and the cursor of the next, older one.
+type activityPage struct {
+	L    *locale.Localizer
+	Rows []activityRow
+	Next string
+}
+
+// endedRow is a revoked or expired session.
+type endedRow struct {
+	Label   string
+	How     string
+	EndedAt time.Time
+}
+
+// noticeRow is a "new sign-in" notice.
+type noticeRow struct {
+	ID        int64
+	SessionID string
+	Text      string
+	At        time.Time
+}
+
+// securityActivity is what the security page shows below and above the sessions table.
+type securityActivity struct {
+	L       *locale.Localizer
+	CSRF    string
+	Now     time.Time
+	Notices []noticeRow
+	Events  activityPage
+	Ended   []endedRow
+}
+
+// newSecurityActivity loads the audit sections of the security page. A "before" query
+// (the no-JavaScript "Show more" link) starts the list at that cursor.
+func (h *Handler) newSecurityActivity(c *fiber.Ctx, l *locale.Localizer, csrf string, cur *auth.Current) (securityActivity, error) {
+	ctx := c.UserContext()
+	now := h.auth.Now()
+	a := securityActivity{L: l, CSRF: csrf, Now: now}
+	notices, err := h.auth.Notices(ctx, *cur)
+	if err != nil {
+		return a, err
+	}
+	for _, n := range notices {
+		at := n.CreatedAt.UTC().Format("15:04 UTC")
+		if now.Sub(n.CreatedAt) > 20*time.Hour {
+			at = l.DateTime(n.CreatedAt)
+		}
+		a.Notices = append(a.Notices, noticeRow{ID: n.ID, SessionID: n.SessionID, At: n.CreatedAt,
+			Text: l.T("notice.new_sign_in", "Device", l.Device(n.Browser, n.OS), "Time", at)})
+	}
+	before := c.Query("before")
+	if _, err := auth.ParseCursor(before); err != nil {
+		before = ""
+	}
+	page, err := h.auth.SecurityEvents(ctx, *cur, before, auth.DefaultEventPage)
+	if err != nil {
+		return a, err
+	}
+	a.Events = h.newActivityPage(l, cur, page, false)
+	ended, err := h.auth.EndedSessions(ctx, *cur)
+	if err != nil {
+		return a, err
+	}
+	for _, s := range ended {
+		a.Ended = append(a.Ended, endedRow{Label: label(l, s.Session), How: endedHow(l, s), EndedAt: s.EndedAt})
+	}
+	return a, nil
+}
+
+func (h *Handler) newActivityPage(l *locale.Localizer, cur *auth.Current, page auth.EventPage, focus bool) activityPage {
+	now := h.auth.Now()
+	p := activityPage{L: l, Next: page.Next, Rows: make([]activityRow, 0, len(page.Events))}
+	for i, e := range page.Events {
+		p.Rows = append(p.Rows, activityRow{L: l, ID: e.ID, Type: e.Type, Text: eventText(l, e, cur),
+			IP: e.IP, At: e.CreatedAt, Now: now, Focus: focus && i == 0})
+	}
+	return p
+}
+
+// eventText says what happened, in the reader's words.
+func eventText(l *locale.Localizer, e db.AuditEvent, cur *auth.Current) string {
+	device := eventDevice(l, e.Details, "browser", "os", e.DeviceLabel)
+	actor := eventDevice(l, e.Details, "actor_browser", "actor_os", e.DeviceLabel)
+	if e.ActorSessionID.Valid && e.ActorSessionID.String == cur.Session.ID {
+		actor = l.T("activity.this_device")
+	}
+	switch e.Type {
+	case db.EventSignUp:
+		return l.T("activity.sign_up", "Device", device)
+	case db.EventSignIn:
+		if isNew, _ := e.Details["new_device"].(bool); isNew {
+			return l.T("activity.sign_in_new", "Device", device)
+		}
+		return l.T("activity.sign_in", "Device", device)
+	case db.EventSignInFailed:
+		return l.T("activity.sign_in_failed", "Device", device)
+	case db.EventSignOut:
+		return l.T("activity.sign_out", "Device", device)
+	case db.EventSessionRevoked:
+		return l.T("activity.session_revoked", "Device", device, "Actor", actor)
+	case db.EventOtherSessionsRevoked:
+		return l.N("activity.other_sessions_revoked", e.Details.Int("count"), "Actor", actor)
+	case db.EventSessionExpired:
+		return l.T("activity.session_expired", "Device", device)
+	case db.EventPasswordChanged:
+		return l.T("activity.password_changed", "Actor", actor)
+	}
+	return l.T("activity.other", "Type", e.Type)
+}
+
+// eventDevice names a device from an event's browser and OS details, else its label.
+func eventDevice(l *locale.Localizer, d db.Details, browserKey, osKey, fallback string) string {
+	if b, o := d.String(browserKey), d.String(osKey); b != "" || o != "" {
+		return l.Device(b, o)
+	}
+	if fallback != "" {
+		return fallback
+	}
+	return l.T("device.unknown")
+}
+
+// endedHow says how a session ended and from which device.
+func endedHow(l *locale.Localizer, s db.EndedSession) string {
+	if !s.RevokedAt.Valid || s.RevokedAt.Time.After(s.EndedAt) {
+		return l.T("ended.expired")
+	}
+	by := l.T("device.unknown")
+	if s.ByBrowser.Valid || s.ByOS.Valid {
+		by = l.Device(s.ByBrowser.String, s.ByOS.String)
+	}
+	switch {
+	case s.RevokedBySessionID.Valid && s.RevokedBySessionID.String == s.ID:
+		return l.T("ended.signed_out")
+	case s.RevokeReason == "password_changed":
+		return l.T("ended.password_changed", "Actor", by)
+	}
+	return l.T("ended.revoked", "Actor", by)
+}
+
+// moreActivity is the htmx "Show more": the next page of rows, rendered by the same row
+// template as the page, replacing the old "Show more" item.
+func (h *Handler) moreActivity(c *fiber.Ctx) error {
+	cur := current(c)
+	before := c.Query("before")
+	page, err := h.auth.SecurityEvents(c.UserContext(), *cur, before, auth.DefaultEventPage)
+	if errors.Is(err, auth.ErrBadCursor) {
+		return errBadCursor
+	}
+	if err != nil {
+		return err
+	}
+	if !isHTMX(c) {
+		return c.Redirect(securityPath+"?before="+before+"#activity-heading", fiber.StatusSeeOther)
+	}
+	l := h.localizer(c)
+	return h.fragment(c, "partials/activity_page", h.newActivityPage(l, cur, page, true))
+}
+
+// dismissNotice hides a "new sign-in" notice: htmx deletes it in place, a form returns
+// to the page.
+func (h *Handler) dismissNotice(c *fiber.Ctx) error {
+	err := h.auth.DismissNotice(c.UserContext(), *current(c), c.Params("id"))
+	if err != nil && !errors.Is(err, auth.ErrNoticeNotFound) {
+		return err
+	}
+	if isHTMX(c) {
+		// 200, not 204: htmx 4 does not swap a 204, and the button asks for "delete".
+		return h.fragment(c, "partials/activity_dismissed", fiber.Map{"L": h.localizer(c)})
+	}
+	return c.Redirect(securityPath, fiber.StatusSeeOther)
+}
+
+// apiEvent is an audit event in the JSON API.
+type apiEvent struct {
+	ID             int64      `json:"id"`
+	Type           string     `json:"type"`
+	Message        string     `json:"message"`
+	SessionID      *string    `json:"session_id"`
+	ActorSessionID *string    `json:"actor_session_id"`
+	IP             string     `json:"ip"`
+	DeviceLabel    string     `json:"device_label"`
+	CreatedAt      time.Time  `json:"created_at"`
+	Details        db.Details `json:"details"`
+}
+
+// apiSecurityEvents is GET /api/users/me/security-events/?before=<cursor>&limit=<n>.
+func (h *Handler) apiSecurityEvents(c *fiber.Ctx) error {
+	limit := auth.DefaultEventPage
+	if v := c.Query("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return errBadLimit
+		}
+		limit = min(n, auth.MaxEventPage)
+	}
+	cur := current(c)
+	page, err := h.auth.SecurityEvents(c.UserContext(), *cur, c.Query("before"), limit)
+	if errors.Is(err, auth.ErrBadCursor) {
+		return errBadCursor
+	}
+	if err != nil {
+		return err
+	}
+	l := h.localizer(c)
+	out := make([]apiEvent, 0, len(page.Events))
+	for _, e := range page.Events {
+		out = append(out, apiEvent{
+			ID: e.ID, Type: e.Type, Message: eventText(l, e, cur), SessionID: nullable(e.SessionID.String),
+			ActorSessionID: nullable(e.ActorSessionID.String), IP: e.IP, DeviceLabel: e.DeviceLabel,
+			CreatedAt: e.CreatedAt.UTC(), Details: e.Details,
+		})
+	}
+	return sendJSON(c, fiber.Map{"events": out, "next": nullable(page.Next)})
+}
+
+func nullable(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}

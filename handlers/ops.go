@@ -1,0 +1,47 @@
+package handlers
+
+import (
+	"context"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+)
+
+// readyTimeout bounds the readiness probe's database ping: a slow database is not ready.
+const readyTimeout = time.Second
+
+// defaultRequestTimeout bounds how long a request may wait for the database (pool and
+// queries alike), so a stuck database gives fast 503s instead of piling up requests.
+const defaultRequestTimeout = 3 * time.Second
+
+// healthz answers while the process serves HTTP, whatever the database does.
+func (h *Handler) healthz(c *fiber.Ctx) error {
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.SendString("ok")
+}
+
+// readyz answers 200 when the database answers a ping quickly, 503 otherwise.
+func (h *Handler) readyz(c *fiber.Ctx) error {
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	ctx, cancel := context.WithTimeout(c.UserContext(), readyTimeout)
+	defer cancel()
+	if err := h.auth.Ping(ctx); err != nil {
+		h.log.Warn("not ready", "error", err)
+		return c.Status(fiber.StatusServiceUnavailable).SendString("database unavailable")
+	}
+	return c.SendString("ready")
+}
+
+// deadline gives the request's context a deadline, which bounds both the wait for a pooled
+// connection and every query; the error it causes maps to 503 (isUnavailable).
+func (h *Handler) deadline(timeout time.Duration) fiber.Handler {
+	if timeout <= 0 {
+		timeout = defaultRequestTimeout
+	}
+	return func(c *fiber.Ctx) error {
+		ctx, cancel := context.WithTimeout(c.UserContext(), timeout)
+		defer cancel()
+		c.SetUserContext(ctx)
+		return c.Next()
+	}
+}

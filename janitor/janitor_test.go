@@ -1,0 +1,120 @@
+package janitor_test
+
+import (
+	"context"
+	"crypto/sha256"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/docodego/sessions/db"
+	"github.com/docodego/sessions/db/dbtest"
+	"github.com/docodego/sessions/janitor"
+)
+
+func TestMain(m *testing.M) { os.Exit(dbtest.Main(m)) }
+
+func TestSweepDeletesOnlyWhatOutlivedItsRetention(t *testing.T) {
+	store := dbtest.NewStore(t)
+	ctx := context.Background()
+	now := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
+	day := 24 * time.Hour
+	idle := 7 * day
+
+	keep := map[string]bool{} // session id -> must survive
+	var userID string
+	err := store.InTx(ctx, func(tx *db.Tx) error {
+		u, err := tx.CreateUser(ctx, "old@example.com", "Old", "hash")
+		if err != nil {
+			return err
+		}
+		userID = u.ID
+		add := func(name string, created, expires time.Time, revokedAt *time.Time, survive bool) error {
+			hash := sha256.Sum256([]byte(name))
+			s, err := tx.CreateSession(ctx, db.NewSession{UserID: u.ID, TokenHash: hash[:], CreatedAt: created, ExpiresAt: expires})
+			if err != nil {
+				return err
+			}
+			if revokedAt != nil {
+				if _, err := tx.RevokeSession(ctx, u.ID, s.ID, "", "revoked", *revokedAt); err != nil {
+					return err
+				}
+			}
+			keep[s.ID] = survive
+			return nil
+		}
+		old, recent := now.Add(-40*day), now.Add(-10*day)
+		// Revoked 40 days ago (many of them: several batches); revoked 10 days ago; live.
+		for i := range 7 {
+			if err := add(fmt.Sprint("revoked-old-", i), old.Add(-day), now.Add(day), &old, false); err != nil {
+				return err
+			}
+		}
+		if err := add("revoked-recent", recent.Add(-day), now.Add(day), &recent, true); err != nil {
+			return err
+		}
+		// Past its lifetime 40 days ago; idle for 50 days (ended 43 days ago); live.
+		if err := add("expired-old", now.Add(-70*day), old, nil, false); err != nil {
+			return err
+		}
+		if err := add("idle-old", now.Add(-50*day), now.Add(day), nil, false); err != nil {
+			return err
+		}
+		if err := add("live", now.Add(-day), now.Add(29*day), nil, true); err != nil {
+			return err
+		}
+		for _, age := range []time.Duration{400 * day, 366 * day, 364 * day, day} {
+			if err := tx.InsertAuditEvent(ctx, db.AuditEvent{UserID: u.ID, Type: db.EventSignIn, CreatedAt: now.Add(-age)}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// last_seen_at starts at created_at: "idle-old" was last seen 50 days ago.
+
+	// Two instances sweep at once, in batches of two: together they delete each row once.
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	var wg sync.WaitGroup
+	results := make([]janitor.Result, 2)
+	for i := range results {
+		j := janitor.New(store, log, janitor.Options{IdleTimeout: idle, Batch: 2})
+		j.SetClock(func() time.Time { return now })
+		wg.Go(func() {
+			r, err := j.Sweep(ctx)
+			if err != nil {
+				t.Error(err)
+			}
+			results[i] = r
+		})
+	}
+	wg.Wait()
+	if got := results[0].Sessions + results[1].Sessions; got != 9 {
+		t.Errorf("want 9 ended sessions deleted, got %d", got)
+	}
+	if got := results[0].Events + results[1].Events; got != 2 {
+		t.Errorf("want the 2 events older than 365 days deleted, got %d", got)
+	}
+	for id, survive := range keep {
+		_, err := store.UserSession(ctx, userID, id)
+		if exists := err == nil; exists != survive {
+			t.Errorf("session %s: exists=%v, want %v (%v)", id, exists, survive, err)
+		}
+	}
+	events, err := store.AuditEvents(ctx, userID, nil, 100)
+	if err != nil || len(events) != 2 {
+		t.Fatalf("want 2 recent events kept, got %d (%v)", len(events), err)
+	}
+	// A second sweep finds nothing.
+	j := janitor.New(store, log, janitor.Options{IdleTimeout: idle})
+	j.SetClock(func() time.Time { return now })
+	if r, err := j.Sweep(ctx); err != nil || r != (janitor.Result{}) {
+		t.Fatalf("second sweep: %+v %v", r, err)
+	}
+}

@@ -1,0 +1,142 @@
+package notify
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"text/template"
+	"time"
+
+	gomail "github.com/wneessen/go-mail"
+
+	"github.com/docodego/sessions/db"
+)
+
+// message is a rendered mail, ready to send or to log.
+type message struct {
+	ID      string // Message-ID, the same on every attempt
+	To      string
+	Subject string
+	Body    string
+}
+
+// newSignIn is the outbox payload of a "new sign-in" mail (auth.NewSignIn).
+type newSignIn struct {
+	Name   string    `json:"name"`
+	Device string    `json:"device"`
+	IP     string    `json:"ip"`
+	At     time.Time `json:"at"`
+}
+
+var newSignInBody = template.Must(template.New("new_sign_in").Parse(`Hello {{.Name}},
+
+Your {{.App}} account was just signed in to from a device we have not seen before:
+
+  Device:  {{.Device}}
+  Time:    {{.Time}}
+  IP:      {{.IP}}
+
+If this was you, there is nothing to do.
+
+Not you? Revoke that session and change your password:
+{{.Link}}
+`))
+
+func renderNewSignIn(opt Options, m db.OutboxMail, p newSignIn) (message, error) {
+	ip := p.IP
+	if ip == "" {
+		ip = "unknown"
+	}
+	var body bytes.Buffer
+	err := newSignInBody.Execute(&body, map[string]string{
+		"Name": p.Name, "App": opt.AppName, "Device": p.Device, "IP": ip,
+		"Time": p.At.UTC().Format("Mon 2 Jan 2006, 15:04 MST"),
+		"Link": strings.TrimRight(opt.BaseURL, "/") + "/app/settings/security",
+	})
+	if err != nil {
+		return message{}, fmt.Errorf("render mail %d: %w", m.ID, err)
+	}
+	return message{
+		ID:      fmt.Sprintf("outbox-%d-%d@%s", m.ID, m.CreatedAt.UnixMicro(), mailDomain(opt.BaseURL)),
+		To:      m.Recipient,
+		Subject: fmt.Sprintf("New sign-in to your %s account: %s", opt.AppName, p.Device),
+		Body:    body.String(),
+	}, nil
+}
+
+// mailDomain is the host of the public address, for Message-IDs.
+func mailDomain(baseURL string) string {
+	if u, err := url.Parse(baseURL); err == nil && u.Hostname() != "" {
+		return u.Hostname()
+	}
+	return "localhost"
+}
+
+// smtpSender sends over SMTP with go-mail, one connection per message.
+type smtpSender struct {
+	addr string // host:port, for logs (never the password)
+	opts []gomail.Option
+	host string
+}
+
+// newSMTPSender reads SMTP_URL: smtp://[user:pass@]host[:port] uses STARTTLS when the
+// server offers it (?starttls=required insists; default port 587), smtps:// uses TLS
+// from the start (default port 465).
+func newSMTPSender(raw string, timeout time.Duration) (*smtpSender, error) {
+	u, err := url.Parse(raw)
+	if err != nil || u.Hostname() == "" {
+		return nil, fmt.Errorf("SMTP_URL: want smtp://user:pass@host:port or smtps://…")
+	}
+	opts := []gomail.Option{gomail.WithTimeout(timeout)}
+	port := 587
+	switch u.Scheme {
+	case "smtp":
+		policy := gomail.TLSOpportunistic
+		if u.Query().Get("starttls") == "required" {
+			policy = gomail.TLSMandatory
+		}
+		opts = append(opts, gomail.WithTLSPolicy(policy))
+	case "smtps":
+		port = 465
+		opts = append(opts, gomail.WithSSL())
+	default:
+		return nil, fmt.Errorf("SMTP_URL: scheme %q, want smtp or smtps", u.Scheme)
+	}
+	if p := u.Port(); p != "" {
+		if port, err = strconv.Atoi(p); err != nil {
+			return nil, fmt.Errorf("SMTP_URL: port %q", p)
+		}
+	}
+	opts = append(opts, gomail.WithPort(port))
+	if u.User != nil {
+		pass, _ := u.User.Password()
+		opts = append(opts, gomail.WithSMTPAuth(gomail.SMTPAuthAutoDiscover),
+			gomail.WithUsername(u.User.Username()), gomail.WithPassword(pass))
+	}
+	return &smtpSender{addr: u.Hostname() + ":" + strconv.Itoa(port), opts: opts, host: u.Hostname()}, nil
+}
+
+func (s *smtpSender) send(ctx context.Context, from string, msg message) error {
+	m := gomail.NewMsg()
+	if err := m.From(from); err != nil {
+		return fmt.Errorf("from %q: %w", from, err)
+	}
+	if err := m.To(msg.To); err != nil {
+		return fmt.Errorf("to: %w", err)
+	}
+	m.Subject(msg.Subject)
+	m.SetMessageIDWithValue(msg.ID)
+	m.SetDate()
+	m.SetBodyString(gomail.TypeTextPlain, msg.Body)
+	c, err := gomail.NewClient(s.host, s.opts...)
+	if err != nil {
+		return fmt.Errorf("smtp client: %w", err)
+	}
+	if err := c.DialAndSendWithContext(ctx, m); err != nil {
+		return fmt.Errorf("smtp %s: %w", s.addr, err)
+	}
+	return nil
+}

@@ -1,0 +1,185 @@
+// Package notify delivers the outbox: mail queued by auth in the same transaction as the
+// action that caused it, sent over SMTP by a background worker.
+package notify
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"time"
+
+	"github.com/docodego/sessions/db"
+)
+
+// Options configure the worker; zero values give the defaults.
+type Options struct {
+	SMTPURL     string        // smtp://user:pass@host:587, smtps://host:465; "" logs instead of sending
+	From        string        // the From address (default "DoCodeGo <no-reply@localhost>")
+	BaseURL     string        // public address for links in mail
+	AppName     string        // product name in mail (default "DoCodeGo")
+	Poll        time.Duration // how often to look for due mail (default 5s)
+	BaseBackoff time.Duration // wait after the first failure, doubled each time (default 30s)
+	MaxBackoff  time.Duration // longest wait between attempts (default 1h)
+	SendTimeout time.Duration // cap on one SMTP conversation (default 30s)
+}
+
+func (o *Options) defaults() {
+	if o.From == "" {
+		o.From = "DoCodeGo <no-reply@localhost>"
+	}
+	if o.AppName == "" {
+		o.AppName = "DoCodeGo"
+	}
+	if o.Poll <= 0 {
+		o.Poll = 5 * time.Second
+	}
+	if o.BaseBackoff <= 0 {
+		o.BaseBackoff = 30 * time.Second
+	}
+	if o.MaxBackoff <= 0 {
+		o.MaxBackoff = time.Hour
+	}
+	if o.SendTimeout <= 0 {
+		o.SendTimeout = 30 * time.Second
+	}
+}
+
+// Worker delivers due outbox mail. Several workers (in one process or many) can share
+// one outbox: each message is locked by the transaction that sends it.
+type Worker struct {
+	store  *db.Store
+	log    *slog.Logger
+	opt    Options
+	sender *smtpSender // nil: log what would be sent
+	now    func() time.Time
+}
+
+// New builds a worker; a malformed SMTP_URL is an error at start-up, not at first mail.
+func New(store *db.Store, log *slog.Logger, opt Options) (*Worker, error) {
+	opt.defaults()
+	w := &Worker{store: store, log: log, opt: opt, now: time.Now}
+	if opt.SMTPURL != "" {
+		s, err := newSMTPSender(opt.SMTPURL, opt.SendTimeout)
+		if err != nil {
+			return nil, fmt.Errorf("notify: %w", err)
+		}
+		w.sender = s
+	}
+	return w, nil
+}
+
+// Run delivers mail until ctx ends; call it in its own goroutine.
+func (w *Worker) Run(ctx context.Context) {
+	mode := "log"
+	if w.sender != nil {
+		mode = "smtp " + w.sender.addr
+	}
+	w.log.Info("mail worker started", "delivery", mode)
+	t := time.NewTicker(w.opt.Poll)
+	defer t.Stop()
+	for {
+		if _, err := w.Drain(ctx); err != nil && ctx.Err() == nil {
+			w.log.Error("mail worker", "error", err)
+		}
+		select {
+		case <-ctx.Done():
+			w.log.Info("mail worker stopped")
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// Drain handles every message due when it starts, one transaction each, and returns how
+// many it delivered. A failed delivery is rescheduled with backoff (so not retried by
+// this same Drain) and does not stop the rest.
+func (w *Worker) Drain(ctx context.Context) (int, error) {
+	sent := 0
+	due := w.now()
+	for ctx.Err() == nil {
+		// Stopping waits for the message in flight (bounded by SendTimeout) rather than
+		// abandoning a send the server may already have accepted.
+		done, ok, err := w.deliverOne(context.WithoutCancel(ctx), due)
+		if err != nil {
+			return sent, err
+		}
+		if !ok {
+			return sent, nil
+		}
+		if done {
+			sent++
+		}
+	}
+	return sent, ctx.Err()
+}
+
+// deliverOne claims one message due at due and sends it. ok is false when none was due; done
+// tells whether it was delivered (else it was rescheduled).
+func (w *Worker) deliverOne(ctx context.Context, due time.Time) (done, ok bool, err error) {
+	err = w.store.InTx(ctx, func(tx *db.Tx) error {
+		m, err := tx.ClaimMail(ctx, due)
+		if errors.Is(err, db.ErrNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		ok = true
+		msg, err := w.compose(m)
+		if err == nil {
+			err = w.send(ctx, msg)
+		}
+		if err != nil {
+			delay := backoff(m.Attempts, w.opt.BaseBackoff, w.opt.MaxBackoff)
+			w.log.Warn("mail not delivered, will retry", "outbox_id", m.ID, "kind", m.Kind,
+				"attempt", m.Attempts+1, "retry_in", delay, "error", err)
+			return tx.MarkMailFailed(ctx, m.ID, w.now().Add(delay), err.Error())
+		}
+		done = true
+		via := "log"
+		if w.sender != nil {
+			via = "smtp"
+		}
+		w.log.Info("mail delivered", "outbox_id", m.ID, "kind", m.Kind, "via", via)
+		// Marked in the transaction that holds the row lock: no other worker can have
+		// sent it meanwhile. Should this commit fail after the server took the message,
+		// the retry carries the same Message-ID, so the receiver can drop the copy.
+		return tx.MarkMailSent(ctx, m.ID, via, w.now())
+	})
+	return done, ok, err
+}
+
+func (w *Worker) send(ctx context.Context, msg message) error {
+	if w.sender == nil {
+		w.log.Info("SMTP_URL is not set: mail not sent", "to", msg.To, "subject", msg.Subject,
+			"message_id", msg.ID, "body", msg.Body)
+		return nil
+	}
+	return w.sender.send(ctx, w.opt.From, msg)
+}
+
+// compose renders an outbox row into a message.
+func (w *Worker) compose(m db.OutboxMail) (message, error) {
+	switch m.Kind {
+	case db.MailNewSignIn:
+		var p newSignIn
+		if err := json.Unmarshal(m.Payload, &p); err != nil {
+			return message{}, fmt.Errorf("outbox %d: %w", m.ID, err)
+		}
+		return renderNewSignIn(w.opt, m, p)
+	}
+	return message{}, fmt.Errorf("outbox %d: unknown kind %q", m.ID, m.Kind)
+}
+
+// backoff is how long to wait after the attempts-th failure: base, 2*base, 4*base, ...
+// capped at max.
+func backoff(attempts int, base, max time.Duration) time.Duration {
+	d := float64(base) * math.Pow(2, float64(min(attempts, 30)))
+	if d > float64(max) {
+		return max
+	}
+	return time.Duration(d)
+}
