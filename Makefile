@@ -3,7 +3,7 @@
 GO ?= go
 HTMX_VERSION := 4.0.1
 
-.PHONY: run test test-ha build lint vendor-htmx bench
+.PHONY: run test test-ha build lint vendor-htmx bench fuzz fuzz-smoke
 
 run:
 	$(GO) run .
@@ -13,6 +13,18 @@ build:
 
 test: lint
 	$(GO) test -count=1 $$($(GO) list ./... | grep -v '/ha$$')
+	@$(MAKE) --no-print-directory fuzz-smoke
+
+# Fuzz targets (package:Func). fuzz-smoke (part of test) runs each on its seed corpus
+# plus a few seconds; fuzz runs each for FUZZTIME. No target may panic.
+FUZZ_TARGETS := ./auth:FuzzParseToken ./auth:FuzzValidSessionID ./device:FuzzParse
+FUZZTIME ?= 60s
+
+fuzz-smoke:
+	@$(MAKE) --no-print-directory fuzz FUZZTIME=3s
+
+fuzz:
+	@set -e; for t in $(FUZZ_TARGETS); do 		pkg=$${t%%:*}; fn=$${t##*:}; echo "fuzz $$fn ($$pkg, $(FUZZTIME))"; 		$(GO) test -run='^$$' -fuzz="^$$fn$$" -fuzztime=$(FUZZTIME) $$pkg; 	done
 
 # Scale-out suite: app processes behind nginx, PostgreSQL primary + synchronous standby
 # failover (ha/, ~1 min). Needs nginx (apt-get install nginx); .ci/run runs it after test.

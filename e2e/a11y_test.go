@@ -16,6 +16,12 @@ const axeFile = "node_modules/axe-core/axe.min.js"
 
 var axeSource = sync.OnceValues(func() ([]byte, error) { return os.ReadFile(axeFile) })
 
+// axeResult counts the rules that passed (so an empty run is caught) and lists violations.
+type axeResult struct {
+	Passes     int            `json:"passes"`
+	Violations []axeViolation `json:"violations"`
+}
+
 // axeViolation is the part of an axe result worth printing.
 type axeViolation struct {
 	ID     string   `json:"id"`
@@ -34,14 +40,17 @@ func (d *device) audit(state string) {
 	if !eval[bool](d, `typeof axe === "object"`) {
 		d.do(chromedp.Evaluate[chromedp.Void](string(src)))
 	}
-	vs := run(d, chromedp.Evaluate[[]axeViolation](`axe.run(document, {resultTypes: ["violations"]}).then(function (r) {
-		return r.violations.map(function (v) {
+	res := run(d, chromedp.Evaluate[axeResult](`axe.run(document, {resultTypes: ["violations"]}).then(function (r) {
+		return {passes: r.passes.length, violations: r.violations.map(function (v) {
 			return {id: v.id, impact: v.impact || "", help: v.help, nodes: v.nodes.map(function (n) {
 				return n.target.join(" ") + ": " + (n.failureSummary || "").replace(/\s+/g, " ");
 			})};
-		});
+		})};
 	})`, chromedp.EvalAwaitPromise))
-	for _, v := range vs {
+	if res.Passes == 0 {
+		d.t.Errorf("%s: axe checked nothing at %q", d.name, state)
+	}
+	for _, v := range res.Violations {
 		d.t.Errorf("%s: axe %s (%s) at %q: %s\n\t%s", d.name, v.ID, v.Impact, state, v.Help, strings.Join(v.Nodes, "\n\t"))
 	}
 }
@@ -144,6 +153,10 @@ func TestPhoneLayout(t *testing.T) {
 	}
 	if label := eval[string](a, `getComputedStyle(document.querySelector("#sessions-body td[data-label]"), "::before").content`); !strings.Contains(label, "IP address") {
 		t.Errorf("stacked cells are not labelled: ::before content = %s", label)
+	}
+	// A table caption keeps shrinking to its own column unless it is a block too.
+	if w := eval[int](a, `document.querySelector("#sessions-table caption").getBoundingClientRect().width`); w < 250 {
+		t.Errorf("the caption is squeezed to %d px at 375 px", w)
 	}
 	a.audit("phone security page")
 }

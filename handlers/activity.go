@@ -97,7 +97,7 @@ func (h *Handler) newSecurityActivity(c *fiber.Ctx, l *locale.Localizer, csrf st
 	if err != nil {
 		return a, err
 	}
-	a.Events = h.newActivityPage(l, cur, page, false)
+	a.Events = h.newActivityPage(l, page, false)
 	ended, err := h.auth.EndedSessions(ctx, *cur)
 	if err != nil {
 		return a, err
@@ -108,23 +108,20 @@ func (h *Handler) newSecurityActivity(c *fiber.Ctx, l *locale.Localizer, csrf st
 	return a, nil
 }
 
-func (h *Handler) newActivityPage(l *locale.Localizer, cur *auth.Current, page auth.EventPage, focus bool) activityPage {
+func (h *Handler) newActivityPage(l *locale.Localizer, page auth.EventPage, focus bool) activityPage {
 	now := h.auth.Now()
 	p := activityPage{L: l, Next: page.Next, Rows: make([]activityRow, 0, len(page.Events))}
 	for i, e := range page.Events {
-		p.Rows = append(p.Rows, activityRow{L: l, ID: e.ID, Type: e.Type, Text: eventText(l, e, cur),
+		p.Rows = append(p.Rows, activityRow{L: l, ID: e.ID, Type: e.Type, Text: eventText(l, e),
 			IP: e.IP, At: e.CreatedAt, Now: now, Focus: focus && i == 0})
 	}
 	return p
 }
 
 // eventText says what happened, in the reader's words.
-func eventText(l *locale.Localizer, e db.AuditEvent, cur *auth.Current) string {
+func eventText(l *locale.Localizer, e db.AuditEvent) string {
 	device := eventDevice(l, e.Details, "browser", "os", e.DeviceLabel)
 	actor := eventDevice(l, e.Details, "actor_browser", "actor_os", e.DeviceLabel)
-	if e.ActorSessionID.Valid && e.ActorSessionID.String == cur.Session.ID {
-		actor = l.T("activity.this_device")
-	}
 	switch e.Type {
 	case db.EventSignUp:
 		return l.T("activity.sign_up", "Device", device)
@@ -194,7 +191,7 @@ func (h *Handler) moreActivity(c *fiber.Ctx) error {
 		return c.Redirect(securityPath+"?before="+before+"#activity-heading", fiber.StatusSeeOther)
 	}
 	l := h.localizer(c)
-	return h.fragment(c, "partials/activity_page", h.newActivityPage(l, cur, page, true))
+	return h.fragment(c, "partials/activity_page", h.newActivityPage(l, page, true))
 }
 
 // dismissNotice hides a "new sign-in" notice: htmx deletes it in place, a form returns
@@ -246,7 +243,7 @@ func (h *Handler) apiSecurityEvents(c *fiber.Ctx) error {
 	out := make([]apiEvent, 0, len(page.Events))
 	for _, e := range page.Events {
 		out = append(out, apiEvent{
-			ID: e.ID, Type: e.Type, Message: eventText(l, e, cur), SessionID: nullable(e.SessionID.String),
+			ID: e.ID, Type: e.Type, Message: eventText(l, e), SessionID: nullable(e.SessionID.String),
 			ActorSessionID: nullable(e.ActorSessionID.String), IP: e.IP, DeviceLabel: e.DeviceLabel,
 			CreatedAt: e.CreatedAt.UTC(), Details: e.Details,
 		})
