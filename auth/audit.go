@@ -125,3 +125,10 @@ func deviceHash(id string) []byte {
 	h := sha256.Sum256([]byte("device\x00" + id))
 	return h[:]
 }
+
+// recordPasswordChanged writes password_changed, with how many other sessions it ended.
+func recordPasswordChanged(ctx context.Context, tx *db.Tx, cur Current, ended []db.Session, now time.Time) error {
+	e := sessionEvent(db.EventPasswordChanged, cur.Session, &cur.Session, now)
+	e.Details["revoked_count"] = len(ended)
+	return tx.InsertAuditEvent(ctx, e)
+}

@@ -58,10 +58,12 @@ func (s *Service) ChangePassword(ctx context.Context, cur Current, c Client, pc 
 			return err
 		}
 		if !pc.RevokeOthers {
-			return nil
+			return recordPasswordChanged(ctx, tx, cur, nil, now)
 		}
-		ended, err = tx.RevokeOtherSessions(ctx, u.ID, cur.Session.ID, "password_changed", now)
-		return err
+		if ended, err = tx.RevokeOtherSessions(ctx, u.ID, cur.Session.ID, "password_changed", now); err != nil {
+			return err
+		}
+		return recordPasswordChanged(ctx, tx, cur, ended, now)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("change password: %w", err)

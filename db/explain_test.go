@@ -11,7 +11,9 @@ import (
 
 // TestPlannerUsesIndexes checks, on a table big enough for the planner to care, that the two
 // queries behind every authenticated read use their indexes: the token lookup its unique
-// index, the sessions list the partial index of live sessions (which also gives the order).
+// index, the sessions list the partial index of live sessions. For a user's ~50 rows spread
+// over as many heap pages the planner may pick a Bitmap Index Scan of that index; either
+// form reads only the user's live rows, never the table.
 func TestPlannerUsesIndexes(t *testing.T) {
 	store := dbtest.NewStore(t)
 	ctx := context.Background()
@@ -46,10 +48,12 @@ func TestPlannerUsesIndexes(t *testing.T) {
 				t.Fatal(err)
 			}
 			plan := strings.Join(lines, "\n")
-			if !strings.Contains(plan, "Index Scan using "+tc.index) {
+			if !strings.Contains(plan, "Index Scan using "+tc.index) && !strings.Contains(plan, "Bitmap Index Scan on "+tc.index) {
 				t.Errorf("plan does not use %s:\n%s", tc.index, plan)
 			}
-			t.Logf("\n%s", plan)
+			if strings.Contains(plan, "Seq Scan on sessions") {
+				t.Errorf("plan scans the sessions table:\n%s", plan)
+			}
 		})
 	}
 }

@@ -91,45 +91,59 @@ func (d *device) screenshots(name string) {
 	d.do(chromedp.EmulateViewport(1280, 900))
 }
 
-// check audits and photographs one state.
-func (d *device) check(name string) {
-	d.t.Helper()
-	d.audit(name)
-	d.screenshots(name)
-}
-
-// TestAccessibility runs axe-core at each state of the flow, in the light and the dark
-// scheme, and saves screenshots of each at desktop and phone width.
+// TestAccessibility runs axe-core at each state of the flow (sign-up, sign-in, security
+// page, modal open, after revoke, revoked notice) in the light and the dark scheme and in
+// every language, and saves screenshots of the English states at desktop and phone width.
 func TestAccessibility(t *testing.T) {
 	srv := start(t)
 	a := newDevice(t, "A (Chrome)", uaChrome)
 	b := newDevice(t, "B (desktop app)", uaDesktop)
-	for _, scheme := range []string{"light", "dark"} {
-		a.colorScheme(scheme)
-		b.colorScheme(scheme)
-		email := scheme + "@example.com"
+	for _, round := range []struct {
+		scheme, lang string
+		shots        bool
+	}{
+		{"light", "en", true}, {"dark", "en", true},
+		{"light", "de", false}, {"dark", "fr", false}, {"light", "es", false},
+	} {
+		name := round.scheme + "-" + round.lang
+		a.colorScheme(round.scheme)
+		b.colorScheme(round.scheme)
+		a.language(uaChrome, round.lang)
+		b.language(uaDesktop, round.lang)
+		check := func(d *device, state string) {
+			t.Helper()
+			if lang := eval[string](d, `document.documentElement.lang`); lang != round.lang {
+				t.Errorf("%s: <html lang=%q> at %s, want %q", d.name, lang, state, round.lang)
+			}
+			d.audit(name + " " + state)
+			if round.shots {
+				d.screenshots(round.scheme + "-" + state)
+			}
+		}
+		email := name + "@example.com"
 
 		a.open(srv.URL + "/signup")
-		a.check(scheme + "-signup")
-		a.signUp(srv, "Ada "+scheme, email)
+		check(a, "signup")
+		a.signUp(srv, "Ada "+name, email)
 		b.open(srv.URL + "/login")
-		b.check(scheme + "-sign-in")
+		check(b, "sign-in")
 		b.signIn(srv, email)
 
 		a.open(srv.URL + securityPath)
-		a.check(scheme + "-security")
+		check(a, "security")
 		bRow := a.rowLabelled("DoCodeGo Desktop")
 		dialog := "#revoke-dialog-" + strings.TrimPrefix(bRow.ID, "session-")
 		a.do(chromedp.Click(chromedp.CSS("#" + bRow.ID + " [data-dialog]")))
 		a.waitFor("the dialog", `document.querySelector("`+dialog+`").open`)
-		a.check(scheme + "-modal-open")
+		check(a, "modal-open")
 		a.do(chromedp.Click(chromedp.CSS(dialog + " button.danger")))
 		a.waitFor("the row to go", `!document.getElementById("`+bRow.ID+`")`)
-		a.check(scheme + "-after-revoke")
+		a.waitFor("the announcement", `document.getElementById("live").textContent.trim() !== ""`)
+		check(a, "after-revoke")
 
 		b.open(srv.URL + securityPath)
-		assertEndedNotice(t, b)
-		b.check(scheme + "-revoked-notice")
+		b.waitFor("the revoked notice", `location.search === "?ended=revoked" && !!document.querySelector(".notice")`)
+		check(b, "revoked-notice")
 
 		// Sign A out so the next round starts from the sign-up page.
 		a.submit(`form[action="/logout"] button[type="submit"]`)

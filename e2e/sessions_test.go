@@ -29,17 +29,41 @@ func TestTwoDevicesKeyboardRevoke(t *testing.T) {
 	if got := a.text("#session-count"); got != "2 active sessions" {
 		t.Errorf("count = %q", got)
 	}
+	// The table's structure, and a "Current" badge in words, not colour only.
+	if got := a.text("#sessions-table caption"); got == "" {
+		t.Error("the table has no caption")
+	}
+	if n := eval[int](a, `document.querySelectorAll("#sessions-table thead th[scope=col]").length`); n != 5 {
+		t.Errorf("%d column headers, want 5", n)
+	}
+	if n := eval[int](a, `document.querySelectorAll("#sessions-body > tr > th[scope=row]").length`); n != 2 {
+		t.Errorf("%d row headers, want 2", n)
+	}
+	if got := a.text(".current .badge"); got != "Current" {
+		t.Errorf("current badge = %q", got)
+	}
 
 	// 2. Keyboard only: no mouse event is sent from here on.
 	revoke := "#" + bRow.ID + " [data-dialog]"
 	dialog := "#revoke-dialog-" + strings.TrimPrefix(bRow.ID, "session-")
 	a.do(chromedp.Evaluate[chromedp.Void](`window.e2eSamePage = true`))
 	a.tabTo(revoke)
-	if name := eval[string](a, `document.activeElement.getAttribute("aria-label")`); !strings.Contains(name, "DoCodeGo Desktop") {
-		t.Errorf("Revoke's accessible name = %q, want it to name the device", name)
+	if name := eval[string](a, `document.activeElement.getAttribute("aria-label")`); name != "Revoke "+bRow.Label {
+		t.Errorf("Revoke's accessible name = %q, want %q", name, "Revoke "+bRow.Label)
 	}
 	a.keys(kb.Enter)
 	a.waitFor("the dialog to open", `document.querySelector("`+dialog+`").open`)
+	// A native modal <dialog>, labelled by its heading.
+	if !eval[bool](a, `document.querySelector("`+dialog+`").matches("dialog:modal")`) {
+		t.Error("the dialog is not modal (showModal)")
+	}
+	if label := eval[string](a, `(function () {
+		var d = document.querySelector("`+dialog+`");
+		var h = document.getElementById(d.getAttribute("aria-labelledby"));
+		return h && d.contains(h) && /^H[1-6]$/.test(h.tagName) ? h.textContent.trim() : "";
+	})()`); label != "Revoke "+bRow.Label+"?" {
+		t.Errorf("dialog label = %q, want its heading %q", label, "Revoke "+bRow.Label+"?")
+	}
 	if !eval[bool](a, `document.querySelector("`+dialog+`").contains(document.activeElement)`) {
 		t.Errorf("focus is not inside the dialog: %s", a.focused())
 	}
@@ -208,46 +232,74 @@ func TestWithoutJavaScript(t *testing.T) {
 	}
 }
 
-// TestNetworkErrorInDialog: with the server gone, Confirm shows the network error in the
-// dialog, the row stays, nothing announces success, and Confirm stays ready to retry.
-func TestNetworkErrorInDialog(t *testing.T) {
+// TestErrorsInDialog: a refused request (403) and a network failure (server stopped) each
+// show their words inside the dialog, the row stays, nothing announces success, and
+// Confirm keeps focus so pressing it again retries; the retry after the 403 succeeds.
+func TestErrorsInDialog(t *testing.T) {
 	srv := start(t)
 	a := newDevice(t, "A (Chrome)", uaChrome)
 	b := newDevice(t, "B (desktop app)", uaDesktop)
+	c := newDevice(t, "C (Firefox)", uaFirefox)
 	a.signUp(srv, "Edsger Dijkstra", "edsger@example.com")
 	b.signIn(srv, "edsger@example.com")
+	c.signIn(srv, "edsger@example.com")
 	a.open(srv.URL + securityPath)
-	bRow := a.rowLabelled("DoCodeGo Desktop")
-	id := strings.TrimPrefix(bRow.ID, "session-")
-	dialog := "#revoke-dialog-" + id
 
+	// The server answers with an error: a stale CSRF token gets 403.
+	bRow := a.rowLabelled("DoCodeGo Desktop")
+	dialog := "#revoke-dialog-" + strings.TrimPrefix(bRow.ID, "session-")
 	a.do(chromedp.Click(chromedp.CSS("#" + bRow.ID + " [data-dialog]")))
 	a.waitFor("the dialog", `document.querySelector("`+dialog+`").open`)
+	a.allow("status of 403") // Chromium logs every 4xx answer
+	a.do(chromedp.Evaluate[chromedp.Void](`(function () {
+		var m = document.querySelector('meta[name="csrf-token"]');
+		window.e2eToken = m.content; m.content = "stale";
+	})()`))
+	a.keys(kb.Tab) // Cancel -> Confirm
+	a.keys(kb.Enter)
+	assertFailedInDialog(t, a, dialog, bRow.ID, "")
+	a.do(chromedp.Evaluate[chromedp.Void](`document.querySelector('meta[name="csrf-token"]').content = window.e2eToken`))
+	a.keys(kb.Enter) // the retry, from where focus was left
+	a.waitFor("B's row to go after the retry", `!document.getElementById("`+bRow.ID+`")`)
+	a.waitFor("the announcement", `document.getElementById("live").textContent.indexOf("Session revoked") >= 0`)
+
+	// No answer at all: the server is gone.
+	cRow := a.rowLabelled("Firefox")
+	dialog = "#revoke-dialog-" + strings.TrimPrefix(cRow.ID, "session-")
+	a.do(chromedp.Click(chromedp.CSS("#" + cRow.ID + " [data-dialog]")))
+	a.waitFor("the dialog", `document.querySelector("`+dialog+`").open`)
+	a.do(chromedp.Evaluate[chromedp.Void](`document.getElementById("live").textContent = ""`))
 	srv.Stop()
 	// Expected with the server gone: Chromium logs the refused connection, and htmx 4
 	// always logs its htmx:error event with console.error.
 	a.allow("ERR_CONNECTION_REFUSED")
 	a.allow("htmx:error: Failed to fetch")
 	a.do(chromedp.Click(chromedp.CSS(dialog + " button.danger")))
+	assertFailedInDialog(t, a, dialog, cRow.ID, "couldn't reach the server")
+}
+
+// assertFailedInDialog checks the state after a failed revoke: error words in the open
+// dialog, the row still there, no success announced, Confirm enabled and focused.
+func assertFailedInDialog(t *testing.T, a *device, dialog, rowID, want string) {
+	t.Helper()
 	a.waitFor("the inline error", `!document.querySelector("`+dialog+` .dialog-error").hidden`)
-	if msg := a.text(dialog + " .dialog-error"); !strings.Contains(msg, "couldn't reach the server") {
-		t.Errorf("dialog error = %q", msg)
+	msg := a.text(dialog + " .dialog-error")
+	if msg == "" || !strings.Contains(msg, want) {
+		t.Errorf("dialog error = %q, want %q", msg, want)
 	}
 	if !eval[bool](a, `document.querySelector("`+dialog+`").open`) {
 		t.Error("the dialog closed although the revoke failed")
 	}
-	if !eval[bool](a, `!!document.getElementById("`+bRow.ID+`")`) {
-		t.Error("B's row disappeared although the revoke failed")
+	if !eval[bool](a, `!!document.getElementById("`+rowID+`")`) {
+		t.Error("the row disappeared although the revoke failed")
 	}
-	if live := a.text("#live"); strings.Contains(live, "revoked") {
-		t.Errorf("the live region claims success: %q", live)
+	if live := a.text("#live"); live != "" {
+		t.Errorf("the live region says %q after a failure", live)
 	}
 	if eval[bool](a, `document.querySelector("`+dialog+` button.danger").disabled`) {
 		t.Error("Confirm stays disabled: no way to retry")
 	}
-	if !a.focusIs(dialog + " button.danger") {
-		t.Errorf("focus after the failure = %s, want Confirm (the retry)", a.focused())
-	}
+	a.waitFor("focus back on Confirm (the retry)", `document.activeElement === document.querySelector("`+dialog+` button.danger")`)
 }
 
 // TestCSPWatcher proves the CSP check can fail: an inline script is reported.

@@ -59,7 +59,9 @@ func TestInstanceKilledBehindNginx(t *testing.T) {
 			continue
 		}
 		failed++
-		t.Logf("failed: %s", r)
+		if failed <= 10 {
+			t.Logf("failed: %s", r)
+		}
 		if !r.start.Before(killed) || !strings.Contains(r.upstream, a.addr) {
 			t.Errorf("failed request was not in flight on the killed instance %s: %s", a.addr, r)
 		}
@@ -68,8 +70,10 @@ func TestInstanceKilledBehindNginx(t *testing.T) {
 		t.Errorf("%d requests failed; at most %d (the load's concurrency) can have been in flight", failed, workers)
 	}
 	afterKill := count(rs, func(r result) bool { return r.start.After(killed) })
-	if n := count(rs, func(r result) bool { return r.start.After(killed) && strings.Contains(r.upstream, a.addr) && !r.failed() }); n > 0 {
-		t.Errorf("%d answers after the kill claim to come from the dead instance", n)
+	// nginx lists every instance it tried ("a, b"); the last one answered.
+	answeredBy := func(r result) string { return r.upstream[strings.LastIndex(r.upstream, " ")+1:] }
+	if n := count(rs, func(r result) bool { return r.start.After(killed) && !r.failed() && answeredBy(r) != b.addr }); n > 0 {
+		t.Errorf("%d answers after the kill did not come from the surviving instance %s", n, b.addr)
 	}
 	t.Logf("%d requests, %d failed (all in flight on the killed instance), %d sent after the kill, all answered by %s",
 		len(rs), failed, afterKill, b.addr)

@@ -23,6 +23,7 @@ import (
 var binary string
 
 func TestMain(m *testing.M) {
+	removeStaleDirs()
 	dir, err := os.MkdirTemp("", "docodego-ha-bin-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "ha:", err)
@@ -38,6 +39,19 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	os.RemoveAll(dir)
 	os.Exit(code)
+}
+
+// removeStaleDirs deletes temp dirs of runs that died before their cleanup (a test timeout
+// panics past t.Cleanup; Pdeathsig still takes their processes down).
+func removeStaleDirs() {
+	for _, pattern := range []string{"docodego-ha-bin-*", "docodego-nginx-*"} {
+		dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), pattern))
+		for _, d := range dirs {
+			if fi, err := os.Stat(d); err == nil && time.Since(fi.ModTime()) > time.Hour {
+				os.RemoveAll(d)
+			}
+		}
+	}
 }
 
 // proc is a child process that is killed and reaped when the test ends.

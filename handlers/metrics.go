@@ -69,7 +69,8 @@ func (h *Handler) observe(c *fiber.Ctx) error {
 			_ = c.SendStatus(fiber.StatusInternalServerError)
 		}
 	}
-	route, method := c.Route().Path, c.Method()
+	// c.Method() points into fasthttp's reused buffer: a label must own its string.
+	route, method := c.Route().Path, stableMethod(c.Method())
 	h.metrics.requests.WithLabelValues(route, method, strconv.Itoa(c.Response().StatusCode())).Inc()
 	h.metrics.latency.WithLabelValues(route, method).Observe(time.Since(start).Seconds())
 	return nil
@@ -77,3 +78,14 @@ func (h *Handler) observe(c *fiber.Ctx) error {
 
 // countRevoked records sessions a request ended.
 func (h *Handler) countRevoked(n int) { h.metrics.revocations.Add(float64(n)) }
+
+// stableMethod returns the method as a constant string, never one aliasing a request buffer.
+func stableMethod(m string) string {
+	for _, known := range []string{fiber.MethodGet, fiber.MethodPost, fiber.MethodDelete, fiber.MethodHead,
+		fiber.MethodPut, fiber.MethodPatch, fiber.MethodOptions} {
+		if m == known {
+			return known
+		}
+	}
+	return "other"
+}

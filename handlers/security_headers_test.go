@@ -17,7 +17,7 @@ import (
 type envOptions struct {
 	baseURL string
 	proxies []string
-	store   *db.Store         // share a database with another env (a second instance)
+	store   *db.Store          // share a database with another env (a second instance)
 	auth    func(*auth.Config) // adjust the rules
 }
 

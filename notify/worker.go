@@ -143,7 +143,9 @@ func (w *Worker) deliverOne(ctx context.Context, due time.Time) (done, ok bool, 
 		if w.sender != nil {
 			via = "smtp"
 		}
-		w.log.Info("mail delivered", "outbox_id", m.ID, "kind", m.Kind, "via", via)
+		if w.sender != nil {
+			w.log.Info("mail delivered", "outbox_id", m.ID, "kind", m.Kind, "attempt", m.Attempts+1)
+		}
 		// Marked in the transaction that holds the row lock: no other worker can have
 		// sent it meanwhile. Should this commit fail after the server took the message,
 		// the retry carries the same Message-ID, so the receiver can drop the copy.

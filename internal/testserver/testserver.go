@@ -22,21 +22,32 @@ import (
 type Options struct {
 	AppName string
 	Auth    *auth.Config
+	DSN     string // run on this database (say, another server's DSN) instead of a fresh one
 }
 
 // Server is a running app.
 type Server struct {
-	URL   string // http://127.0.0.1:port
-	Store *db.Store
-	App   *fiber.App
-	logs  *syncBuffer
-	ln    net.Listener
+	URL     string // http://127.0.0.1:port
+	DSN     string // the database it runs on
+	Store   *db.Store
+	App     *fiber.App
+	Handler *handlers.Handler
+	logs    *syncBuffer
+	ln      net.Listener
 }
 
 // Start runs the app until the test ends.
 func Start(t testing.TB, opt Options) *Server {
 	t.Helper()
-	store := dbtest.NewStore(t)
+	dsn := opt.DSN
+	if dsn == "" {
+		dsn = dbtest.DSN(t)
+	}
+	store, err := db.Open(context.Background(), dsn, db.PoolOptions{MaxOpen: 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
 	cfg := auth.DefaultConfig()
 	cfg.Password = auth.PasswordParams{Memory: 1024, Time: 1, Threads: 1} // fast hashes in tests
 	if opt.Auth != nil {
@@ -60,7 +71,7 @@ func Start(t testing.TB, opt Options) *Server {
 	}
 	app := h.NewApp(handlers.AppOptions{})
 	go func() { _ = app.Listener(ln) }()
-	s := &Server{URL: url, Store: store, App: app, logs: logs, ln: ln}
+	s := &Server{URL: url, DSN: dsn, Store: store, App: app, Handler: h, logs: logs, ln: ln}
 	t.Cleanup(s.Stop)
 	return s
 }

@@ -1,0 +1,157 @@
+package resilience_test
+
+import (
+	"context"
+	"net/http/httptest"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/docodego/sessions/internal/testserver"
+)
+
+// Shutdown waits for a request in flight (here held up by a table lock) to finish and
+// answer, and refuses new connections meanwhile.
+func TestGracefulShutdownFinishesInFlight(t *testing.T) {
+	srv := testserver.Start(t, testserver.Options{})
+	token := signIn(t, srv, "shutdown@example.test", true)
+	ctx := context.Background()
+
+	tx, err := srv.Store.DB().BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `LOCK TABLE sessions IN ACCESS EXCLUSIVE MODE`); err != nil {
+		t.Fatal(err)
+	}
+	inFlight := make(chan answer, 1)
+	go func() {
+		a, err := call(t, "GET", srv.URL+"/api/auth/sessions/", token, "")
+		if err != nil {
+			a.body = err.Error()
+		}
+		inFlight <- a
+	}()
+	waitFor(t, "the request to wait on the lock", func() bool {
+		var n int
+		_ = srv.Store.DB().GetContext(ctx, &n,
+			`SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()`)
+		return n > 0
+	})
+	shutdown := make(chan error, 1)
+	go func() { shutdown <- srv.App.ShutdownWithTimeout(10 * time.Second) }()
+	waitFor(t, "new connections to be refused", func() bool {
+		_, err := call(t, "GET", srv.URL+"/healthz", "", "")
+		return err != nil
+	})
+	select {
+	case err := <-shutdown:
+		t.Fatalf("shutdown returned (%v) while a request was in flight", err)
+	default:
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if a := <-inFlight; a.status != 200 || !strings.Contains(a.body, `"sessions"`) {
+		t.Errorf("request in flight during shutdown: %d %s; want 200 with the list", a.status, a.body)
+	}
+	if err := <-shutdown; err != nil {
+		t.Errorf("shutdown: %v", err)
+	}
+}
+
+// The probes answer without a session; /readyz says 503 once the database is unreachable,
+// while /healthz still says the process is up.
+func TestProbes(t *testing.T) {
+	srv := testserver.Start(t, testserver.Options{})
+	for _, path := range []string{"/healthz", "/readyz"} {
+		if a := mustCall(t, "GET", srv.URL+path, "", ""); a.status != 200 {
+			t.Errorf("%s: %d %s", path, a.status, a.body)
+		}
+	}
+	srv.Store.Close()
+	if a := mustCall(t, "GET", srv.URL+"/readyz", "", ""); a.status != 503 {
+		t.Errorf("/readyz with the database gone: %d; want 503", a.status)
+	}
+	if a := mustCall(t, "GET", srv.URL+"/healthz", "", ""); a.status != 200 {
+		t.Errorf("/healthz with the database gone: %d; want 200", a.status)
+	}
+}
+
+// The metrics listener counts requests by route, sign-ins and revocations; the public
+// listener does not serve /metrics.
+func TestMetrics(t *testing.T) {
+	srv := testserver.Start(t, testserver.Options{})
+	metrics := httptest.NewServer(srv.Handler.MetricsHandler())
+	t.Cleanup(metrics.Close)
+
+	laptop := signIn(t, srv, "metrics@example.test", true)
+	phone := signIn(t, srv, "metrics@example.test", false)
+	mustCall(t, "DELETE", srv.URL+"/api/auth/sessions/"+currentSessionID(t, srv, phone)+"/", laptop, "")
+	mustCall(t, "GET", srv.URL+"/api/auth/sessions/", laptop, "")
+	if a := mustCall(t, "GET", srv.URL+"/metrics", "", ""); a.status != 404 {
+		t.Errorf("public /metrics: %d; want 404", a.status)
+	}
+
+	text := mustCall(t, "GET", metrics.URL, "", "").body
+	for series, want := range map[string]float64{
+		`sessions_sign_ins_total`:    2,
+		`sessions_revocations_total`: 1,
+		`sessions_http_requests_total{method="GET",route="/api/auth/sessions",status="200"}`:        1,
+		`sessions_http_requests_total{method="DELETE",route="/api/auth/sessions/:id",status="204"}`: 1,
+		`sessions_http_request_duration_seconds_count{method="GET",route="/api/auth/sessions"}`:     1,
+		`sessions_http_requests_total{method="POST",route="/api/auth/sign-up/email",status="200"}`:  1,
+	} {
+		if got := metricValue(text, series); got != want {
+			t.Errorf("%s = %v; want %v", series, got, want)
+		}
+	}
+	if metricValue(text, "sessions_db_round_trips_total") <= 0 {
+		t.Errorf("sessions_db_round_trips_total not counted")
+	}
+}
+
+// An authenticated read costs at most two database round trips: the session lookup and
+// the query itself, each one prepared statement execution.
+func TestAuthenticatedReadRoundTrips(t *testing.T) {
+	srv := testserver.Start(t, testserver.Options{})
+	token := signIn(t, srv, "trips@example.test", true)
+	for _, path := range []string{"/api/auth/sessions/", "/api/users/me/current-session/"} {
+		for range 3 { // warm up: statements are prepared once per connection
+			mustCall(t, "GET", srv.URL+path, token, "")
+		}
+		const n = 20
+		before := srv.Store.RoundTrips()
+		for range n {
+			if a := mustCall(t, "GET", srv.URL+path, token, ""); a.status != 200 {
+				t.Fatalf("%s: %d", path, a.status)
+			}
+		}
+		if per := float64(srv.Store.RoundTrips()-before) / n; per > 2 {
+			t.Errorf("%s: %.2f database round trips per request; want <= 2", path, per)
+		}
+	}
+}
+
+func metricValue(text, series string) float64 {
+	m := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(series) + ` (\S+)$`).FindStringSubmatch(text)
+	if m == nil {
+		return -1
+	}
+	v, _ := strconv.ParseFloat(m[1], 64)
+	return v
+}
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
