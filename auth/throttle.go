@@ -50,7 +50,7 @@ func (s *Service) recordAttempt(ctx context.Context, email, ip string) (int64, e
 	if err != nil {
 		return 0, fmt.Errorf("sign-in limit: %w", err)
 	}
-	if true {
+	if n.ID != 0 {
 		return n.ID, nil
 	}
 	// Over the limit on the IP, the account or both: wait for the later of the two.

@@ -66,6 +66,11 @@ func checkSecurityHeaders(t *testing.T, what string, h http.Header, https bool) 
 			t.Errorf("%s: %s = %q, want %q", what, name, got, want)
 		}
 	}
+	for _, name := range []string{"Access-Control-Allow-Origin", "Access-Control-Allow-Credentials", "Server", "X-Powered-By"} {
+		if v := h.Get(name); v != "" {
+			t.Errorf("%s: %s = %q (no CORS, no version banner)", what, name, v)
+		}
+	}
 	if csp := h.Get("Content-Security-Policy"); strings.Contains(csp, "unsafe-") {
 		t.Errorf("%s: CSP allows %q", what, csp)
 	}

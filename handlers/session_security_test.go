@@ -213,5 +213,15 @@ func TestClientIPFromTrustedProxiesOnly(t *testing.T) {
 			}
 		})
 	}
-	_ = auth.MaxUserAgent
+}
+
+// A user agent longer than 512 bytes is stored cut to 512, whole characters only.
+func TestLongUserAgentIsStoredTruncated(t *testing.T) {
+	e := newEnv(t)
+	c := e.client(strings.Repeat("é", 600)) // 1200 bytes
+	c.signUp("long@example.com")
+	list := c.sessions()
+	if len(list) != 1 || len(list[0].UserAgent) != auth.MaxUserAgent || list[0].UserAgent != strings.Repeat("é", 256) {
+		t.Fatalf("stored user agent of %d bytes", len(list[0].UserAgent))
+	}
 }

@@ -1,0 +1,68 @@
+package handlers
+
+import (
+	"io"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/docodego/sessions/locale"
+	"github.com/docodego/sessions/views"
+)
+
+// benchTable is a sessions table of 50 rows, as the sessions page shows it.
+func benchTable(b *testing.B) sessionsTable {
+	b.Helper()
+	catalog, err := locale.New()
+	if err != nil {
+		b.Fatal(err)
+	}
+	l := catalog.Pick("", "en")
+	now := time.Now()
+	t := sessionsTable{L: l, CSRF: "csrf-token"}
+	for i := range 50 {
+		t.Rows = append(t.Rows, sessionRow{
+			L: l, CSRF: "csrf-token", ID: "00000000-0000-4000-8000-0000000000" + strconv.Itoa(10+i),
+			Label: "Firefox on Windows", IP: "192.0.2.7", Current: i == 0,
+			UserAgent:  "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0",
+			CreatedAt:  now.Add(-time.Duration(i) * time.Hour),
+			LastSeenAt: now.Add(-time.Duration(i) * time.Minute), ExpiresAt: now.Add(24 * time.Hour), Now: now,
+		})
+	}
+	t.Others = 49
+	return t
+}
+
+func benchEngine(b *testing.B) *viewEngine {
+	b.Helper()
+	v := newViewEngine(views.FS)
+	if err := v.Load(); err != nil {
+		b.Fatal(err)
+	}
+	return v
+}
+
+// BenchmarkRenderSessionRow renders one row, the htmx fragment's unit.
+func BenchmarkRenderSessionRow(b *testing.B) {
+	v, row := benchEngine(b), benchTable(b).Rows[1]
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := v.Render(io.Discard, "partials/session_row", row, ""); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkRenderSessionsTableParallel renders the 50-row table from every core at once,
+// in the layout's engine: no lock serialises renders.
+func BenchmarkRenderSessionsTableParallel(b *testing.B) {
+	v, table := benchEngine(b), benchTable(b)
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if err := v.Render(io.Discard, "partials/sessions", table, ""); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
