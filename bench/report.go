@@ -12,6 +12,7 @@ import (
 // printReport prints the machine and the table in Markdown, ready for BENCHMARKS.md.
 func printReport(cfg benchConfig, rows []result, stored int, idleRSS int64) {
 	fmt.Printf("Machine: %s\n\n", machine())
+	fmt.Printf("Load average when the table was printed (1/5/15 min; other work on the machine depresses every figure): %s\n\n", loadavg())
 	fmt.Printf("wrk -t%d -c%d -d%s per row (after a 2 s warm-up for GETs); pgbench -M prepared -c%d -j%d -T%d on the same cluster for the ceiling. Sessions stored at the end: %d. App RSS idle after start: %.1f MB.\n\n",
 		cfg.threads, cfg.conns, cfg.duration, cfg.conns, cfg.threads, int(cfg.duration.Seconds()), stored, mb(idleRSS))
 	fmt.Println("| row | req/s | p50 | p99 | errors | peak RSS | DB round trips/req | PostgreSQL ceiling (tps) | app / ceiling |")
@@ -49,4 +50,12 @@ func machine() string {
 	return fmt.Sprintf("%d × %s, %s, Linux %s, %s, PostgreSQL %s, %s (app, PostgreSQL and load generators share the cores)",
 		runtime.NumCPU(), cpu, mem, strings.TrimSpace(string(kernel)), runtime.Version(),
 		strings.TrimSpace(string(pg)), strings.Fields(string(wrk) + " wrk ?")[0]+" "+strings.Fields(string(wrk) + " ? ?")[1])
+}
+
+func loadavg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	return strings.Join(strings.Fields(string(b))[:3], " ")
 }

@@ -56,6 +56,7 @@ var wantHeaders = map[string]string{
 	"X-Content-Type-Options":     "nosniff",
 	"Referrer-Policy":            "same-origin",
 	"Cross-Origin-Opener-Policy": "same-origin",
+	"X-Frame-Options":            "DENY",
 	"Permissions-Policy":         "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()",
 }
 

@@ -12,6 +12,7 @@ import (
 type Localizer struct {
 	lang string
 	loc  *i18n.Localizer
+	memo memo // rendered messages: catalogs never change after load
 }
 
 func newLocalizer(b *i18n.Bundle, tag language.Tag) *Localizer {
@@ -32,7 +33,7 @@ func (l *Localizer) N(id string, count int, args ...any) string {
 	return l.render(id, count, append(args, "Count", count))
 }
 
-func (l *Localizer) render(id string, count any, args []any) string {
+func (l *Localizer) renderUncached(id string, count any, args []any) string {
 	data := make(map[string]any, len(args)/2)
 	for i := 0; i+1 < len(args); i += 2 {
 		data[fmt.Sprint(args[i])] = args[i+1]

@@ -122,6 +122,18 @@
     if (el) { el.hidden = true; el.textContent = ""; }
   }
 
+  // --- The password card ---------------------------------------------------------------------
+  // Its answer replaces the whole card, so focus goes to the field at fault, else the
+  // heading (the live region announces success). Registered first: the listener below
+  // then sees focus in place.
+  document.addEventListener("htmx:after:swap", function (e) {
+    var src = e.detail && e.detail.ctx && e.detail.ctx.sourceElement;
+    if (!src || !src.closest("#password-card")) return;
+    var card = document.getElementById("password-card");
+    var target = card && (card.querySelector('[aria-invalid="true"]') || card.querySelector("h2"));
+    if (target) target.focus();
+  });
+
   // --- Focus after a swap ----------------------------------------------------------------
   // The row (and its dialog) is gone; put focus somewhere that makes sense rather than
   // leaving it on <body>: the next Revoke button, else the section heading.
