@@ -118,6 +118,7 @@ func run(ctx context.Context, cfg benchConfig) error {
 	measure := func(name, script, ceiling string, warm bool) error {
 		r, err := b.measure(ctx, name, script, ceiling, warm)
 		if err != nil {
+			printReport(cfg, rows, 0, idle) // what was measured before the failure
 			return err
 		}
 		rows = append(rows, r)
@@ -209,7 +210,7 @@ func (b *bencher) deleteCeilingSQL() string {
 	return fmt.Sprintf("\\set n random(%d, %d)\n", first, first+deletePgbench-1) +
 		fmt.Sprintf(sessionByTokenSQL, token(deleterUser, "current")) + "\n" +
 		"BEGIN;\n" +
-		`UPDATE sessions SET revoked_at = now(), revoked_by_session_id = NULL, revoke_reason = 'revoked' WHERE id = ('00000000-0000-4000-8000-' || lpad(to_hex(:n), 12, '0'))::uuid AND user_id = '` + userID(deleterUser) + `' AND revoked_at IS NULL RETURNING ` + columnsSQL + ";\n" +
+		`UPDATE sessions SET revoked_at = now(), revoked_by_session_id = NULL, revoke_reason = 'revoked' WHERE id = ('00000000-0000-4000-8000-' || lpad(to_hex(:n::int), 12, '0'))::uuid AND user_id = '` + userID(deleterUser) + `' AND revoked_at IS NULL RETURNING ` + columnsSQL + ";\n" +
 		"COMMIT;\n"
 }
 

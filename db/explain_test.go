@@ -41,6 +41,10 @@ func TestPlannerUsesIndexes(t *testing.T) {
 			WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $2 AND last_seen_at > $3
 			ORDER BY created_at DESC, id`, "sessions_user_active_idx",
 			[]any{"00000000-0000-4000-a000-000000000007", now, now.Add(-7 * 24 * time.Hour)}},
+		// The "recently ended" list: revoked or expired, so every row of the user.
+		{"all sessions of a user", `EXPLAIN SELECT id FROM sessions
+			WHERE user_id = $1 AND LEAST(revoked_at, expires_at) < now()`, "sessions_user_idx",
+			[]any{"00000000-0000-4000-a000-000000000007"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var lines []string
