@@ -99,17 +99,7 @@ func (h *Handler) requireBetterAuth(c *fiber.Ctx) error {
 	if current(c) != nil {
 		return c.Next()
 	}
-	code := "unauthenticated"
-	switch endedReason(c) {
-	case "revoked":
-		code = "session_revoked"
-	case "expired":
-		code = "session_expired"
-	}
-	if c.Locals(keyAuthErr) != nil {
-		h.clearSessionCookie(c)
-	}
-	return baError(c, fiber.StatusUnauthorized, code, "UNAUTHORIZED", "Unauthorized")
+	return baError(c, fiber.StatusUnauthorized, h.unauthenticatedCode(c), "UNAUTHORIZED", "Unauthorized")
 }
 
 // baGetSession answers the current session and user, or null when not signed in.

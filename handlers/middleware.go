@@ -127,17 +127,22 @@ func (h *Handler) requireAPI(c *fiber.Ctx) error {
 	if current(c) != nil {
 		return c.Next()
 	}
-	code := "unauthenticated"
-	switch endedReason(c) {
-	case "revoked":
-		code = "session_revoked"
-	case "expired":
-		code = "session_expired"
-	}
+	return apiError(c, fiber.StatusUnauthorized, h.unauthenticatedCode(c), "")
+}
+
+// unauthenticatedCode is the API's word for why a request is not signed in; it also
+// clears a cookie that no longer works, so the client stops sending it.
+func (h *Handler) unauthenticatedCode(c *fiber.Ctx) string {
 	if c.Locals(keyAuthErr) != nil {
 		h.clearSessionCookie(c)
 	}
-	return apiError(c, fiber.StatusUnauthorized, code, "")
+	switch endedReason(c) {
+	case "revoked":
+		return "session_revoked"
+	case "expired":
+		return "session_expired"
+	}
+	return "unauthenticated"
 }
 
 // isHTMX reports whether htmx made the request (it then wants a fragment).

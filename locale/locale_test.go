@@ -211,6 +211,9 @@ func TestRelativeTimes(t *testing.T) {
 		{"de", in(1 * time.Hour), "in 1 Stunde"},
 		{"fr", in(30 * time.Second), "dans 1 minute"},
 		{"es", in(1 * day), "en 1 día"},
+		{"en", in(7*day - time.Second), "in 7 days"}, // a fresh 7-day session, not "6 days"
+		{"en", in(3*day + 13*time.Hour), "in 4 days"},
+		{"en", in(23*time.Hour + 50*time.Minute), "in 1 day"},
 	}
 	for _, tt := range tests {
 		if got := tt.f(c.Lang(tt.lang)); got != tt.want {

@@ -90,14 +90,16 @@ func (l *Localizer) Ago(t, now time.Time) string {
 
 // In renders how long after now t is: "in 7 days".
 func (l *Localizer) In(t, now time.Time) string {
+	// Rounded to the nearest unit: a 7-day session seconds old reads "in 7 days", not 6.
 	d := t.Sub(now)
+	round := func(unit time.Duration) int { return int((d + unit/2) / unit) }
 	switch {
-	case d < time.Hour:
-		return l.N("time.in_minutes", max(int(d/time.Minute), 1))
-	case d < 24*time.Hour:
-		return l.N("time.in_hours", int(d/time.Hour))
+	case d < time.Hour-30*time.Second:
+		return l.N("time.in_minutes", max(round(time.Minute), 1))
+	case d < 24*time.Hour-30*time.Minute:
+		return l.N("time.in_hours", round(time.Hour))
 	default:
-		return l.N("time.in_days", int(d/(24*time.Hour)))
+		return l.N("time.in_days", round(24*time.Hour))
 	}
 }
 
