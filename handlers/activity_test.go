@@ -73,8 +73,19 @@ func TestSecurityActivityNoticeAndEndedSessions(t *testing.T) {
 	}
 
 	// Revoking from the Mac is recorded in plain words and lists the session as ended.
-	if r := mac.htmx("DELETE", "/app/settings/security/sessions/"+winID); r.status != 200 {
+	r := mac.htmx("DELETE", "/app/settings/security/sessions/"+winID)
+	if r.status != 200 {
 		t.Fatalf("revoke: %d", r.status)
+	}
+	// The htmx answer already updates the sections the revoke changed, out of band.
+	for _, want := range []string{`<hx-partial hx-target="#sign-in-notices" hx-swap="outerHTML">`, `<div id="sign-in-notices">`,
+		`<section id="activity"`, "You revoked Firefox on Windows from Chrome on macOS", "Revoked from Chrome on macOS"} {
+		if !strings.Contains(r.body, want) {
+			t.Errorf("the revoke fragment lacks %q", want)
+		}
+	}
+	if strings.Contains(r.body, "New sign-in: Firefox on Windows") {
+		t.Error("the revoke fragment keeps the notice about the revoked session")
 	}
 	page = mac.get("/app/settings/security")
 	for _, want := range []string{"You revoked Firefox on Windows from Chrome on macOS", "Revoked from Chrome on macOS"} {

@@ -116,7 +116,12 @@ func (h *Handler) answerTable(c *fiber.Ctx, announce string) error {
 		return err
 	}
 	l := h.localizer(c)
+	csrf := h.csrfToken(c)
+	activity, err := h.newSecurityActivity(c, l, csrf, cur)
+	if err != nil {
+		return err
+	}
 	return h.fragment(c, "partials/sessions_update", sessionsUpdate{
-		Table: h.newSessionsTable(l, h.csrfToken(c), cur, rows), Announce: announce,
+		Table: h.newSessionsTable(l, csrf, cur, rows), Activity: activity, Announce: announce,
 	})
 }

@@ -128,7 +128,7 @@ func TestRevokeWithHTMX(t *testing.T) {
 	}
 	// Again, now that it is gone: the fresh table, not an error.
 	again := mac.htmx("DELETE", "/app/settings/security/sessions/"+winID)
-	if again.status != 200 || !strings.Contains(again.body, `<div id="sessions"`) || strings.Contains(again.body, "hx-partial") {
+	if again.status != 200 || !strings.Contains(again.body, `<div id="sessions"`) || strings.Contains(again.body, `hx-target="#live"`) {
 		t.Errorf("second revoke: %d %s", again.status, again.body)
 	}
 	// The last other one: "Revoke all other sessions" disappears.

@@ -44,6 +44,7 @@ type securityPage struct {
 // message for the live region.
 type sessionsUpdate struct {
 	Table    sessionsTable
+	Activity securityActivity
 	Announce string
 }
 
