@@ -18,6 +18,9 @@ type NewSignIn struct {
 	IP        string    `json:"ip"`
 	At        time.Time `json:"at"`
 	SessionID string    `json:"session_id"`
+	Browser   string    `json:"browser"` // with OS: the label, composed in the mail's language
+	OS        string    `json:"os"`
+	Lang      string    `json:"lang"` // the language of the sign-in page; "" is English
 }
 
 // sessionEvent describes an event about one session, acted on by another (or itself).
@@ -68,6 +71,7 @@ func (s *Service) recordSignIn(ctx context.Context, tx *db.Tx, cur Current, c Cl
 	}
 	return tx.EnqueueMail(ctx, db.MailNewSignIn, cur.Email, NewSignIn{
 		Name: cur.Name, Device: cur.Session.Label, IP: cur.Session.IP, At: now, SessionID: cur.Session.ID,
+		Browser: cur.Session.Browser, OS: cur.Session.OS, Lang: c.Lang,
 	}, now)
 }
 

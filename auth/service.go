@@ -36,6 +36,7 @@ type Client struct {
 	UserAgent string
 	IP        string
 	DeviceID  string // the browser's long-lived random id (cookie); "" when it has none
+	Lang      string // the language the person reads the app in, for mail about this sign-in
 }
 
 // Current is the signed-in person and the session the request came with.

@@ -24,6 +24,7 @@ var (
 func (h *Handler) signInClient(c *fiber.Ctx) auth.Client {
 	cl := client(c)
 	cl.DeviceID = h.deviceID(c)
+	cl.Lang = h.localizer(c).Lang()
 	return cl
 }
 

@@ -1,18 +1,17 @@
 package notify
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"net/url"
 	"strconv"
 	"strings"
-	"text/template"
 	"time"
 
 	gomail "github.com/wneessen/go-mail"
 
 	"github.com/docodego/sessions/db"
+	"github.com/docodego/sessions/locale"
 )
 
 // message is a rendered mail, ready to send or to log.
@@ -25,45 +24,41 @@ type message struct {
 
 // newSignIn is the outbox payload of a "new sign-in" mail (auth.NewSignIn).
 type newSignIn struct {
-	Name   string    `json:"name"`
-	Device string    `json:"device"`
-	IP     string    `json:"ip"`
-	At     time.Time `json:"at"`
+	Name    string    `json:"name"`
+	Device  string    `json:"device"`
+	IP      string    `json:"ip"`
+	At      time.Time `json:"at"`
+	Browser string    `json:"browser"`
+	OS      string    `json:"os"`
+	Lang    string    `json:"lang"`
 }
 
-var newSignInBody = template.Must(template.New("new_sign_in").Parse(`Hello {{.Name}},
-
-Your {{.App}} account was just signed in to from a device we have not seen before:
-
-  Device:  {{.Device}}
-  Time:    {{.Time}}
-  IP:      {{.IP}}
-
-If this was you, there is nothing to do.
-
-Not you? Revoke that session and change your password:
-{{.Link}}
-`))
-
-func renderNewSignIn(opt Options, m db.OutboxMail, p newSignIn) (message, error) {
+// renderNewSignIn writes the mail in the language of the sign-in page (English when the
+// row predates languages or names one we do not ship).
+func renderNewSignIn(opt Options, catalog *locale.Catalog, m db.OutboxMail, p newSignIn) (message, error) {
+	l := catalog.Lang(p.Lang)
+	if l == nil {
+		l = catalog.Lang("en")
+	}
+	device := p.Device
+	if p.Browser != "" || p.OS != "" {
+		device = l.Device(p.Browser, p.OS)
+	}
 	ip := p.IP
 	if ip == "" {
-		ip = "unknown"
+		ip = l.T("sessions.unknown_ip")
 	}
-	var body bytes.Buffer
-	err := newSignInBody.Execute(&body, map[string]string{
-		"Name": p.Name, "App": opt.AppName, "Device": p.Device, "IP": ip,
-		"Time": p.At.UTC().Format("Mon 2 Jan 2006, 15:04 MST"),
-		"Link": strings.TrimRight(opt.BaseURL, "/") + "/app/settings/security",
-	})
-	if err != nil {
-		return message{}, fmt.Errorf("render mail %d: %w", m.ID, err)
+	body := l.T("mail.new_sign_in.body", "Name", p.Name, "App", opt.AppName, "Device", device,
+		"Time", l.DateTime(p.At), "IP", ip,
+		"Link", strings.TrimRight(opt.BaseURL, "/")+"/app/settings/security")
+	if body == "mail.new_sign_in.body" {
+		return message{}, fmt.Errorf("render mail %d: no message mail.new_sign_in.body", m.ID)
 	}
 	return message{
 		ID:      fmt.Sprintf("outbox-%d-%d@%s", m.ID, m.CreatedAt.UnixMicro(), mailDomain(opt.BaseURL)),
 		To:      m.Recipient,
-		Subject: fmt.Sprintf("New sign-in to your %s account: %s", opt.AppName, p.Device),
-		Body:    body.String(),
+		Subject: l.T("mail.new_sign_in.subject", "App", opt.AppName, "Device", device),
+		Body:    body + "\n",
 	}, nil
 }
 

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/docodego/sessions/db"
+	"github.com/docodego/sessions/locale"
 )
 
 // Options configure the worker; zero values give the defaults.
@@ -50,17 +51,22 @@ func (o *Options) defaults() {
 // Worker delivers due outbox mail. Several workers (in one process or many) can share
 // one outbox: each message is locked by the transaction that sends it.
 type Worker struct {
-	store  *db.Store
-	log    *slog.Logger
-	opt    Options
-	sender *smtpSender // nil: log what would be sent
-	now    func() time.Time
+	store   *db.Store
+	log     *slog.Logger
+	opt     Options
+	sender  *smtpSender // nil: log what would be sent
+	catalog *locale.Catalog
+	now     func() time.Time
 }
 
 // New builds a worker; a malformed SMTP_URL is an error at start-up, not at first mail.
 func New(store *db.Store, log *slog.Logger, opt Options) (*Worker, error) {
 	opt.defaults()
-	w := &Worker{store: store, log: log, opt: opt, now: time.Now}
+	catalog, err := locale.New()
+	if err != nil {
+		return nil, fmt.Errorf("notify: %w", err)
+	}
+	w := &Worker{store: store, log: log, opt: opt, catalog: catalog, now: time.Now}
 	if opt.SMTPURL != "" {
 		s, err := newSMTPSender(opt.SMTPURL, opt.SendTimeout)
 		if err != nil {
@@ -171,7 +177,7 @@ func (w *Worker) compose(m db.OutboxMail) (message, error) {
 		if err := json.Unmarshal(m.Payload, &p); err != nil {
 			return message{}, fmt.Errorf("outbox %d: %w", m.ID, err)
 		}
-		return renderNewSignIn(w.opt, m, p)
+		return renderNewSignIn(w.opt, w.catalog, m, p)
 	}
 	return message{}, fmt.Errorf("outbox %d: unknown kind %q", m.ID, m.Kind)
 }

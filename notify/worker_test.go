@@ -193,6 +193,40 @@ func countSent(t *testing.T, store *db.Store) int {
 	return n
 }
 
+// The mail speaks the language of the page the sign-in came from.
+func TestNewSignInMailInTheSignInLanguage(t *testing.T) {
+	svc, store := newAuth(t)
+	server := startSMTP(t, 0)
+	ctx := context.Background()
+	mac := auth.Client{UserAgent: uaChromeMac, IP: "198.51.100.1", DeviceID: "mac-device-id"}
+	win := auth.Client{UserAgent: uaFirefoxWin, IP: "192.0.2.7", DeviceID: "windows-device-id", Lang: "de"}
+	if _, _, err := svc.SignUp(ctx, "Person", "person@example.com", password, mac); err != nil {
+		t.Fatal(err)
+	}
+	at := time.Now().UTC()
+	if _, _, err := svc.SignIn(ctx, "person@example.com", password, win); err != nil {
+		t.Fatal(err)
+	}
+	w := newWorker(t, store, "smtp://"+server.addr, nil)
+	drainUntil(t, w, store, 1)
+	msgs, bodies := server.messages()
+	if len(msgs) != 1 {
+		t.Fatalf("want 1 message delivered, got %d", len(msgs))
+	}
+	if subject := msgs[0].Header.Get("Subject"); !strings.Contains(subject, "Neue Anmeldung") &&
+		!strings.Contains(subject, "=?") {
+		t.Errorf("Subject = %q", subject)
+	}
+	for _, want := range []string{"Hallo Person", "Firefox unter Windows", at.Format("02.01.2006"), "Passwort"} {
+		if !strings.Contains(bodies[0], want) {
+			t.Errorf("German mail lacks %q:\n%s", want, bodies[0])
+		}
+	}
+	if strings.Contains(bodies[0], "If this was you") {
+		t.Error("English left in the German mail")
+	}
+}
+
 func TestNewDeviceSignInMailIsDelivered(t *testing.T) {
 	svc, store := newAuth(t)
 	server := startSMTP(t, 0)
@@ -236,7 +270,7 @@ func TestNewDeviceSignInMailIsDelivered(t *testing.T) {
 	body := bodies[0]
 	for _, want := range []string{
 		"Firefox on Windows", "192.0.2.7", baseURL + "/app/settings/security",
-		at.Format("2 Jan 2006"), cur.Session.CreatedAt.UTC().Format("15:04 UTC"),
+		at.Format("Jan 2, 2006"), cur.Session.CreatedAt.UTC().Format("15:04 UTC"),
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("mail body lacks %q:\n%s", want, body)
