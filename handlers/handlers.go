@@ -81,6 +81,8 @@ func (h *Handler) Register(app *fiber.App) {
 	app.Delete("/api/auth/sessions", h.requireAPI, h.apiRevokeOtherSessions)
 	app.Get("/api/auth/sessions/:id/status", h.requireAPI, h.apiSessionStatus)
 	app.Delete("/api/auth/sessions/:id", h.requireAPI, h.apiRevokeSession)
+	app.Get("/api/users/me/current-session", h.requireAPI, h.apiCurrentSession)
+	app.Get("/api/users/me/security-events", h.requireAPI, h.apiSecurityEvents)
 
 	// better-auth 1.x client routes (betterauth.go); "token" there is the public session id.
 	app.Get("/api/auth/get-session", h.baGetSession)
@@ -88,8 +90,6 @@ func (h *Handler) Register(app *fiber.App) {
 	app.Post("/api/auth/revoke-session", h.requireBetterAuth, h.baRevokeSession)
 	app.Post("/api/auth/revoke-other-sessions", h.requireBetterAuth, h.baRevokeOtherSessions)
 	app.Post("/api/auth/revoke-sessions", h.requireBetterAuth, h.baRevokeSessions)
-	app.Get("/api/users/me/current-session", h.requireAPI, h.apiCurrentSession)
-	app.Get("/api/users/me/security-events", h.requireAPI, h.apiSecurityEvents)
 
 	app.Use(h.notFound)
 }
