@@ -23,22 +23,7 @@ const recoveryBound = 10 * time.Second
 // recoveryBound, and no answer after recovery contradicts a confirmed write.
 func TestPrimaryCrashFailover(t *testing.T) {
 	ctx := withTimeout(t, 2*time.Minute)
-	primary, err := db.StartPrimary(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { primary.Stop() })
-	standby, err := primary.StartStandby(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { standby.Stop() })
-	if err := primary.WaitSyncStandby(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if err := db.EnsureDatabase(ctx, primary.DSN("postgres"), "docodego"); err != nil {
-		t.Fatal(err)
-	}
+	primary, standby := startReplicatedPair(ctx, t)
 	app := startApps(t, db.FailoverDSN("docodego", primary, standby), "app")[0]
 	c := newClient("http://" + app.addr)
 
@@ -111,22 +96,7 @@ func TestPrimaryCrashFailover(t *testing.T) {
 // refusal, and the pool reconnects through the DSN's host list to the new primary.
 func TestFencedPrimaryConnectionsRetire(t *testing.T) {
 	ctx := withTimeout(t, 2*time.Minute)
-	primary, err := db.StartPrimary(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { primary.Stop() })
-	standby, err := primary.StartStandby(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { standby.Stop() })
-	if err := primary.WaitSyncStandby(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if err := db.EnsureDatabase(ctx, primary.DSN("postgres"), "docodego"); err != nil {
-		t.Fatal(err)
-	}
+	primary, standby := startReplicatedPair(ctx, t)
 	const poolSize = 4
 	store, err := db.Open(ctx, db.FailoverDSN("docodego", primary, standby), db.PoolOptions{MaxOpen: poolSize})
 	if err != nil {
@@ -181,4 +151,27 @@ func TestFencedPrimaryConnectionsRetire(t *testing.T) {
 		t.Errorf("new primary has %d of the %d writes that succeeded", n, 3*poolSize-refused)
 	}
 	t.Logf("%d pooled connections to the fenced primary refused one write each, then retired", refused)
+}
+
+// startReplicatedPair starts a primary with a synchronous standby that has caught up, and
+// the app's database on it; both stop when the test ends.
+func startReplicatedPair(ctx context.Context, t *testing.T) (primary, standby *db.ReplicaNode) {
+	t.Helper()
+	primary, err := db.StartPrimary(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { primary.Stop() })
+	standby, err = primary.StartStandby(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { standby.Stop() })
+	if err := primary.WaitSyncStandby(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.EnsureDatabase(ctx, primary.DSN("postgres"), "docodego"); err != nil {
+		t.Fatal(err)
+	}
+	return primary, standby
 }

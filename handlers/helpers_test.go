@@ -203,18 +203,34 @@ func (e *env) serve() string {
 // httpRequest sends one request over the network.
 func httpRequest(t *testing.T, method, url, body string, headers map[string]string) response {
 	t.Helper()
+	r, err := sendHTTP(method, url, body, headers)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, url, err)
+	}
+	return r
+}
+
+// tryHTTPRequest is httpRequest for a request the server may cut short: a transport error
+// gives a zero response instead of failing the test.
+func tryHTTPRequest(t *testing.T, method, url string, headers map[string]string) response {
+	t.Helper()
+	r, _ := sendHTTP(method, url, "", headers)
+	return r
+}
+
+func sendHTTP(method, url, body string, headers map[string]string) (response, error) {
 	req, err := http.NewRequest(method, url, strings.NewReader(body))
 	if err != nil {
-		t.Fatal(err)
+		return response{}, err
 	}
 	for k, v := range headers {
 		req.Header.Set(k, v)
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		t.Fatalf("%s %s: %v", method, url, err)
+		return response{}, err
 	}
 	defer resp.Body.Close()
 	data, _ := io.ReadAll(resp.Body)
-	return response{status: resp.StatusCode, header: resp.Header, body: string(data)}
+	return response{status: resp.StatusCode, header: resp.Header, body: string(data)}, nil
 }
