@@ -20,6 +20,7 @@ import (
 	"github.com/docodego/sessions/db/dbtest"
 	"github.com/docodego/sessions/device"
 	"github.com/docodego/sessions/handlers"
+	"github.com/docodego/sessions/internal/testserver"
 	"github.com/docodego/sessions/locale"
 )
 
@@ -49,7 +50,7 @@ type env struct {
 	app   *fiber.App
 	store *db.Store
 	auth  *auth.Service
-	logs  *strings.Builder
+	logs  *testserver.LogBuffer
 }
 
 func newEnv(t *testing.T) *env {
@@ -66,8 +67,8 @@ func newEnv(t *testing.T) *env {
 	store := dbtest.NewStore(t)
 	cfg := auth.DefaultConfig()
 	cfg.Password = auth.PasswordParams{Memory: 1024, Time: 1, Threads: 1} // fast hashes for tests
-	logs := &strings.Builder{}
-	log := slog.New(slog.NewTextHandler(&lockedWriter{w: logs}, nil))
+	logs := &testserver.LogBuffer{}
+	log := slog.New(slog.NewTextHandler(logs, nil))
 	svc, err := auth.NewService(store, shared.devices, cfg, log)
 	if err != nil {
 		t.Fatal(err)
@@ -76,17 +77,6 @@ func newEnv(t *testing.T) *env {
 		AppName: "DoCodeGo", BaseURL: "http://example.test", CSRFKey: []byte("test key, 32 bytes long........"),
 	})
 	return &env{t: t, app: h.NewApp(handlers.AppOptions{}), store: store, auth: svc, logs: logs}
-}
-
-type lockedWriter struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (l *lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
 }
 
 // client is one browser or API client: it keeps its cookies and user agent.

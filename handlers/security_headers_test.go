@@ -11,6 +11,7 @@ import (
 	"github.com/docodego/sessions/db"
 	"github.com/docodego/sessions/db/dbtest"
 	"github.com/docodego/sessions/handlers"
+	"github.com/docodego/sessions/internal/testserver"
 )
 
 // envOptions change what newEnvWith builds; zero values are newEnv's.
@@ -36,8 +37,8 @@ func newEnvWith(t *testing.T, o envOptions) *env {
 	if o.auth != nil {
 		o.auth(&cfg)
 	}
-	logs := &strings.Builder{}
-	log := slog.New(slog.NewTextHandler(&lockedWriter{w: logs}, nil))
+	logs := &testserver.LogBuffer{}
+	log := slog.New(slog.NewTextHandler(logs, nil))
 	svc, err := auth.NewService(o.store, shared.devices, cfg, log)
 	if err != nil {
 		t.Fatal(err)

@@ -32,7 +32,7 @@ type Server struct {
 	Store   *db.Store
 	App     *fiber.App
 	Handler *handlers.Handler
-	logs    *syncBuffer
+	logs    *LogBuffer
 	ln      net.Listener
 }
 
@@ -61,7 +61,7 @@ func Start(t testing.TB, opt Options) *Server {
 		t.Fatal(err)
 	}
 	url := "http://" + ln.Addr().String()
-	logs := &syncBuffer{}
+	logs := &LogBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, nil))
 	h, err := handlers.Build(context.Background(), store, handlers.Settings{
 		AppName: opt.AppName, BaseURL: url, Auth: cfg,
@@ -82,18 +82,19 @@ func (s *Server) Stop() { _ = s.App.Shutdown() }
 // Logs returns everything the app logged so far.
 func (s *Server) Logs() string { return s.logs.String() }
 
-type syncBuffer struct {
+// LogBuffer collects log output from many goroutines and reads it back safely.
+type LogBuffer struct {
 	mu  sync.Mutex
 	buf bytes.Buffer
 }
 
-func (b *syncBuffer) Write(p []byte) (int, error) {
+func (b *LogBuffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.Write(p)
 }
 
-func (b *syncBuffer) String() string {
+func (b *LogBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
