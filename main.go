@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
 	"syscall"
@@ -84,10 +85,13 @@ func run(log *slog.Logger) error {
 	return nil
 }
 
-// metricsMux serves /metrics only.
+// metricsMux serves /metrics, and Go's profiles under /debug/pprof/ for finding where
+// time goes under load (BENCHMARKS.md). Both only on METRICS_ADDR, never the public port.
 func metricsMux(h *handlers.Handler) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", h.MetricsHandler())
+	mux.HandleFunc("GET /debug/pprof/", pprof.Index)
+	mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
 	return mux
 }
 

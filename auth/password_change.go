@@ -50,17 +50,20 @@ func (s *Service) ChangePassword(ctx context.Context, cur Current, c Client, pc 
 	}
 	var ended []db.Session
 	now := s.now()
+	defer s.lists.forget(cur.UserID)
 	err = s.store.InTx(ctx, func(tx *db.Tx) error {
+		// Sessions first, the users row last: every write to sessions also updates the
+		// users row (its security_rev, by trigger), so this order is the one all writers
+		// take, and a concurrent last-seen touch cannot deadlock with this transaction.
+		if pc.RevokeOthers {
+			if ended, err = tx.RevokeOtherSessions(ctx, u.ID, cur.Session.ID, "password_changed", now); err != nil {
+				return err
+			}
+		}
 		if err := tx.UpdatePasswordHash(ctx, u.ID, u.PasswordHash, hash, now); err != nil {
 			if errors.Is(err, db.ErrNotFound) {
 				return ErrWrongPassword // changed meanwhile: the current password no longer is
 			}
-			return err
-		}
-		if !pc.RevokeOthers {
-			return recordPasswordChanged(ctx, tx, cur, nil, now)
-		}
-		if ended, err = tx.RevokeOtherSessions(ctx, u.ID, cur.Session.ID, "password_changed", now); err != nil {
 			return err
 		}
 		return recordPasswordChanged(ctx, tx, cur, ended, now)

@@ -45,6 +45,9 @@ type Current struct {
 	UserID  string
 	Email   string
 	Name    string
+	// Rev is the user's security revision read with the session, 0 when unknown (the request
+	// itself wrote since): cached views of the user are used only when theirs equals it.
+	Rev int64
 }
 
 // Service applies the rules on top of the store.
@@ -57,6 +60,7 @@ type Service struct {
 	dummy   string // a hash checked for unknown emails, so they take as long as wrong passwords
 	// checkPassword is CheckPassword unless a test counts its calls (SetPasswordCheck).
 	checkPassword func(password, encoded string) (bool, error)
+	lists         *listCache // users' live sessions, checked against Current.Rev
 }
 
 // NewService builds the auth service.
@@ -67,7 +71,7 @@ func NewService(store *db.Store, devices *device.Parser, cfg Config, log *slog.L
 	}
 	store.LogAuditEvents(log) // one structured line per committed audit event
 	return &Service{store: store, devices: devices, cfg: cfg, log: log, now: time.Now, dummy: dummy,
-		checkPassword: CheckPassword}, nil
+		checkPassword: CheckPassword, lists: newListCache()}, nil
 }
 
 // Config returns the rules in force.
@@ -176,7 +180,8 @@ func (s *Service) startSession(ctx context.Context, tx *db.Tx, u db.User, c Clie
 }
 
 // Authenticate finds the live session behind a cookie value. A revoked or expired one is
-// refused on its very next request: there is no cache in front of this lookup.
+// refused on its very next request: there is no cache in front of this lookup (the list
+// cache behind it is checked against the revision this lookup reads).
 func (s *Service) Authenticate(ctx context.Context, token string) (Current, error) {
 	hash, ok := ParseToken(token)
 	if !ok {
@@ -198,27 +203,27 @@ func (s *Service) Authenticate(ctx context.Context, token string) (Current, erro
 		s.recordExpired(ctx, row.Session, now)
 		return Current{}, ErrSessionExpired
 	}
+	rev := row.SecurityRev
 	if now.Sub(row.LastSeenAt) >= time.Minute {
 		if err := s.store.TouchSession(ctx, row.ID, now); err != nil {
 			return Current{}, fmt.Errorf("authenticate: %w", err)
 		}
 		row.LastSeenAt = now
+		rev = 0 // the touch moved the revision past the one read
 	}
-	return Current{Session: row.Session, UserID: row.UserID, Email: row.UserEmail, Name: row.UserName}, nil
+	return Current{Session: row.Session, UserID: row.UserID, Email: row.UserEmail, Name: row.UserName, Rev: rev}, nil
 }
 
 // SignOut ends the current session.
 func (s *Service) SignOut(ctx context.Context, cur Current) error {
-	err := s.store.InTx(ctx, func(tx *db.Tx) error {
-		ended, err := tx.RevokeSession(ctx, cur.UserID, cur.Session.ID, cur.Session.ID, "sign_out", s.now())
-		if errors.Is(err, db.ErrNotFound) {
-			return nil // already ended: signing out again is not an error
-		}
-		if err != nil {
-			return err
-		}
-		return tx.InsertAuditEvent(ctx, sessionEvent(db.EventSignOut, ended, &ended, ended.RevokedAt.Time))
-	})
+	defer s.lists.forget(cur.UserID)
+	// The session acts on itself: its ip, browser and os never change after sign-in, so the
+	// request's copy of it gives the actor part the revoked row would.
+	e := sessionEvent(db.EventSignOut, db.Session{}, &cur.Session, time.Time{})
+	_, err := s.store.RevokeSessionAudited(ctx, cur.UserID, cur.Session.ID, cur.Session.ID, "sign_out", s.now(), e)
+	if errors.Is(err, db.ErrNotFound) {
+		return nil // already ended: signing out again is not an error
+	}
 	if err != nil {
 		return fmt.Errorf("sign out: %w", err)
 	}

@@ -11,24 +11,40 @@ import (
 
 // Sessions lists the user's live sessions, the current one first.
 func (s *Service) Sessions(ctx context.Context, cur Current) ([]db.Session, error) {
+	list, err := s.SessionList(ctx, cur)
+	if err != nil {
+		return nil, err
+	}
+	return list.live(s.cfg, s.now(), cur.Session.ID), nil
+}
+
+// SessionList is the user's live sessions as one shared, read-only list: from memory when
+// it is of the revision the request's lookup read, else from the database. Use Live for
+// the rows and Memo to keep renderings of it.
+func (s *Service) SessionList(ctx context.Context, cur Current) (*SessionList, error) {
+	if l, ok := s.lists.get(cur.UserID, cur.Rev); ok {
+		return l, nil
+	}
+	writes := s.lists.writes.Load()
 	now := s.now()
-	rows, err := s.store.ActiveSessions(ctx, cur.UserID, now, now.Add(-s.cfg.IdleTimeout))
+	rows, rev, err := s.store.ActiveSessions(ctx, cur.UserID, now, now.Add(-s.cfg.IdleTimeout))
 	if err != nil {
 		return nil, fmt.Errorf("list sessions: %w", err)
 	}
-	for i, row := range rows {
-		if row.ID == cur.Session.ID && i > 0 {
-			copy(rows[1:i+1], rows[:i])
-			rows[0] = row
-			break
-		}
-	}
-	return rows, nil
+	l := &SessionList{Rev: rev, rows: rows}
+	s.lists.store(cur.UserID, l, writes)
+	return l, nil
+}
+
+// Live is the list's sessions still active now, the current one first.
+func (s *Service) Live(l *SessionList, cur Current) []db.Session {
+	return l.live(s.cfg, s.now(), cur.Session.ID)
 }
 
 // RevokeSession ends one of the user's other sessions. An id that is malformed, unknown,
 // another user's or already ended is ErrSessionNotFound: all look the same from outside.
 func (s *Service) RevokeSession(ctx context.Context, cur Current, id string) (db.Session, error) {
+	defer s.lists.forget(cur.UserID)
 	id, ok := ParseSessionID(id)
 	if !ok {
 		return db.Session{}, ErrSessionNotFound
@@ -36,18 +52,13 @@ func (s *Service) RevokeSession(ctx context.Context, cur Current, id string) (db
 	if id == cur.Session.ID {
 		return db.Session{}, ErrCurrentSession
 	}
-	var ended db.Session
-	err := s.store.InTx(ctx, func(tx *db.Tx) error {
-		var err error
-		ended, err = tx.RevokeSession(ctx, cur.UserID, id, cur.Session.ID, "revoked", s.now())
-		if errors.Is(err, db.ErrNotFound) {
-			return ErrSessionNotFound
-		}
-		if err != nil {
-			return err
-		}
-		return tx.InsertAuditEvent(ctx, sessionEvent(db.EventSessionRevoked, ended, &cur.Session, ended.RevokedAt.Time))
-	})
+	// One statement, one round trip: the store completes the event's session part (user,
+	// label, browser, os, time) from the row it revokes.
+	e := sessionEvent(db.EventSessionRevoked, db.Session{}, &cur.Session, time.Time{})
+	ended, err := s.store.RevokeSessionAudited(ctx, cur.UserID, id, cur.Session.ID, "revoked", s.now(), e)
+	if errors.Is(err, db.ErrNotFound) {
+		return db.Session{}, fmt.Errorf("revoke session: %w", ErrSessionNotFound)
+	}
 	if err != nil {
 		return db.Session{}, fmt.Errorf("revoke session: %w", err)
 	}
@@ -56,6 +67,7 @@ func (s *Service) RevokeSession(ctx context.Context, cur Current, id string) (db
 
 // RevokeOtherSessions ends every session of the user but the current one.
 func (s *Service) RevokeOtherSessions(ctx context.Context, cur Current) ([]db.Session, error) {
+	defer s.lists.forget(cur.UserID)
 	var ended []db.Session
 	err := s.store.InTx(ctx, func(tx *db.Tx) error {
 		var err error

@@ -89,11 +89,12 @@ func parseWrk(out string) (result, error) {
 }
 
 // listScript sends GETs to path as the bench user, rotating through its 50 session cookies.
+// Each also carries its browser's device cookie, as a browser does after its first page.
 func listScript(path string) string {
 	var b strings.Builder
 	b.WriteString("local cookies = {\n")
 	for j := range sessionsPerUser {
-		fmt.Fprintf(&b, "  %q,\n", "session="+token(0, strconv.Itoa(j)))
+		fmt.Fprintf(&b, "  %q,\n", "session="+token(0, strconv.Itoa(j))+"; device="+deviceID(j))
 	}
 	fmt.Fprintf(&b, `}
 local i = 0

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -124,4 +125,11 @@ func countSessions(ctx context.Context, store *db.Store) (int, error) {
 	var n int
 	err := store.DB().GetContext(ctx, &n, `SELECT count(*) FROM sessions`)
 	return n, err
+}
+
+// deviceID is the device cookie of the browser behind the bench user's session j: 16 bytes,
+// base64url, like the ones the app hands out.
+func deviceID(j int) string {
+	sum := sha256.Sum256([]byte("bench-device:" + strconv.Itoa(j)))
+	return base64.RawURLEncoding.EncodeToString(sum[:16])
 }

@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lib/pq"
+
 	"github.com/docodego/sessions/db/dbtest"
 )
 
@@ -35,8 +37,10 @@ func TestPlannerUsesIndexes(t *testing.T) {
 		name, query, index string
 		args               []any
 	}{
-		{"session by token hash", `EXPLAIN SELECT s.id, u.email FROM sessions s JOIN users u ON u.id = s.user_id
-			WHERE s.token_hash = $1`, "sessions_token_hash_key", []any{[]byte("0123456789abcdef0123456789abcdef")}},
+		// The batched lookup (session_lookup.go): one index probe per hash of the batch.
+		{"sessions by token hashes", `EXPLAIN SELECT s.id, u.email, u.security_rev FROM sessions s JOIN users u ON u.id = s.user_id
+			WHERE s.token_hash = ANY($1)`, "sessions_token_hash_key",
+			[]any{pq.ByteaArray{[]byte("0123456789abcdef0123456789abcdef"), []byte("fedcba9876543210fedcba9876543210")}}},
 		{"active sessions", `EXPLAIN SELECT id FROM sessions
 			WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $2 AND last_seen_at > $3
 			ORDER BY created_at DESC, id`, "sessions_user_active_idx",

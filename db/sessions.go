@@ -49,6 +49,9 @@ type SessionWithUser struct {
 	Session
 	UserEmail string `db:"user_email"`
 	UserName  string `db:"user_name"`
+	// SecurityRev is the user's users.security_rev: it moves with every write to the user's
+	// sessions, notices and audit events (migration 00005).
+	SecurityRev int64 `db:"security_rev"`
 }
 
 // CreateSession inserts a session row.
@@ -67,24 +70,6 @@ func (t *Tx) CreateSession(ctx context.Context, n NewSession) (Session, error) {
 	return s, nil
 }
 
-// SessionByTokenHash loads a session, revoked or not, with its user, in one round trip.
-func (s *Store) SessionByTokenHash(ctx context.Context, hash []byte) (SessionWithUser, error) {
-	var row SessionWithUser
-	err := s.getPrepared(ctx, &row, `
-		SELECT s.id, s.user_id, s.user_agent, s.ip, s.browser, s.os, s.device_type, s.label,
-			s.created_at, s.last_seen_at, s.expires_at, s.revoked_at, s.revoked_by_session_id,
-			s.revoke_reason, u.email AS user_email, u.name AS user_name
-		FROM sessions s JOIN users u ON u.id = s.user_id
-		WHERE s.token_hash = $1`, hash)
-	if errors.Is(err, sql.ErrNoRows) {
-		return SessionWithUser{}, ErrNotFound
-	}
-	if err != nil {
-		return SessionWithUser{}, fmt.Errorf("session by token hash: %w", err)
-	}
-	return row, nil
-}
-
 // TouchSession moves last_seen_at forward unless it was moved less than a minute ago,
 // so busy sessions cost one write a minute, not one per request.
 func (s *Store) TouchSession(ctx context.Context, id string, now time.Time) error {
@@ -98,18 +83,27 @@ func (s *Store) TouchSession(ctx context.Context, id string, now time.Time) erro
 }
 
 // ActiveSessions lists a user's sessions that are neither revoked, expired nor idle
-// past idleSince, newest first.
-func (s *Store) ActiveSessions(ctx context.Context, userID string, now, idleSince time.Time) ([]Session, error) {
-	var rows []Session
-	err := s.selectPrepared(ctx, &rows, `
-		SELECT `+sessionColumns+`
+// past idleSince, newest first, with the user's security_rev read in the same snapshot:
+// the rows are the state of that revision (or, with no rows, rev is 0).
+func (s *Store) ActiveSessions(ctx context.Context, userID string, now, idleSince time.Time) (rows []Session, rev int64, err error) {
+	var withRev []struct {
+		Session
+		SecurityRev int64 `db:"security_rev"`
+	}
+	err = s.selectPrepared(ctx, &withRev, `
+		SELECT `+sessionColumns+`, (SELECT security_rev FROM users WHERE id = $1) AS security_rev
 		FROM sessions
 		WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $2 AND last_seen_at > $3
 		ORDER BY created_at DESC, id`, userID, now, idleSince)
 	if err != nil {
-		return nil, fmt.Errorf("active sessions of %s: %w", userID, err)
+		return nil, 0, fmt.Errorf("active sessions of %s: %w", userID, err)
 	}
-	return rows, nil
+	rows = make([]Session, len(withRev))
+	for i, r := range withRev {
+		rows[i] = r.Session
+		rev = r.SecurityRev
+	}
+	return rows, rev, nil
 }
 
 // UserSession loads one of a user's sessions in any state; another user's is ErrNotFound.

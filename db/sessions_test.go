@@ -71,7 +71,7 @@ func TestActiveSessionsNewestFirstWithoutEnded(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	active, err := store.ActiveSessions(ctx, user.ID, now, now.Add(-time.Hour))
+	active, _, err := store.ActiveSessions(ctx, user.ID, now, now.Add(-time.Hour))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,12 +79,12 @@ func TestActiveSessionsNewestFirstWithoutEnded(t *testing.T) {
 		t.Fatalf("want sessions 2,1 newest first, got %+v", active)
 	}
 	// Idle past the cut-off: not listed.
-	active, _ = store.ActiveSessions(ctx, user.ID, now, now.Add(time.Minute))
+	active, _, _ = store.ActiveSessions(ctx, user.ID, now, now.Add(time.Minute))
 	if len(active) != 0 {
 		t.Fatalf("idle sessions listed: %d", len(active))
 	}
 	// Past the absolute expiry: not listed.
-	active, _ = store.ActiveSessions(ctx, user.ID, now.Add(2*time.Hour), now.Add(-time.Hour))
+	active, _, _ = store.ActiveSessions(ctx, user.ID, now.Add(2*time.Hour), now.Add(-time.Hour))
 	if len(active) != 0 {
 		t.Fatalf("expired sessions listed: %d", len(active))
 	}
@@ -134,7 +134,7 @@ func TestRevokeOtherSessionsKeepsOne(t *testing.T) {
 		t.Fatalf("ended %d, %v", len(ended), err)
 	}
 	now := time.Now()
-	left, _ := store.ActiveSessions(ctx, user.ID, now, now.Add(-time.Hour))
+	left, _, _ := store.ActiveSessions(ctx, user.ID, now, now.Add(-time.Hour))
 	if len(left) != 1 || left[0].ID != sessions[1].ID {
 		t.Fatalf("left: %+v", left)
 	}

@@ -24,6 +24,8 @@ type Store struct {
 	trips *roundTrips // nil for a pool opened elsewhere (NewStore)
 	stmts stmtCache   // the hot queries, prepared once per connection
 	audit auditLog    // logs each audit event once its transaction commits
+	// lookups batches the token lookups of concurrent requests (session_lookup.go).
+	lookups sessionLookups
 }
 
 // PoolOptions bounds the connection pool so a stuck database gives fast errors.
@@ -71,6 +73,7 @@ func (s *Store) DB() *sqlx.DB { return s.db }
 
 // Close closes the pool and its prepared statements.
 func (s *Store) Close() error {
+	s.stopLookups()
 	s.stmts.close()
 	return s.db.Close()
 }

@@ -1,7 +1,9 @@
 package handlers
 
 import (
+	"encoding/json"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -11,15 +13,63 @@ import (
 
 func (h *Handler) apiListSessions(c *fiber.Ctx) error {
 	cur := current(c)
-	rows, err := h.auth.Sessions(c.UserContext(), *cur)
+	list, err := h.auth.SessionList(c.UserContext(), *cur)
 	if err != nil {
 		return err
 	}
-	out := make([]apiSession, 0, len(rows))
-	for _, s := range rows {
-		out = append(out, h.newAPISession(s, cur.Session.ID))
+	// Each session's JSON is encoded once per list revision, in both of its forms; a
+	// request only joins the ones still live, the current one first.
+	encoded := list.Memo("api", func() any { return h.encodeAPISessions(list) }).(map[string]*[2][]byte)
+	all := list.All()
+	live := make([]*[2][]byte, 0, len(all)) // each session's two forms; the current one first
+	size := len(`{"sessions":[]}`)
+	now, cfg := h.auth.Now(), h.auth.Config()
+	for i := range all {
+		s := &all[i]
+		if cfg.Status(*s, now) != auth.StatusActive {
+			continue
+		}
+		live = append(live, encoded[s.ID])
+		size += len(encoded[s.ID][1]) + 1
+		if s.ID == cur.Session.ID {
+			copy(live[1:], live[:len(live)-1])
+			live[0] = encoded[s.ID]
+		}
 	}
-	return sendJSON(c, fiber.Map{"sessions": out})
+	body := make([]byte, 0, size)
+	body = append(body, `{"sessions":[`...)
+	for i, forms := range live {
+		if i > 0 {
+			body = append(body, ',')
+		}
+		form := 0
+		if i == 0 && forms == encoded[cur.Session.ID] {
+			form = 1
+		}
+		body = append(body, forms[form]...)
+	}
+	body = append(body, "]}"...)
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
+	return c.Send(body)
+}
+
+// encodeAPISessions is every session of the list as JSON, [0] as another session, [1] as
+// the current one: exactly what json.Marshal makes of newAPISession's value.
+func (h *Handler) encodeAPISessions(list *auth.SessionList) map[string]*[2][]byte {
+	out := make(map[string]*[2][]byte, len(list.All()))
+	for _, s := range list.All() {
+		var forms [2][]byte
+		for form, id := range []string{"", s.ID} {
+			b, err := json.Marshal(h.newAPISession(s, id))
+			if err != nil {
+				panic(fmt.Sprintf("encode session %s: %v", s.ID, err)) // plain strings and times: cannot fail
+			}
+			forms[form] = b
+		}
+		out[s.ID] = &forms
+	}
+	return out
 }
 
 func (h *Handler) apiRevokeSession(c *fiber.Ctx) error {

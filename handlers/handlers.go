@@ -29,12 +29,13 @@ type Handler struct {
 	// crossOrigin decides cross-site requests the way net/http does.
 	crossOrigin *http.CrossOriginProtection
 	metrics     *metrics
+	pages       *pageCache // rendered security pages, keyed by the user's revision
 }
 
 // New builds the handlers.
 func New(authSvc *auth.Service, catalog *locale.Catalog, log *slog.Logger, cfg Config) *Handler {
 	return &Handler{auth: authSvc, catalog: catalog, log: log, cfg: cfg, cookies: newCookieNames(cfg.BaseURL),
-		crossOrigin: http.NewCrossOriginProtection(), metrics: newMetrics()}
+		crossOrigin: http.NewCrossOriginProtection(), metrics: newMetrics(), pages: newPageCache()}
 }
 
 // secure reports whether the app is served over https.

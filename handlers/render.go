@@ -47,15 +47,19 @@ func (h *Handler) localizer(c *fiber.Ctx) *locale.Localizer {
 
 // page renders a full page in the layout. Pages with personal data are never cached.
 func (h *Handler) page(c *fiber.Ctx, name string, data any) error {
+	setPageHeaders(c)
+	return c.Render(name, data, "layouts/main")
+}
+
+// setPageHeaders marks an answer personal: never stored by the browser or a proxy.
+func setPageHeaders(c *fiber.Ctx) {
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	c.Set(fiber.HeaderVary, "Cookie, Accept-Language, HX-Request")
-	return c.Render(name, data, "layouts/main")
 }
 
 // fragment renders a partial alone, for htmx to swap in.
 func (h *Handler) fragment(c *fiber.Ctx, name string, data any) error {
-	c.Set(fiber.HeaderCacheControl, "no-store")
-	c.Set(fiber.HeaderVary, "Cookie, Accept-Language, HX-Request")
+	setPageHeaders(c)
 	return c.Render(name, data, "")
 }
 

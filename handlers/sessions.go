@@ -10,6 +10,10 @@ import (
 
 // securityPage shows the sessions table.
 func (h *Handler) securityPage(c *fiber.Ctx) error {
+	key := h.pageKey(c, "pages/security")
+	if h.sendCachedPage(c, key) {
+		return nil
+	}
 	cur := current(c)
 	rows, err := h.auth.Sessions(c.UserContext(), *cur)
 	if err != nil {
@@ -30,7 +34,11 @@ func (h *Handler) securityPage(c *fiber.Ctx) error {
 	case "changed", "changed_revoked":
 		p.Notice = l.T("password." + c.Query("done"))
 	}
-	return h.page(c, "pages/security", p)
+	if err := h.page(c, "pages/security", p); err != nil {
+		return err
+	}
+	h.cachePage(c, key)
+	return nil
 }
 
 // confirmRevoke is the no-JavaScript confirmation page for one session.

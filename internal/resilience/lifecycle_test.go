@@ -2,7 +2,10 @@ package resilience_test
 
 import (
 	"context"
+	"net/http"
+	"net/http/cookiejar"
 	"net/http/httptest"
+	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
@@ -115,23 +118,43 @@ func TestMetrics(t *testing.T) {
 }
 
 // An authenticated read costs at most two database round trips: the session lookup and
-// the query itself, each one prepared statement execution.
+// the query itself, each one prepared statement execution. Reading an unchanged list or
+// security page again costs only the lookup: the list (and the rendered page) are kept in
+// memory for the revision the lookup reads.
 func TestAuthenticatedReadRoundTrips(t *testing.T) {
 	srv := testserver.Start(t, testserver.Options{})
 	token := signIn(t, srv, "trips@example.test", true)
-	for _, path := range []string{"/api/auth/sessions/", "/api/users/me/current-session/"} {
+	for path, want := range map[string]float64{
+		"/api/auth/sessions/":            1,
+		"/api/users/me/current-session/": 1,
+		"/app/settings/security":         1,
+	} {
+		// A browser: it keeps the device cookie the first answer sets (the page's CSRF
+		// token is made from it).
+		jar, _ := cookiejar.New(nil)
+		u, _ := url.Parse(srv.URL)
+		jar.SetCookies(u, []*http.Cookie{{Name: "session", Value: token}})
+		browser := &http.Client{Jar: jar, Timeout: 10 * time.Second}
+		get := func() {
+			resp, err := browser.Get(srv.URL + path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != 200 {
+				t.Fatalf("%s: %d", path, resp.StatusCode)
+			}
+		}
 		for range 3 { // warm up: statements are prepared once per connection
-			mustCall(t, "GET", srv.URL+path, token, "")
+			get()
 		}
 		const n = 20
 		before := srv.Store.RoundTrips()
 		for range n {
-			if a := mustCall(t, "GET", srv.URL+path, token, ""); a.status != 200 {
-				t.Fatalf("%s: %d", path, a.status)
-			}
+			get()
 		}
-		if per := float64(srv.Store.RoundTrips()-before) / n; per > 2 {
-			t.Errorf("%s: %.2f database round trips per request; want <= 2", path, per)
+		if per := float64(srv.Store.RoundTrips()-before) / n; per > want {
+			t.Errorf("%s: %.2f database round trips per request; want <= %v", path, per, want)
 		}
 	}
 }

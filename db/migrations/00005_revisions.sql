@@ -1,0 +1,53 @@
+-- +goose Up
+-- users.security_rev lets an app instance keep a user's session list (and the security page
+-- built from it) in memory and still never serve it stale: the token lookup that every
+-- request makes reads it with the session, and a cached copy is used only while its revision
+-- is still the user's. Every statement that writes the user's sessions, notices or audit
+-- events moves it forward (triggers, so no writer can forget). It is a counter on the user's
+-- row, not a sequence, on purpose: the row lock orders a user's writers, so a revision is
+-- taken in commit order and one revision number always means one state (with a sequence, a
+-- slow transaction could commit a lower number after a reader had cached the higher one).
+ALTER TABLE users ADD COLUMN security_rev bigint NOT NULL DEFAULT 0;
+
+-- Statement-level with transition tables: "revoke all others" moves the revision once, not
+-- once per session. Each event needs its own trigger (transition tables allow one event).
+-- +goose StatementBegin
+CREATE FUNCTION bump_security_rev() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE users SET security_rev = security_rev + 1
+    WHERE id IN (SELECT DISTINCT user_id FROM changed_rows);
+    RETURN NULL;
+END;
+$$;
+-- +goose StatementEnd
+
+CREATE TRIGGER sessions_rev_insert AFTER INSERT ON sessions
+    REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT EXECUTE FUNCTION bump_security_rev();
+CREATE TRIGGER sessions_rev_update AFTER UPDATE ON sessions
+    REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT EXECUTE FUNCTION bump_security_rev();
+CREATE TRIGGER sessions_rev_delete AFTER DELETE ON sessions
+    REFERENCING OLD TABLE AS changed_rows FOR EACH STATEMENT EXECUTE FUNCTION bump_security_rev();
+
+CREATE TRIGGER notices_rev_insert AFTER INSERT ON notices
+    REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT EXECUTE FUNCTION bump_security_rev();
+CREATE TRIGGER notices_rev_update AFTER UPDATE ON notices
+    REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT EXECUTE FUNCTION bump_security_rev();
+CREATE TRIGGER notices_rev_delete AFTER DELETE ON notices
+    REFERENCING OLD TABLE AS changed_rows FOR EACH STATEMENT EXECUTE FUNCTION bump_security_rev();
+
+CREATE TRIGGER audit_events_rev_insert AFTER INSERT ON audit_events
+    REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT EXECUTE FUNCTION bump_security_rev();
+CREATE TRIGGER audit_events_rev_delete AFTER DELETE ON audit_events
+    REFERENCING OLD TABLE AS changed_rows FOR EACH STATEMENT EXECUTE FUNCTION bump_security_rev();
+
+-- +goose Down
+DROP TRIGGER audit_events_rev_delete ON audit_events;
+DROP TRIGGER audit_events_rev_insert ON audit_events;
+DROP TRIGGER notices_rev_delete ON notices;
+DROP TRIGGER notices_rev_update ON notices;
+DROP TRIGGER notices_rev_insert ON notices;
+DROP TRIGGER sessions_rev_delete ON sessions;
+DROP TRIGGER sessions_rev_update ON sessions;
+DROP TRIGGER sessions_rev_insert ON sessions;
+DROP FUNCTION bump_security_rev();
+ALTER TABLE users DROP COLUMN security_rev;
