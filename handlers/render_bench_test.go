@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/docodego/sessions/db"
 	"github.com/docodego/sessions/locale"
 	"github.com/docodego/sessions/views"
 )
@@ -19,18 +20,16 @@ func benchTable(b *testing.B) sessionsTable {
 	}
 	l := catalog.Pick("", "en")
 	now := time.Now()
-	t := sessionsTable{L: l, CSRF: "csrf-token"}
+	rows := make([]db.Session, 0, 50)
 	for i := range 50 {
-		t.Rows = append(t.Rows, sessionRow{
-			L: l, CSRF: "csrf-token", ID: "00000000-0000-4000-8000-0000000000" + strconv.Itoa(10+i),
-			Label: "Firefox on Windows", IP: "192.0.2.7", Current: i == 0,
-			UserAgent:  "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0",
-			CreatedAt:  now.Add(-time.Duration(i) * time.Hour),
-			LastSeenAt: now.Add(-time.Duration(i) * time.Minute), ExpiresAt: now.Add(24 * time.Hour), Now: now,
+		rows = append(rows, db.Session{
+			ID: "00000000-0000-4000-8000-0000000000" + strconv.Itoa(10+i), Browser: "Firefox", OS: "Windows",
+			IP: "192.0.2.7", UserAgent: "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0",
+			CreatedAt: now.Add(-time.Duration(i) * time.Hour), LastSeenAt: now.Add(-time.Duration(i) * time.Minute),
 		})
 	}
-	t.Others = 49
-	return t
+	expires := func(db.Session) time.Time { return now.Add(24 * time.Hour) }
+	return buildSessionsTable(l, "csrf-token", rows[0].ID, rows, expires, now)
 }
 
 func benchEngine(b *testing.B) *viewEngine {
