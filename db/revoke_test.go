@@ -175,3 +175,41 @@ func TestRevokeSessionAuditedOnce(t *testing.T) {
 		t.Errorf("%d revokes won, %d events; want 1 and 1", won, countEvents(t, store, user.ID))
 	}
 }
+
+// Concurrent revokes of one user's sessions queue for the user's row instead of sharing
+// it first: no multixacts (they made such revokes several times slower).
+func TestRevokeSessionAuditedConcurrentNoMultixacts(t *testing.T) {
+	store := dbtest.NewStore(t)
+	ctx := context.Background()
+	const workers, each = 8, 10
+	devices := make([][3]string, 1+workers*each)
+	for i := range devices {
+		devices[i] = phone
+	}
+	user, s := deviceSessions(t, store, "busy@example.com", devices...)
+	multixacts := func() int64 {
+		var n int64
+		if err := store.DB().GetContext(ctx, &n, `SELECT mxid_age('1'::xid)`); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	before := multixacts()
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for _, target := range s[1+w*each : 1+(w+1)*each] {
+				if _, err := store.RevokeSessionAudited(ctx, user.ID, target.ID, s[0].ID, "revoked", time.Now(), revokedBy(s[0])); err != nil {
+					t.Error(err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if n := multixacts() - before; n != 0 {
+		t.Errorf("%d multixacts for %d revokes; want none", n, workers*each)
+	}
+	if n := countEvents(t, store, user.ID); n != workers*each {
+		t.Errorf("%d events; want %d", n, workers*each)
+	}
+}
