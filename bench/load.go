@@ -106,20 +106,32 @@ end
 	return b.String()
 }
 
-// deleteScript revokes the deleter's sessions, each wrk thread its own range of ids.
+// deleteScript revokes sessions as 32 users at once: wrk thread t's n-th request acts as
+// deleter t*16 + n%16 and revokes that deleter's next session.
 func deleteScript() string {
-	return fmt.Sprintf(`local next_first = 0
+	var b strings.Builder
+	b.WriteString("local cookies = {\n")
+	for d := range deleters {
+		fmt.Fprintf(&b, "  %q,\n", "session="+token(deleter(d), "current"))
+	}
+	fmt.Fprintf(&b, `}
+local next_first = 0
 function setup(thread)
   thread:set("first", next_first)
   next_first = next_first + %d
 end
 local n = 0
+local done = {}
 request = function()
-  local id = string.format("00000000-0000-4000-8000-%%012x", first + n)
+  local d = first + (n %% %d)
   n = n + 1
-  return wrk.format("DELETE", "/api/auth/sessions/" .. id .. "/", {["Cookie"] = %q})
+  local k = done[d] or 0
+  done[d] = k + 1
+  local id = string.format("00000000-0000-4000-8000-%%012x", d * %d + k)
+  return wrk.format("DELETE", "/api/auth/sessions/" .. id .. "/", {["Cookie"] = cookies[d + 1]})
 end
-`, deletePerThread, "session="+token(deleterUser, "current"))
+`, deletersPerThread, deletersPerThread, perDeleter)
+	return b.String()
 }
 
 // pgbenchRun measures the ceiling: the same SQL the app sends for one request, as one

@@ -16,6 +16,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -206,13 +207,20 @@ func (b *bencher) listCeilingSQL(tok string) string {
 	return fmt.Sprintf(sessionByTokenSQL, tok) + "\n"
 }
 
+// deleteCeilingSQL is one revocation as the app sends it: the lookup, then the one
+// statement of db.Store.RevokeSessionAudited, by one of pgbench's own 32 deleters.
 func (b *bencher) deleteCeilingSQL() string {
-	first := deletePerThread * deleteWrkThreads
-	return fmt.Sprintf("\\set n random(%d, %d)\n", first, first+deletePgbench-1) +
-		fmt.Sprintf(sessionByTokenSQL, token(deleterUser, "current")) + "\n" +
-		"BEGIN;\n" +
-		`UPDATE sessions SET revoked_at = now(), revoked_by_session_id = NULL, revoke_reason = 'revoked' WHERE id = ('00000000-0000-4000-8000-' || lpad(to_hex(:n::int), 12, '0'))::uuid AND user_id = '` + userID(deleterUser) + `' AND revoked_at IS NULL RETURNING ` + columnsSQL + ";\n" +
-		"COMMIT;\n"
+	tok := sqlf(tokenSQL, "U", fmt.Sprintf("(%d + :d)", deleterFirst), "J", "'current'")
+	return fmt.Sprintf("\\set d random(%d, %d)\n\\set k random(0, %d)\n", deleters, 2*deleters-1, perDeleter-1) +
+		strings.Replace(sessionByTokenSQL, "'%s'", tok, 1) + "\n" +
+		`WITH revoked AS (UPDATE sessions SET revoked_at = now(), revoked_by_session_id = NULL, revoke_reason = 'revoked' ` +
+		`WHERE id = ('00000000-0000-4000-8000-' || lpad(to_hex(:d * ` + fmt.Sprint(perDeleter) + ` + :k), 12, '0'))::uuid ` +
+		`AND user_id = ('00000000-0000-4000-a000-' || lpad(to_hex(` + fmt.Sprint(deleterFirst) + ` + :d), 12, '0'))::uuid ` +
+		`AND revoked_at IS NULL RETURNING ` + columnsSQL + `), ` +
+		`locked AS (SELECT true FROM users WHERE id = (SELECT user_id FROM revoked) FOR NO KEY UPDATE), ` +
+		`event AS (INSERT INTO audit_events (user_id, type, session_id, actor_session_id, ip, device_label, created_at, details) ` +
+		`SELECT user_id, 'session_revoked', id, NULL, '127.0.0.1', label, revoked_at, jsonb_build_object('browser', browser, 'os', os) ` +
+		`FROM revoked CROSS JOIN locked RETURNING id) SELECT revoked.id, event.id FROM revoked CROSS JOIN event;` + "\n"
 }
 
 // appProcess is the app binary serving on loopback.

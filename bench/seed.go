@@ -20,11 +20,17 @@ const (
 	sessionsPerUser  = 50     // the bench user (user 0) has 50 live sessions
 	largeUsers       = 10_000 // after growing: 1,000,000 stored sessions
 	largeSessions    = 1_000_000
-	deleterUser      = largeUsers - 1 // owns the sessions the DELETE row revokes
-	deletePerThread  = 100_000        // wrk thread t revokes ids t*100,000 + n
-	deleteWrkThreads = 2
-	deletePgbench    = 100_000 // a separate pool for pgbench's ceiling of the same UPDATE
+	// The DELETE row: 32 users each revoke their own sessions, as 32 people would (one
+	// user's revocations queue on that user's row, by design: see migration 00005). wrk
+	// thread t, request n acts as deleter t*16 + n%16. pgbench has 32 deleters of its own.
+	deleters          = 32
+	deleterFirst      = largeUsers - 2*deleters // users deleterFirst.. revoke; the rest are filler
+	perDeleter        = 6_250                   // revocable sessions of each deleter
+	deletersPerThread = deleters / 2            // wrk runs 2 threads (-t 2)
 )
+
+// deleter is the user of deleter slot d (0..31 for wrk, 32..63 for pgbench).
+func deleter(d int) int { return deleterFirst + d }
 
 // token is the cookie value of seeded session (user, j).
 func token(user int, j string) string {
@@ -35,8 +41,8 @@ func token(user int, j string) string {
 // userID is seeded user u's id.
 func userID(u int) string { return fmt.Sprintf("00000000-0000-4000-a000-%012x", u) }
 
-// deleteID is the id of the deleter's n-th revocable session.
-func deleteID(n int) string { return fmt.Sprintf("00000000-0000-4000-8000-%012x", n) }
+// deleteID is the id of deleter slot d's k-th revocable session.
+func deleteID(d, k int) string { return fmt.Sprintf("00000000-0000-4000-8000-%012x", d*perDeleter+k) }
 
 // tokenSQL is token() in SQL, for generate_series: {U} and {J} are the SQL expressions.
 const tokenSQL = `translate(rtrim(encode(sha256(convert_to('bench:' || {U} || ':' || {J}, 'UTF8')), 'base64'), '='), '+/', '-_')`
@@ -82,29 +88,32 @@ func seedSmall(ctx context.Context, store *db.Store) error {
 	)
 }
 
-// seedLarge grows the table to 1,000,000 sessions over the 10,000 users: the deleter's
-// revocable sessions, its own session, and the rest spread over users 200..9998.
+// seedLarge grows the table to 1,000,000 sessions over the 10,000 users: the deleters'
+// revocable sessions and own sessions, and the rest spread over users 200..deleterFirst-1.
 func seedLarge(ctx context.Context, store *db.Store) error {
-	deletable := deletePerThread*deleteWrkThreads + deletePgbench
-	filler := largeSessions - smallUsers*sessionsPerUser - deletable - 1
+	deletable := 2 * deleters * perDeleter
+	filler := largeSessions - smallUsers*sessionsPerUser - deletable - 2*deleters
 	return execAll(ctx, store,
 		sqlf(insertSessions+`
-			SELECT ('00000000-0000-4000-8000-' || lpad(to_hex(n), 12, '0'))::uuid, '{USER}'::uuid,
+			SELECT ('00000000-0000-4000-8000-' || lpad(to_hex(n), 12, '0'))::uuid,
+				('00000000-0000-4000-a000-' || lpad(to_hex({FIRST} + n / {PER}), 12, '0'))::uuid,
 				sha256(convert_to(`+tokenSQL+`, 'UTF8')), `+deviceSQL+`, '198.51.100.7',
 				now() - interval '1 day', now() - interval '1 hour', now() + interval '29 days', NULL
 			FROM generate_series(0, {LAST}) n`,
-			"U", deleterUser, "J", "n", "N", "n", "USER", userID(deleterUser), "LAST", deletable-1),
+			"U", "'d'", "J", "n", "N", "n", "FIRST", deleterFirst, "PER", perDeleter, "LAST", deletable-1),
 		sqlf(insertSessions+`
-			VALUES (gen_random_uuid(), '{USER}', sha256(convert_to('{TOKEN}', 'UTF8')), 'curl/8.5.0', '', '', '', 'curl', '',
-				now(), now(), now() + interval '29 days', NULL)`,
-			"USER", userID(deleterUser), "TOKEN", token(deleterUser, "current")),
+			SELECT gen_random_uuid(), ('00000000-0000-4000-a000-' || lpad(to_hex(u), 12, '0'))::uuid,
+				sha256(convert_to(`+tokenSQL+`, 'UTF8')), 'curl/8.5.0', '', '', '', 'curl', '',
+				now(), now(), now() + interval '29 days', NULL
+			FROM generate_series({FIRST}, {LAST}) u`,
+			"U", "u", "J", "'current'", "FIRST", deleterFirst, "LAST", deleterFirst+2*deleters-1),
 		sqlf(insertSessions+`
 			SELECT gen_random_uuid(), ('00000000-0000-4000-a000-' || lpad(to_hex({FIRST} + n % {SPREAD}), 12, '0'))::uuid,
 				sha256(convert_to(`+tokenSQL+`, 'UTF8')), `+deviceSQL+`, '203.0.113.9',
 				now() - (n % 700) * interval '1 hour', now() - (n % 600) * interval '1 minute', now() + interval '29 days',
 				CASE WHEN n % 10 = 9 THEN now() END
 			FROM generate_series(0, {LAST}) n`,
-			"U", "'f'", "J", "n", "N", "n", "FIRST", smallUsers, "SPREAD", deleterUser-smallUsers, "LAST", filler-1),
+			"U", "'f'", "J", "n", "N", "n", "FIRST", smallUsers, "SPREAD", deleterFirst-smallUsers, "LAST", filler-1),
 		`VACUUM ANALYZE`,
 	)
 }

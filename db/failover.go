@@ -63,13 +63,53 @@ func (c *failoverConn) check(err error) error {
 }
 
 func (c *failoverConn) Prepare(query string) (driver.Stmt, error) {
-	s, err := c.conn.Prepare(query)
-	return s, c.check(err)
+	return c.PrepareContext(context.Background(), query)
 }
 
 func (c *failoverConn) PrepareContext(ctx context.Context, query string) (driver.Stmt, error) {
 	s, err := c.pq().PrepareContext(ctx, query)
-	return s, c.check(err)
+	if err != nil {
+		return nil, c.check(err)
+	}
+	return &failoverStmt{stmt: s.(pqStmt), conn: c}, nil
+}
+
+// pqStmt is what lib/pq's prepared statement implements.
+type pqStmt interface {
+	driver.Stmt
+	driver.StmtExecContext
+	driver.StmtQueryContext
+}
+
+// failoverStmt runs a prepared statement's errors through its connection's check: the hot
+// queries (lookups, the revoke) are prepared, and a write refused with 25006 there must
+// retire the connection as an unprepared one does.
+type failoverStmt struct {
+	stmt pqStmt
+	conn *failoverConn
+}
+
+func (s *failoverStmt) Close() error  { return s.stmt.Close() }
+func (s *failoverStmt) NumInput() int { return s.stmt.NumInput() }
+
+func (s *failoverStmt) Exec(args []driver.Value) (driver.Result, error) {
+	r, err := s.stmt.Exec(args) //nolint:staticcheck // driver.Stmt requires it
+	return r, s.conn.check(err)
+}
+
+func (s *failoverStmt) Query(args []driver.Value) (driver.Rows, error) {
+	r, err := s.stmt.Query(args) //nolint:staticcheck // driver.Stmt requires it
+	return r, s.conn.check(err)
+}
+
+func (s *failoverStmt) ExecContext(ctx context.Context, args []driver.NamedValue) (driver.Result, error) {
+	r, err := s.stmt.ExecContext(ctx, args)
+	return r, s.conn.check(err)
+}
+
+func (s *failoverStmt) QueryContext(ctx context.Context, args []driver.NamedValue) (driver.Rows, error) {
+	r, err := s.stmt.QueryContext(ctx, args)
+	return r, s.conn.check(err)
 }
 
 func (c *failoverConn) Close() error { return c.conn.Close() }

@@ -2,6 +2,7 @@ package ha_test
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
 	"fmt"
 	"net/http"
@@ -93,8 +94,53 @@ func TestPrimaryCrashFailover(t *testing.T) {
 // TestFencedPrimaryConnectionsRetire: a planned switchover first fences the old primary
 // read-only, then promotes the standby. Pooled connections to the old primary would refuse
 // every write (25006) for the rest of their lifetime; instead each retires on its first
-// refusal, and the pool reconnects through the DSN's host list to the new primary.
+// refusal, and the pool reconnects through the DSN's host list to the new primary. Both
+// kinds of write are checked: plain statements and prepared ones (the revoke is prepared).
 func TestFencedPrimaryConnectionsRetire(t *testing.T) {
+	t.Run("unprepared write", func(t *testing.T) {
+		testFencedPrimaryRetires(t, nil, func(ctx context.Context, store *db.Store, i int) error {
+			_, err := store.SecretKey(ctx, fmt.Sprintf("switchover-%d", i), []byte("v"))
+			return err
+		}, `SELECT count(*) FROM app_secrets WHERE name LIKE 'switchover-%'`)
+	})
+	t.Run("prepared write", func(t *testing.T) {
+		var userID string
+		var ids []string
+		seed := func(ctx context.Context, store *db.Store, n int) {
+			err := store.InTx(ctx, func(tx *db.Tx) error {
+				u, err := tx.CreateUser(ctx, "fenced@example.test", "F", "hash")
+				if err != nil {
+					return err
+				}
+				userID = u.ID
+				for i := range n {
+					hash := sha256.Sum256([]byte{byte(i)})
+					s, err := tx.CreateSession(ctx, db.NewSession{UserID: u.ID, TokenHash: hash[:],
+						CreatedAt: time.Now(), ExpiresAt: time.Now().Add(time.Hour)})
+					if err != nil {
+						return err
+					}
+					ids = append(ids, s.ID)
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		testFencedPrimaryRetires(t, seed, func(ctx context.Context, store *db.Store, i int) error {
+			_, err := store.RevokeSessionAudited(ctx, userID, ids[i], "", "revoked", time.Now(),
+				db.AuditEvent{Type: db.EventSessionRevoked, Details: db.Details{}})
+			return err
+		}, `SELECT count(*) FROM sessions WHERE revoked_at IS NOT NULL`)
+	})
+}
+
+// testFencedPrimaryRetires fences the primary under a full pool, promotes the standby, and
+// makes 3 x pool-size writes: only the first write on each old connection may be refused,
+// and every write that succeeded is on the new primary (countSQL counts them there).
+func testFencedPrimaryRetires(t *testing.T, seed func(context.Context, *db.Store, int),
+	write func(context.Context, *db.Store, int) error, countSQL string) {
 	ctx := withTimeout(t, 2*time.Minute)
 	primary, standby := startReplicatedPair(ctx, t)
 	const poolSize = 4
@@ -105,6 +151,9 @@ func TestFencedPrimaryConnectionsRetire(t *testing.T) {
 	t.Cleanup(func() { store.Close() })
 	if err := db.Migrate(ctx, store.DB().DB); err != nil {
 		t.Fatal(err)
+	}
+	if seed != nil {
+		seed(ctx, store, 3*poolSize)
 	}
 	// Fill the pool with connections to the primary.
 	conns := make([]*sql.Conn, poolSize)
@@ -125,7 +174,7 @@ func TestFencedPrimaryConnectionsRetire(t *testing.T) {
 	}
 	refused := 0
 	for i := range 3 * poolSize {
-		_, err := store.SecretKey(ctx, fmt.Sprintf("switchover-%d", i), []byte("v"))
+		err := write(ctx, store, i)
 		switch {
 		case err == nil:
 		case pq.As(err, "25006") != nil && i < poolSize:
@@ -144,7 +193,7 @@ func TestFencedPrimaryConnectionsRetire(t *testing.T) {
 	}
 	defer direct.Close()
 	var n int
-	if err := direct.QueryRowContext(ctx, `SELECT count(*) FROM app_secrets WHERE name LIKE 'switchover-%'`).Scan(&n); err != nil {
+	if err := direct.QueryRowContext(ctx, countSQL).Scan(&n); err != nil {
 		t.Fatal(err)
 	}
 	if n != 3*poolSize-refused {
