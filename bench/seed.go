@@ -16,10 +16,10 @@ import (
 // row stores sha256(token), exactly what a sign-in stores, so the load generator signs in
 // with a cookie like any browser.
 const (
-	smallUsers       = 200    // 200 users x 50 sessions = 10,000 stored sessions
-	sessionsPerUser  = 50     // the bench user (user 0) has 50 live sessions
-	largeUsers       = 10_000 // after growing: 1,000,000 stored sessions
-	largeSessions    = 1_000_000
+	smallUsers      = 200    // 200 users x 50 sessions = 10,000 stored sessions
+	sessionsPerUser = 50     // the bench user (user 0) has 50 live sessions
+	largeUsers      = 10_000 // after growing: 1,000,000 stored sessions
+	largeSessions   = 1_000_000
 	// The DELETE row: 32 users each revoke their own sessions, as 32 people would (one
 	// user's revocations queue on that user's row, by design: see migration 00005). wrk
 	// thread t, request n acts as deleter t*16 + n%16. pgbench has 32 deleters of its own.
