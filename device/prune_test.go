@@ -117,6 +117,22 @@ func TestPrunedDeviceRulesGiveTheSameAnswers(t *testing.T) {
 	t.Logf("%d agents compared, %d differ", len(agents), differ)
 }
 
+// TestParserRetainedHeap guards the pruning: a parser keeps ~5.2 MB, one with every
+// stock device rule ~12.1 MB. The bound leaves room for uap-go's regexes to grow.
+func TestParserRetainedHeap(t *testing.T) {
+	before := liveHeap()
+	p, err := NewParser("DoCodeGo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	retained := int64(liveHeap()) - int64(before)
+	runtime.KeepAlive(p)
+	t.Logf("parser retains %.1f MB", float64(retained)/1e6)
+	if retained > 8e6 {
+		t.Errorf("parser retains %.1f MB, want under 8 MB", float64(retained)/1e6)
+	}
+}
+
 // BenchmarkParserRetainedHeap reports what a parser keeps alive once built.
 func BenchmarkParserRetainedHeap(b *testing.B) {
 	for _, tc := range []struct {
