@@ -17,7 +17,7 @@ import (
 // request arrived, so a session revoked before that is seen as revoked.
 const (
 	maxLookupBatch   = 64
-	lookupLoops      = 4               // statements in flight at once
+	lookupLoops      = 2               // statements in flight at once
 	lookupStmtBudget = 5 * time.Second // a batch outlives any one caller's cancellation
 )
 

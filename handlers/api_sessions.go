@@ -22,7 +22,6 @@ func (h *Handler) apiListSessions(c *fiber.Ctx) error {
 	encoded := list.Memo("api", func() any { return h.encodeAPISessions(list) }).(map[string]*[2][]byte)
 	all := list.All()
 	live := make([]*[2][]byte, 0, len(all)) // each session's two forms; the current one first
-	size := len(`{"sessions":[]}`)
 	now, cfg := h.auth.Now(), h.auth.Config()
 	for i := range all {
 		s := &all[i]
@@ -30,28 +29,28 @@ func (h *Handler) apiListSessions(c *fiber.Ctx) error {
 			continue
 		}
 		live = append(live, encoded[s.ID])
-		size += len(encoded[s.ID][1]) + 1
 		if s.ID == cur.Session.ID {
 			copy(live[1:], live[:len(live)-1])
 			live[0] = encoded[s.ID]
 		}
 	}
-	body := make([]byte, 0, size)
-	body = append(body, `{"sessions":[`...)
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
+	// Appended straight into the response's pooled buffer: no body built per request.
+	res := c.Response()
+	res.AppendBodyString(`{"sessions":[`)
 	for i, forms := range live {
 		if i > 0 {
-			body = append(body, ',')
+			res.AppendBodyString(",")
 		}
 		form := 0
 		if i == 0 && forms == encoded[cur.Session.ID] {
 			form = 1
 		}
-		body = append(body, forms[form]...)
+		res.AppendBody(forms[form])
 	}
-	body = append(body, "]}"...)
-	c.Set(fiber.HeaderCacheControl, "no-store")
-	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
-	return c.Send(body)
+	res.AppendBodyString("]}")
+	return nil
 }
 
 // encodeAPISessions is every session of the list as JSON, [0] as another session, [1] as
