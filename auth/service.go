@@ -18,6 +18,10 @@ type Config struct {
 	Password         PasswordParams
 	SignInLimit      int           // sign-in attempts per IP and per account within SignInWindow (default 10)
 	SignInWindow     time.Duration // (default 10 minutes)
+	// ViewCacheTTL bounds how long a user's session list, or a page rendered from it, is
+	// served from memory (default 10 s). Changes end it at once; only "last active" times,
+	// which a last-seen touch does not announce, can show this much later.
+	ViewCacheTTL time.Duration
 }
 
 // DefaultConfig is the configuration the app runs with unless told otherwise.
@@ -28,6 +32,7 @@ func DefaultConfig() Config {
 		Password:         DefaultPasswordParams,
 		SignInLimit:      10,
 		SignInWindow:     10 * time.Minute,
+		ViewCacheTTL:     10 * time.Second,
 	}
 }
 
@@ -69,9 +74,12 @@ func NewService(store *db.Store, devices *device.Parser, cfg Config, log *slog.L
 	if err != nil {
 		return nil, fmt.Errorf("new auth service: %w", err)
 	}
+	if cfg.ViewCacheTTL <= 0 {
+		cfg.ViewCacheTTL = DefaultConfig().ViewCacheTTL
+	}
 	store.LogAuditEvents(log) // one structured line per committed audit event
 	return &Service{store: store, devices: devices, cfg: cfg, log: log, now: time.Now, dummy: dummy,
-		checkPassword: CheckPassword, lists: newListCache()}, nil
+		checkPassword: CheckPassword, lists: newListCache(cfg.ViewCacheTTL)}, nil
 }
 
 // Config returns the rules in force.
@@ -203,15 +211,14 @@ func (s *Service) Authenticate(ctx context.Context, token string) (Current, erro
 		s.recordExpired(ctx, row.Session, now)
 		return Current{}, ErrSessionExpired
 	}
-	rev := row.SecurityRev
 	if now.Sub(row.LastSeenAt) >= time.Minute {
+		// The touch leaves the revision as it is (migration 00005): cached views stay.
 		if err := s.store.TouchSession(ctx, row.ID, now); err != nil {
 			return Current{}, fmt.Errorf("authenticate: %w", err)
 		}
 		row.LastSeenAt = now
-		rev = 0 // the touch moved the revision past the one read
 	}
-	return Current{Session: row.Session, UserID: row.UserID, Email: row.UserEmail, Name: row.UserName, Rev: rev}, nil
+	return Current{Session: row.Session, UserID: row.UserID, Email: row.UserEmail, Name: row.UserName, Rev: row.SecurityRev}, nil
 }
 
 // SignOut ends the current session.

@@ -16,10 +16,7 @@ import (
 // own token lookup just read, and every write to the user's sessions, on any instance,
 // moves that revision (migration 00005). It is not a cache of session validity: every
 // request still looks its token up, so a revoked session is refused on its next request.
-const (
-	listCacheUsers = 256              // entries; a user's entry is ~0.5 KB per session
-	listCacheTTL   = 60 * time.Second // bounds how long an unused entry holds memory
-)
+const listCacheUsers = 256 // entries; a user's entry is ~0.5 KB per session
 
 // SessionList is one user's live sessions as of a revision, newest first. It is shared,
 // read-only, by every request that finds it in the cache.
@@ -69,8 +66,9 @@ type listCache struct {
 	writes atomic.Uint64
 }
 
-func newListCache() *listCache {
-	return &listCache{lru: expirable.NewLRU[string, *SessionList](listCacheUsers, nil, listCacheTTL)}
+// newListCache keeps lists for ttl at most (Config.ViewCacheTTL).
+func newListCache(ttl time.Duration) *listCache {
+	return &listCache{lru: expirable.NewLRU[string, *SessionList](listCacheUsers, nil, ttl)}
 }
 
 // get is the user's list if it is of revision rev.

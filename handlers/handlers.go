@@ -35,7 +35,8 @@ type Handler struct {
 // New builds the handlers.
 func New(authSvc *auth.Service, catalog *locale.Catalog, log *slog.Logger, cfg Config) *Handler {
 	return &Handler{auth: authSvc, catalog: catalog, log: log, cfg: cfg, cookies: newCookieNames(cfg.BaseURL),
-		crossOrigin: http.NewCrossOriginProtection(), metrics: newMetrics(), pages: newPageCache()}
+		crossOrigin: http.NewCrossOriginProtection(), metrics: newMetrics(),
+		pages: newPageCache(authSvc.Config().ViewCacheTTL)}
 }
 
 // secure reports whether the app is served over https.

@@ -13,20 +13,17 @@ import (
 // changed: its key holds the user's security revision from this request's own token
 // lookup (sessions, notices and audit events all move it, on any instance), so a revoke,
 // sign-in or dismissed notice anywhere makes the next view render afresh. The short TTL
-// keeps relative times ("5 minutes ago") and the time-windowed sections true to within
-// seconds. Pages are personal: the key also holds the viewing session, its CSRF token and
+// (auth.Config.ViewCacheTTL, 10 s) keeps relative times ("5 minutes ago"), "last active"
+// and the time-windowed sections true to within seconds. Pages are personal: the key also holds the viewing session, its CSRF token and
 // the language, and the answer is still no-store for the browser.
-const (
-	pageCacheEntries = 64 // a 50-session page is ~100 KB
-	pageCacheTTL     = 10 * time.Second
-)
+const pageCacheEntries = 64 // a 50-session page is ~100 KB
 
 type pageCache struct {
 	lru *expirable.LRU[string, []byte]
 }
 
-func newPageCache() *pageCache {
-	return &pageCache{lru: expirable.NewLRU[string, []byte](pageCacheEntries, nil, pageCacheTTL)}
+func newPageCache(ttl time.Duration) *pageCache {
+	return &pageCache{lru: expirable.NewLRU[string, []byte](pageCacheEntries, nil, ttl)}
 }
 
 // pageKey is the cache key of this request's view of a page, or "" when the view must not
