@@ -107,8 +107,8 @@ end
 }
 
 // deleteScript revokes sessions as 32 users at once: wrk thread t's n-th request acts as
-// deleter t*16 + n%16 and revokes that deleter's next session.
-func deleteScript() string {
+// deleter t*16 + n%16 and revokes that deleter's next session, from its first-th on.
+func deleteScript(first int) string {
 	var b strings.Builder
 	b.WriteString("local cookies = {\n")
 	for d := range deleters {
@@ -125,12 +125,12 @@ local done = {}
 request = function()
   local d = first + (n %% %d)
   n = n + 1
-  local k = done[d] or 0
+  local k = done[d] or %d
   done[d] = k + 1
   local id = string.format("00000000-0000-4000-8000-%%012x", d * %d + k)
   return wrk.format("DELETE", "/api/auth/sessions/" .. id .. "/", {["Cookie"] = cookies[d + 1]})
 end
-`, deletersPerThread, deletersPerThread, perDeleter)
+`, deletersPerThread, deletersPerThread, first, perDeleter)
 	return b.String()
 }
 

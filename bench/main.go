@@ -116,8 +116,8 @@ func run(ctx context.Context, cfg benchConfig) error {
 
 	b := &bencher{cfg: cfg, dir: dir, app: app, pgBin: pgBin, pgHost: pgCfg.Host, store: store}
 	var rows []result
-	measure := func(name, script, ceiling string, warm bool) error {
-		r, err := b.measure(ctx, name, script, ceiling, warm)
+	measure := func(name, script, ceiling string, warm bool, conns ...int) error {
+		r, err := b.measure(ctx, name, script, ceiling, warm, append(conns, 0)[0])
 		if err != nil {
 			printReport(cfg, rows, 0, idle) // what was measured before the failure
 			return err
@@ -143,7 +143,12 @@ func run(ctx context.Context, cfg benchConfig) error {
 		if err := measure("GET /app/settings/security · 1M stored", listScript("/app/settings/security"), listCeiling, true); err != nil {
 			return err
 		}
-		if err := measure("DELETE /api/auth/sessions/<id>/ · 1M stored", deleteScript(), b.deleteCeilingSQL(), false); err != nil {
+		if err := measure("DELETE /api/auth/sessions/<id>/ · 1M stored", deleteScript(0), b.deleteCeilingSQL(), false); err != nil {
+			return err
+		}
+		// The same at a concurrency of 4: latency when the database is not saturated.
+		// Its deleters start half way through their sessions, past the first run's.
+		if err := measure("DELETE /api/auth/sessions/<id>/ · 1M stored · c=4", deleteScript(perDeleter/2), b.deleteCeilingSQL(), false, 4); err != nil {
 			return err
 		}
 	}
@@ -162,10 +167,14 @@ type bencher struct {
 	store  *db.Store
 }
 
-func (b *bencher) measure(ctx context.Context, name, script, ceiling string, warm bool) (result, error) {
+func (b *bencher) measure(ctx context.Context, name, script, ceiling string, warm bool, conns int) (result, error) {
 	logf("measuring %s", name)
+	cfg := b.cfg
+	if conns > 0 {
+		cfg.conns = conns
+	}
 	if warm {
-		warmCfg := b.cfg
+		warmCfg := cfg
 		warmCfg.duration = 2 * time.Second
 		if _, err := wrkRun(ctx, b.dir, b.app.base, "warm "+name, script, warmCfg); err != nil {
 			return result{}, err
@@ -176,7 +185,7 @@ func (b *bencher) measure(ctx context.Context, name, script, ceiling string, war
 		return result{}, err
 	}
 	sampler := sampleRSS(b.app.cmd.Process.Pid)
-	r, err := wrkRun(ctx, b.dir, b.app.base, name, script, b.cfg)
+	r, err := wrkRun(ctx, b.dir, b.app.base, name, script, cfg)
 	r.RSS = sampler.Stop()
 	if err != nil {
 		return result{}, err
@@ -188,7 +197,7 @@ func (b *bencher) measure(ctx context.Context, name, script, ceiling string, war
 	if r.Requests > 0 {
 		r.Trips = (trips1 - trips0) / float64(r.Requests)
 	}
-	r.Ceiling, err = pgbenchRun(ctx, b.dir, b.pgBin, b.pgHost, "bench", name, ceiling, b.cfg)
+	r.Ceiling, err = pgbenchRun(ctx, b.dir, b.pgBin, b.pgHost, "bench", name, ceiling, cfg)
 	if err != nil {
 		return result{}, err
 	}
