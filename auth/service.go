@@ -50,8 +50,9 @@ type Current struct {
 	UserID  string
 	Email   string
 	Name    string
-	// Rev is the user's security revision read with the session, 0 when unknown (the request
-	// itself wrote since): cached views of the user are used only when theirs equals it.
+	// Rev is the user's security revision read with the session (0: unknown): cached views
+	// of the user are used only when theirs equals it. A request that writes makes the
+	// service forget its cached list, so its own answer never shows the state before.
 	Rev int64
 }
 

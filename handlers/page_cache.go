@@ -14,8 +14,9 @@ import (
 // lookup (sessions, notices and audit events all move it, on any instance), so a revoke,
 // sign-in or dismissed notice anywhere makes the next view render afresh. The short TTL
 // (auth.Config.ViewCacheTTL, 10 s) keeps relative times ("5 minutes ago"), "last active"
-// and the time-windowed sections true to within seconds. Pages are personal: the key also holds the viewing session, its CSRF token and
-// the language, and the answer is still no-store for the browser.
+// and the time-windowed sections true to within seconds. Pages are personal: the key also
+// holds the viewing session, its CSRF token and the language, and the answer is still
+// no-store for the browser.
 const pageCacheEntries = 64 // a 50-session page is ~100 KB
 
 type pageCache struct {
