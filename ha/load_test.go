@@ -172,6 +172,12 @@ func (l *load) round(u *user, revoke bool) {
 	}
 	r = l.record(l.c.do("DELETE", "/api/auth/sessions/"+id, u.main, "", nil))
 	if r.status != http.StatusNoContent {
+		// Not a confirmed fact either way: DELETE is idempotent, so nginx passes it to the
+		// other instance when the first dies before answering, and if the first had already
+		// revoked, the retry finds nothing to revoke (404) while the session is ended.
+		l.mu.Lock()
+		delete(l.live, cookie)
+		l.mu.Unlock()
 		return
 	}
 	l.mu.Lock()
