@@ -40,20 +40,20 @@ func (l *SessionList) Memo(key string, build func() any) any {
 // since: Service.Live filters). Callers must not change it.
 func (l *SessionList) All() []db.Session { return l.rows }
 
-// live is the list's sessions still active at now, the current one first.
-func (l *SessionList) live(cfg Config, now time.Time, currentID string) []db.Session {
-	out := make([]db.Session, 0, len(l.rows))
-	for _, row := range l.rows {
-		if cfg.Status(row, now) != StatusActive {
-			continue
-		}
-		if row.ID == currentID {
-			out = append(out, db.Session{})
-			copy(out[1:], out)
-			out[0] = row
+// live is the list's sessions still active at now, the current one first; they point
+// into the shared list, so callers read them and copy what they keep.
+func (l *SessionList) live(cfg Config, now time.Time, currentID string) []*db.Session {
+	out := make([]*db.Session, 0, len(l.rows))
+	for i := range l.rows {
+		row := &l.rows[i]
+		if cfg.Status(*row, now) != StatusActive {
 			continue
 		}
 		out = append(out, row)
+		if row.ID == currentID {
+			copy(out[1:], out[:len(out)-1])
+			out[0] = row
+		}
 	}
 	return out
 }

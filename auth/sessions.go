@@ -15,7 +15,12 @@ func (s *Service) Sessions(ctx context.Context, cur Current) ([]db.Session, erro
 	if err != nil {
 		return nil, err
 	}
-	return list.live(s.cfg, s.now(), cur.Session.ID), nil
+	live := s.Live(list, cur)
+	rows := make([]db.Session, len(live))
+	for i, row := range live {
+		rows[i] = *row
+	}
+	return rows, nil
 }
 
 // SessionList is the user's live sessions as one shared, read-only list: from memory when
@@ -36,8 +41,9 @@ func (s *Service) SessionList(ctx context.Context, cur Current) (*SessionList, e
 	return l, nil
 }
 
-// Live is the list's sessions still active now, the current one first.
-func (s *Service) Live(l *SessionList, cur Current) []db.Session {
+// Live is the list's sessions still active now, the current one first, pointing into the
+// shared list (read-only).
+func (s *Service) Live(l *SessionList, cur Current) []*db.Session {
 	return l.live(s.cfg, s.now(), cur.Session.ID)
 }
 

@@ -19,32 +19,12 @@ import (
 // deviceSessions signs a new user in from each of the labelled devices.
 func deviceSessions(t *testing.T, store *db.Store, email string, devices ...[3]string) (db.User, []db.Session) {
 	t.Helper()
-	ctx := context.Background()
-	var user db.User
-	var sessions []db.Session
-	err := store.InTx(ctx, func(tx *db.Tx) error {
-		var err error
-		if user, err = tx.CreateUser(ctx, email, "Test", "hash"); err != nil {
-			return err
-		}
-		now := time.Now()
-		for i, d := range devices {
-			hash := sha256.Sum256([]byte(email + d[0] + string(rune(i))))
-			s, err := tx.CreateSession(ctx, db.NewSession{
-				UserID: user.ID, TokenHash: hash[:], UserAgent: "ua", IP: "192.0.2." + string(rune('1'+i)),
-				Browser: d[0], OS: d[1], Label: d[2], CreatedAt: now, ExpiresAt: now.Add(time.Hour),
-			})
-			if err != nil {
-				return err
-			}
-			sessions = append(sessions, s)
-		}
-		return nil
+	return newUser(t, store, email, len(devices), func(i int, now time.Time) db.NewSession {
+		d := devices[i]
+		hash := sha256.Sum256([]byte(email + d[0] + string(rune(i))))
+		return db.NewSession{TokenHash: hash[:], UserAgent: "ua", IP: "192.0.2." + string(rune('1'+i)),
+			Browser: d[0], OS: d[1], Label: d[2], CreatedAt: now, ExpiresAt: now.Add(time.Hour)}
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return user, sessions
 }
 
 var (

@@ -11,7 +11,9 @@ import (
 	"github.com/docodego/sessions/db/dbtest"
 )
 
-func newUserWithSessions(t *testing.T, store *db.Store, email string, n int) (db.User, []db.Session) {
+// newUser creates a user and, in the same transaction, n sessions: session(i, now) says
+// what sign-in i records (its user id is filled in).
+func newUser(t *testing.T, store *db.Store, email string, n int, session func(i int, now time.Time) db.NewSession) (db.User, []db.Session) {
 	t.Helper()
 	ctx := context.Background()
 	var user db.User
@@ -23,11 +25,9 @@ func newUserWithSessions(t *testing.T, store *db.Store, email string, n int) (db
 		}
 		now := time.Now()
 		for i := range n {
-			hash := sha256.Sum256([]byte{byte(i), email[0]})
-			s, err := tx.CreateSession(ctx, db.NewSession{
-				UserID: user.ID, TokenHash: hash[:], UserAgent: "ua", IP: "192.0.2.1",
-				CreatedAt: now.Add(time.Duration(i) * time.Second), ExpiresAt: now.Add(time.Hour),
-			})
+			ns := session(i, now)
+			ns.UserID = user.ID
+			s, err := tx.CreateSession(ctx, ns)
 			if err != nil {
 				return err
 			}
@@ -39,6 +39,17 @@ func newUserWithSessions(t *testing.T, store *db.Store, email string, n int) (db
 		t.Fatal(err)
 	}
 	return user, sessions
+}
+
+// newUserWithSessions is a user with n sessions a second apart; session i's token hash is
+// sha256({i, email[0]}).
+func newUserWithSessions(t *testing.T, store *db.Store, email string, n int) (db.User, []db.Session) {
+	t.Helper()
+	return newUser(t, store, email, n, func(i int, now time.Time) db.NewSession {
+		hash := sha256.Sum256([]byte{byte(i), email[0]})
+		return db.NewSession{TokenHash: hash[:], UserAgent: "ua", IP: "192.0.2.1",
+			CreatedAt: now.Add(time.Duration(i) * time.Second), ExpiresAt: now.Add(time.Hour)}
+	})
 }
 
 func TestCreateUserEmailIsUniqueWhateverItsCase(t *testing.T) {

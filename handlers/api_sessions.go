@@ -19,35 +19,22 @@ func (h *Handler) apiListSessions(c *fiber.Ctx) error {
 	}
 	// Each session's JSON is encoded once per list revision, in both of its forms; a
 	// request only joins the ones still live, the current one first.
-	encoded := list.Memo("api", func() any { return h.encodeAPISessions(list) }).(map[string]*[2][]byte)
-	all := list.All()
-	live := make([]*[2][]byte, 0, len(all)) // each session's two forms; the current one first
-	now, cfg := h.auth.Now(), h.auth.Config()
-	for i := range all {
-		s := &all[i]
-		if cfg.Status(*s, now) != auth.StatusActive {
-			continue
-		}
-		live = append(live, encoded[s.ID])
-		if s.ID == cur.Session.ID {
-			copy(live[1:], live[:len(live)-1])
-			live[0] = encoded[s.ID]
-		}
-	}
+	encoded := list.Memo("api", func() any { return h.encodeAPISessions(list) }).(map[string][2][]byte)
+	live := h.auth.Live(list, *cur)
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
 	// Appended straight into the response's pooled buffer: no body built per request.
 	res := c.Response()
 	res.AppendBodyString(`{"sessions":[`)
-	for i, forms := range live {
+	for i, s := range live {
 		if i > 0 {
 			res.AppendBodyString(",")
 		}
 		form := 0
-		if i == 0 && forms == encoded[cur.Session.ID] {
+		if s.ID == cur.Session.ID {
 			form = 1
 		}
-		res.AppendBody(forms[form])
+		res.AppendBody(encoded[s.ID][form])
 	}
 	res.AppendBodyString("]}")
 	return nil
@@ -55,8 +42,8 @@ func (h *Handler) apiListSessions(c *fiber.Ctx) error {
 
 // encodeAPISessions is every session of the list as JSON, [0] as another session, [1] as
 // the current one: exactly what json.Marshal makes of newAPISession's value.
-func (h *Handler) encodeAPISessions(list *auth.SessionList) map[string]*[2][]byte {
-	out := make(map[string]*[2][]byte, len(list.All()))
+func (h *Handler) encodeAPISessions(list *auth.SessionList) map[string][2][]byte {
+	out := make(map[string][2][]byte, len(list.All()))
 	for _, s := range list.All() {
 		var forms [2][]byte
 		for form, id := range []string{"", s.ID} {
@@ -66,7 +53,7 @@ func (h *Handler) encodeAPISessions(list *auth.SessionList) map[string]*[2][]byt
 			}
 			forms[form] = b
 		}
-		out[s.ID] = &forms
+		out[s.ID] = forms
 	}
 	return out
 }

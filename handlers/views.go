@@ -12,18 +12,8 @@ import (
 // Its words are worked out here, not by method calls in the template: html/template calls
 // methods by reflection, which made a 50-row table cost milliseconds.
 type sessionRow struct {
-	L          *locale.Localizer
-	CSRF       string
-	ID         string
-	Label      string
-	IP         string
-	UserAgent  string
-	Current    bool
-	CreatedAt  time.Time
-	LastSeenAt time.Time
-	ExpiresAt  time.Time
-	Now        time.Time
-
+	ID, Label, IP, UserAgent   string
+	Current                    bool
 	Text                       *rowText
 	RevokeLabel, RevokeTitle   string
 	Created, LastSeen, Expires timeText
@@ -123,9 +113,7 @@ func buildSessionsTable(l *locale.Localizer, csrf, currentID string, rows []db.S
 	for _, s := range rows {
 		lbl, expires := label(l, s), expiresAt(s)
 		t.Rows = append(t.Rows, sessionRow{
-			L: l, CSRF: csrf, ID: s.ID, Label: lbl, IP: s.IP, UserAgent: s.UserAgent,
-			Current: s.ID == currentID, CreatedAt: s.CreatedAt, LastSeenAt: s.LastSeenAt,
-			ExpiresAt: expires, Now: now,
+			ID: s.ID, Label: lbl, IP: s.IP, UserAgent: s.UserAgent, Current: s.ID == currentID,
 			Text: text, RevokeLabel: l.T("sessions.revoke_label", "Device", lbl),
 			RevokeTitle: l.T("revoke.title", "Device", lbl), Created: agoText(l, s.CreatedAt, now),
 			LastSeen: agoText(l, s.LastSeenAt, now), Expires: inText(l, expires, now),
