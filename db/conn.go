@@ -33,6 +33,15 @@ func openCounted(dsn string, statementTimeout time.Duration) (*sqlx.DB, *roundTr
 	if _, set := cfg.Runtime["statement_timeout"]; !set {
 		cfg.Runtime["statement_timeout"] = fmt.Sprint(statementTimeout.Milliseconds())
 	}
+	// The hot statements are prepared once per connection (stmtCache) and their plans do
+	// not depend on the values: with the default (auto), PostgreSQL planned the batched
+	// token lookup afresh on every execution, as a custom plan for an array of unknown
+	// length looks cheaper than the generic one. That planning was ~3/4 of the lookup's
+	// time (330 µs against 90 µs for a round trip). Unnamed statements are planned per
+	// execution anyway.
+	if _, set := cfg.Runtime["plan_cache_mode"]; !set {
+		cfg.Runtime["plan_cache_mode"] = "force_generic_plan"
+	}
 	connector, err := pq.NewConnectorConfig(cfg)
 	if err != nil {
 		return nil, nil, err

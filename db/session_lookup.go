@@ -10,14 +10,17 @@ import (
 )
 
 // Every request looks its token up, so this is the app's hottest query. Concurrent lookups
-// are answered together: a few loops each take the lookups waiting at that moment (up to
-// maxLookupBatch) and send them as one statement, `token_hash = ANY($1)`. Nothing waits to
-// fill a batch: an idle app sends each lookup alone at once, and a busy one sends what
-// queued while the previous statements ran. Each lookup is still a read made after its
-// request arrived, so a session revoked before that is seen as revoked.
+// are answered together, as one statement `token_hash = ANY($1)`, with at most
+// lookupLeaders statements in flight. A caller that finds a free slot runs the statement
+// itself, for its own lookup and every one waiting (up to maxLookupBatch); a caller that
+// finds none waits, and the leader that finishes hands its slot to the first waiter. So an
+// idle app sends each lookup alone from the request's own goroutine (handing it to another
+// goroutine cost a wake-up each way, ~0.2 ms on this kind of VM), and a busy one sends what
+// queued while the previous statements ran. Nothing waits to fill a batch, and each lookup
+// is a read made after its request arrived: a session revoked before that is seen revoked.
 const (
 	maxLookupBatch   = 64
-	lookupLoops      = 2               // statements in flight at once
+	lookupLeaders    = 2               // statements in flight at once
 	lookupStmtBudget = 5 * time.Second // a batch outlives any one caller's cancellation
 )
 
@@ -30,74 +33,99 @@ const sessionLookupSQL = `
 
 type lookupCall struct {
 	hash []byte
-	done chan lookupResult // buffered: the loop never blocks on a caller that gave up
+	done chan lookupResult // buffered: nobody blocks on a caller that gave up
+	lead bool              // handed a leader's slot (set under sessionLookups.mu)
 }
 
 type lookupResult struct {
-	row SessionWithUser
-	err error
+	row  SessionWithUser
+	err  error
+	lead bool // not a result: the receiver now leads, with its own lookup first
 }
 
-// sessionLookups runs the batching loops of one Store.
+// sessionLookups is the waiting room of one Store's lookups.
 type sessionLookups struct {
-	start, end sync.Once
-	queue      chan *lookupCall
-	stop       chan struct{}
-	wg         sync.WaitGroup
+	mu      sync.Mutex
+	waiting []*lookupCall
+	leaders int
+	closed  bool
 }
 
 // SessionByTokenHash loads a session, revoked or not, with its user, in (at most) one round
 // trip, shared with the lookups of other requests made at the same moment.
 func (s *Store) SessionByTokenHash(ctx context.Context, hash []byte) (SessionWithUser, error) {
-	l := &s.lookups
-	l.start.Do(func() {
-		l.queue = make(chan *lookupCall, 1024)
-		l.stop = make(chan struct{})
-		for range lookupLoops {
-			l.wg.Add(1)
-			go s.lookupLoop()
-		}
-	})
-	call := &lookupCall{hash: hash, done: make(chan lookupResult, 1)}
-	select {
-	case l.queue <- call:
-	case <-l.stop:
-		return SessionWithUser{}, fmt.Errorf("session by token hash: %w", ErrUnavailable)
-	case <-ctx.Done():
-		return SessionWithUser{}, fmt.Errorf("session by token hash: %w", ctx.Err())
+	if err := ctx.Err(); err != nil {
+		return SessionWithUser{}, fmt.Errorf("session by token hash: %w", err)
 	}
+	l := &s.lookups
+	call := &lookupCall{hash: hash, done: make(chan lookupResult, 1)}
+	l.mu.Lock()
+	switch {
+	case l.closed:
+		l.mu.Unlock()
+		return SessionWithUser{}, fmt.Errorf("session by token hash: %w", ErrUnavailable)
+	case l.leaders < lookupLeaders:
+		l.leaders++
+		l.mu.Unlock()
+		s.leadLookups(call)
+		r := <-call.done
+		return r.row, r.err
+	}
+	l.waiting = append(l.waiting, call)
+	l.mu.Unlock()
 	select {
 	case r := <-call.done:
+		if r.lead {
+			s.leadLookups(call)
+			r = <-call.done
+		}
 		return r.row, r.err
-	case <-l.stop:
-		return SessionWithUser{}, fmt.Errorf("session by token hash: %w", ErrUnavailable)
 	case <-ctx.Done():
+		if s.abandonLookup(call) {
+			<-call.done         // the lead signal, sent with call.lead set
+			s.leadLookups(call) // the others waiting need the slot this call was handed
+		}
 		return SessionWithUser{}, fmt.Errorf("session by token hash: %w", ctx.Err())
 	}
 }
 
-func (s *Store) lookupLoop() {
+// abandonLookup takes a cancelled call out of the waiting room; it reports whether the
+// call had been handed a leader's slot, which its caller must then use.
+func (s *Store) abandonLookup(call *lookupCall) (mustLead bool) {
 	l := &s.lookups
-	defer l.wg.Done()
-	batch := make([]*lookupCall, 0, maxLookupBatch)
-	for {
-		select {
-		case <-l.stop:
-			return
-		case first := <-l.queue:
-			batch = append(batch[:0], first)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for i, c := range l.waiting {
+		if c == call {
+			l.waiting = append(l.waiting[:i], l.waiting[i+1:]...)
+			return false
 		}
-	drain:
-		for len(batch) < maxLookupBatch {
-			select {
-			case c := <-l.queue:
-				batch = append(batch, c)
-			default:
-				break drain
-			}
-		}
-		s.answerLookups(batch)
 	}
+	return call.lead // else it is in a running batch, whose result nobody will read
+}
+
+// leadLookups runs one statement for first and the lookups waiting, then hands the slot
+// to the next waiter, or frees it.
+func (s *Store) leadLookups(first *lookupCall) {
+	l := &s.lookups
+	l.mu.Lock()
+	n := min(len(l.waiting), maxLookupBatch-1)
+	batch := append([]*lookupCall{first}, l.waiting[:n]...)
+	l.waiting = append(l.waiting[:0], l.waiting[n:]...)
+	l.mu.Unlock()
+
+	s.answerLookups(batch)
+
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.waiting) == 0 {
+		l.leaders--
+		return
+	}
+	next := l.waiting[0]
+	l.waiting = append(l.waiting[:0], l.waiting[1:]...)
+	next.lead = true
+	next.done <- lookupResult{lead: true}
 }
 
 // answerLookups runs one statement for the batch and hands each caller its row.
@@ -147,10 +175,9 @@ func (s *Store) lookupSessions(ctx context.Context, hashes pq.ByteaArray) (map[s
 	return found, rows.Err()
 }
 
-// stopLookups ends the batching loops; lookups after it fail as unavailable.
+// stopLookups refuses lookups from now on; those already waiting are still answered.
 func (s *Store) stopLookups() {
-	l := &s.lookups
-	l.start.Do(func() { l.stop = make(chan struct{}) }) // never started: nothing to stop
-	l.end.Do(func() { close(l.stop) })
-	l.wg.Wait()
+	s.lookups.mu.Lock()
+	s.lookups.closed = true
+	s.lookups.mu.Unlock()
 }
