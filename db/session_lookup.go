@@ -20,7 +20,7 @@ import (
 // is a read made after its request arrived: a session revoked before that is seen revoked.
 const (
 	maxLookupBatch   = 64
-	lookupLeaders    = 2               // statements in flight at once
+	lookupLeaders    = 3               // statements in flight at once
 	lookupStmtBudget = 5 * time.Second // a batch outlives any one caller's cancellation
 )
 
