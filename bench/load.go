@@ -89,7 +89,8 @@ func parseWrk(out string) (result, error) {
 }
 
 // listScript sends GETs to path as the bench user, rotating through its 50 session cookies.
-// Each also carries its browser's device cookie, as a browser does after its first page.
+// Each also carries its browser's device cookie, as a browser does after its first page, and
+// Chromium's Accept-Encoding (the page is served gzipped; the JSON list is not compressed).
 func listScript(path string) string {
 	var b strings.Builder
 	b.WriteString("local cookies = {\n")
@@ -100,7 +101,7 @@ func listScript(path string) string {
 local i = 0
 request = function()
   i = i + 1
-  return wrk.format("GET", %q, {["Cookie"] = cookies[(i %% %d) + 1]})
+  return wrk.format("GET", %q, {["Cookie"] = cookies[(i %% %d) + 1], ["Accept-Encoding"] = "gzip, deflate, br, zstd"})
 end
 `, path, sessionsPerUser)
 	return b.String()

@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"bytes"
+	"compress/gzip"
 	"strconv"
 	"strings"
 	"time"
@@ -17,14 +19,21 @@ import (
 // and the time-windowed sections true to within seconds. Pages are personal: the key also
 // holds the viewing session, its CSRF token and the language, and the answer is still
 // no-store for the browser.
-const pageCacheEntries = 64 // a 50-session page is ~100 KB
+const pageCacheEntries = 64 // a 50-session page is ~100 KB, ~10 KB gzipped
+
+// renderedPage is one page as rendered and as gzipped: the page is compressed once per
+// render, not once per view (a 50-session page shrinks ~10×, and writing 100 KB per view
+// was most of what a cached view cost).
+type renderedPage struct {
+	plain, gzipped []byte
+}
 
 type pageCache struct {
-	lru *expirable.LRU[string, []byte]
+	lru *expirable.LRU[string, renderedPage]
 }
 
 func newPageCache(ttl time.Duration) *pageCache {
-	return &pageCache{lru: expirable.NewLRU[string, []byte](pageCacheEntries, nil, ttl)}
+	return &pageCache{lru: expirable.NewLRU[string, renderedPage](pageCacheEntries, nil, ttl)}
 }
 
 // pageKey is the cache key of this request's view of a page, or "" when the view must not
@@ -45,20 +54,47 @@ func (h *Handler) sendCachedPage(c *fiber.Ctx, key string) bool {
 	if key == "" {
 		return false
 	}
-	body, ok := h.pages.lru.Get(key)
+	p, ok := h.pages.lru.Get(key)
 	if !ok {
 		return false
 	}
 	setPageHeaders(c)
 	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
-	_ = c.Send(body) // Send only stores the slice: it cannot fail
+	sendPage(c, p)
 	return true
 }
 
-// cachePage keeps the page just rendered under key.
-func (h *Handler) cachePage(c *fiber.Ctx, key string) {
-	if key == "" || c.Response().StatusCode() != fiber.StatusOK {
+// finishPage compresses the page just rendered and keeps it under key (unless key is "").
+func (h *Handler) finishPage(c *fiber.Ctx, key string) {
+	if c.Response().StatusCode() != fiber.StatusOK {
 		return
 	}
-	h.pages.lru.Add(key, append([]byte(nil), c.Response().Body()...))
+	p := renderedPage{plain: append([]byte(nil), c.Response().Body()...)}
+	p.gzipped = gzipBytes(p.plain)
+	if key != "" {
+		h.pages.lru.Add(key, p)
+	}
+	sendPage(c, p)
+}
+
+// sendPage writes p gzipped when the client takes gzip (every browser does) and smaller
+// that way, else as it is.
+func sendPage(c *fiber.Ctx, p renderedPage) {
+	c.Append(fiber.HeaderVary, fiber.HeaderAcceptEncoding)
+	if p.gzipped != nil && c.Request().Header.HasAcceptEncoding("gzip") {
+		c.Set(fiber.HeaderContentEncoding, "gzip")
+		_ = c.Send(p.gzipped) // Send only stores the slice: it cannot fail
+		return
+	}
+	_ = c.Send(p.plain)
+}
+
+// gzipBytes is b gzipped, or nil when that would not make it smaller.
+func gzipBytes(b []byte) []byte {
+	var buf bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed) // a valid level: no error
+	if _, err := zw.Write(b); err != nil || zw.Close() != nil || buf.Len() >= len(b) {
+		return nil
+	}
+	return buf.Bytes()
 }

@@ -37,7 +37,7 @@ func (h *Handler) securityPage(c *fiber.Ctx) error {
 	if err := h.page(c, "pages/security", p); err != nil {
 		return err
 	}
-	h.cachePage(c, key)
+	h.finishPage(c, key)
 	return nil
 }
 
