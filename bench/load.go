@@ -90,22 +90,29 @@ func parseWrk(out string) (result, error) {
 
 // listScript sends GETs to path as the bench user, rotating through its 50 session cookies.
 // Each also carries its browser's device cookie, as a browser does after its first page, and
-// Chromium's Accept-Encoding (the page is served gzipped; the JSON list is not compressed).
-func listScript(path string) string {
+// Accept-Encoding as given (browserEncoding: what Chromium sends; "": none, as curl sends).
+func listScript(path, acceptEncoding string) string {
 	var b strings.Builder
 	b.WriteString("local cookies = {\n")
 	for j := range sessionsPerUser {
 		fmt.Fprintf(&b, "  %q,\n", "session="+token(0, strconv.Itoa(j))+"; device="+deviceID(j))
 	}
+	encoding := ""
+	if acceptEncoding != "" {
+		encoding = fmt.Sprintf(`, ["Accept-Encoding"] = %q`, acceptEncoding)
+	}
 	fmt.Fprintf(&b, `}
 local i = 0
 request = function()
   i = i + 1
-  return wrk.format("GET", %q, {["Cookie"] = cookies[(i %% %d) + 1], ["Accept-Encoding"] = "gzip, deflate, br, zstd"})
+  return wrk.format("GET", %q, {["Cookie"] = cookies[(i %% %d) + 1]%s})
 end
-`, path, sessionsPerUser)
+`, path, sessionsPerUser, encoding)
 	return b.String()
 }
+
+// browserEncoding is the Accept-Encoding Chromium sends.
+const browserEncoding = "gzip, deflate, br, zstd"
 
 // deleteScript revokes sessions as 32 users at once: wrk thread t's n-th request acts as
 // deleter t*16 + n%16 and revokes that deleter's next session, from its first-th on.
@@ -224,3 +231,7 @@ func scrape(metricsURL, name string) (float64, error) {
 	}
 	return 0, fmt.Errorf("metric %s not found", name)
 }
+
+// healthzScript asks for /healthz: an answer that needs no database and does no work.
+const healthzScript = `request = function() return wrk.format("GET", "/healthz") end
+`

@@ -116,8 +116,8 @@ func run(ctx context.Context, cfg benchConfig) error {
 
 	b := &bencher{cfg: cfg, dir: dir, app: app, pgBin: pgBin, pgHost: pgCfg.Host, store: store}
 	var rows []result
-	measure := func(name, script, ceiling string, warm bool, conns ...int) error {
-		r, err := b.measure(ctx, name, script, ceiling, warm, append(conns, 0)[0])
+	measure := func(name string, send load, warm bool, ceiling string, ceilingConns int) error {
+		r, err := b.measure(ctx, name, send, warm, ceiling, ceilingConns)
 		if err != nil {
 			printReport(cfg, rows, 0, idle) // what was measured before the failure
 			return err
@@ -125,11 +125,19 @@ func run(ctx context.Context, cfg benchConfig) error {
 		rows = append(rows, r)
 		return nil
 	}
-	listCeiling := b.listCeilingSQL(token(0, "0"))
-	if err := measure("GET /api/auth/sessions/ · 10k stored", listScript("/api/auth/sessions/"), listCeiling, true); err != nil {
+	// The floor: what this machine's cores give an answer that does no work at all.
+	if err := measure("GET /healthz · no database, no work (the machine's floor)", b.wrk(healthzScript, 0), true, "", 0); err != nil {
 		return err
 	}
-	if err := measure("GET /app/settings/security · 10k stored", listScript("/app/settings/security"), listCeiling, true); err != nil {
+	listCeiling := b.listCeilingSQL(token(0, "0"))
+	if err := measure("GET /api/auth/sessions/ · 10k stored", b.wrk(listScript("/api/auth/sessions/", browserEncoding), 0), true, listCeiling, 0); err != nil {
+		return err
+	}
+	// The same without Accept-Encoding: a client that takes no gzip gets the list as it is.
+	if err := measure("GET /api/auth/sessions/ · 10k stored · no Accept-Encoding", b.wrk(listScript("/api/auth/sessions/", ""), 0), true, listCeiling, 0); err != nil {
+		return err
+	}
+	if err := measure("GET /app/settings/security · 10k stored", b.wrk(listScript("/app/settings/security", browserEncoding), 0), true, listCeiling, 0); err != nil {
 		return err
 	}
 	if !cfg.small {
@@ -137,19 +145,28 @@ func run(ctx context.Context, cfg benchConfig) error {
 		if err := seedLarge(ctx, store); err != nil {
 			return err
 		}
-		if err := measure("GET /api/auth/sessions/ · 1M stored", listScript("/api/auth/sessions/"), listCeiling, true); err != nil {
+		if err := measure("GET /api/auth/sessions/ · 1M stored", b.wrk(listScript("/api/auth/sessions/", browserEncoding), 0), true, listCeiling, 0); err != nil {
 			return err
 		}
-		if err := measure("GET /app/settings/security · 1M stored", listScript("/app/settings/security"), listCeiling, true); err != nil {
+		if err := measure("GET /app/settings/security · 1M stored", b.wrk(listScript("/app/settings/security", browserEncoding), 0), true, listCeiling, 0); err != nil {
 			return err
 		}
-		if err := measure("DELETE /api/auth/sessions/<id>/ · 1M stored", deleteScript(0), b.deleteCeilingSQL(), false); err != nil {
+		// Each DELETE row revokes its own range of the deleters' sessions (see deleteFirst).
+		deleteCeiling := b.deleteCeilingSQL()
+		if err := measure("DELETE /api/auth/sessions/<id>/ · 1M stored", b.wrk(deleteScript(deleteFirst[0]), 0), false, deleteCeiling, 0); err != nil {
 			return err
 		}
 		// The same at a concurrency of 4: latency when the database is not saturated.
-		// Its deleters start half way through their sessions, past the first run's.
-		if err := measure("DELETE /api/auth/sessions/<id>/ · 1M stored · c=4", deleteScript(perDeleter/2), b.deleteCeilingSQL(), false, 4); err != nil {
+		if err := measure("DELETE /api/auth/sessions/<id>/ · 1M stored · c=4", b.wrk(deleteScript(deleteFirst[1]), 4), false, deleteCeiling, 4); err != nil {
 			return err
+		}
+		// Open loop: revocations arriving at a steady rate, as people send them, each timed
+		// from when it was due.
+		for i, rate := range openLoopRates {
+			name := fmt.Sprintf("DELETE /api/auth/sessions/<id>/ · 1M stored · %d/s open loop", rate)
+			if err := measure(name, b.openLoop(deleteTargeter(b.app.base, deleteFirst[2+i]), rate), false, "", 0); err != nil {
+				return err
+			}
 		}
 	}
 	n, _ := countSessions(ctx, store)
@@ -167,16 +184,30 @@ type bencher struct {
 	store  *db.Store
 }
 
-func (b *bencher) measure(ctx context.Context, name, script, ceiling string, warm bool, conns int) (result, error) {
-	logf("measuring %s", name)
-	cfg := b.cfg
-	if conns > 0 {
-		cfg.conns = conns
+// load sends one row's requests for d and reports them: wrk at a fixed concurrency
+// (closed loop: a connection sends its next request when the last is answered), or a fixed
+// rate (open loop: requests start on schedule, whatever the answers take).
+type load func(ctx context.Context, name string, d time.Duration) (result, error)
+
+// wrk is a closed-loop load of script at conns connections (0: the configured count).
+func (b *bencher) wrk(script string, conns int) load {
+	return func(ctx context.Context, name string, d time.Duration) (result, error) {
+		cfg := b.cfg
+		cfg.duration = d
+		if conns > 0 {
+			cfg.conns = conns
+		}
+		return wrkRun(ctx, b.dir, b.app.base, name, script, cfg)
 	}
+}
+
+// measure runs one row: a 2 s warm-up when warm, the load while counting round trips and
+// sampling RSS, then pgbench on ceiling's SQL with ceilingConns clients (0: the configured
+// count), unless ceiling is "" (no SQL to compare with).
+func (b *bencher) measure(ctx context.Context, name string, send load, warm bool, ceiling string, ceilingConns int) (result, error) {
+	logf("measuring %s", name)
 	if warm {
-		warmCfg := cfg
-		warmCfg.duration = 2 * time.Second
-		if _, err := wrkRun(ctx, b.dir, b.app.base, "warm "+name, script, warmCfg); err != nil {
+		if _, err := send(ctx, "warm "+name, 2*time.Second); err != nil {
 			return result{}, err
 		}
 	}
@@ -185,7 +216,7 @@ func (b *bencher) measure(ctx context.Context, name, script, ceiling string, war
 		return result{}, err
 	}
 	sampler := sampleRSS(b.app.cmd.Process.Pid)
-	r, err := wrkRun(ctx, b.dir, b.app.base, name, script, cfg)
+	r, err := send(ctx, name, b.cfg.duration)
 	r.RSS = sampler.Stop()
 	if err != nil {
 		return result{}, err
@@ -196,6 +227,13 @@ func (b *bencher) measure(ctx context.Context, name, script, ceiling string, war
 	}
 	if r.Requests > 0 {
 		r.Trips = (trips1 - trips0) / float64(r.Requests)
+	}
+	if ceiling == "" {
+		return r, nil
+	}
+	cfg := b.cfg
+	if ceilingConns > 0 {
+		cfg.conns = ceilingConns
 	}
 	r.Ceiling, err = pgbenchRun(ctx, b.dir, b.pgBin, b.pgHost, "bench", name, ceiling, cfg)
 	if err != nil {

@@ -13,13 +13,17 @@ import (
 func printReport(cfg benchConfig, rows []result, stored int, idleRSS int64) {
 	fmt.Printf("Machine: %s\n\n", machine())
 	fmt.Printf("Load average when the table was printed (1/5/15 min; other work on the machine depresses every figure): %s\n\n", loadavg())
-	fmt.Printf("wrk -t%d -c%d -d%s per row unless the row names another -c (after a 2 s warm-up for GETs); pgbench -M prepared -c%d -j%d -T%d on the same cluster for the ceiling. Sessions stored at the end: %d. App RSS idle after start: %.1f MB.\n\n",
+	fmt.Printf("wrk -t%d -c%d -d%s per row unless the row names another -c or a rate (open loop: vegeta sends that many requests a second; req/s is what was answered); a 2 s warm-up before GET rows; pgbench -M prepared -c%d -j%d -T%d on the same cluster for the ceiling. Sessions stored at the end: %d. App RSS idle after start: %.1f MB.\n\n",
 		cfg.threads, cfg.conns, cfg.duration, cfg.conns, cfg.threads, int(cfg.duration.Seconds()), stored, mb(idleRSS))
 	fmt.Println("| row | req/s | p50 | p99 | errors | peak RSS | DB round trips/req | PostgreSQL ceiling (tps) | app / ceiling |")
 	fmt.Println("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
 	for _, r := range rows {
-		fmt.Printf("| %s | %.0f | %s | %s | %d | %.1f MB | %.2f | %.0f | %.2f |\n",
-			r.Name, r.RPS, ms(r.P50), ms(r.P99), r.Errors, mb(r.RSS), r.Trips, r.Ceiling, r.RPS/r.Ceiling)
+		ceiling, ratio := "—", "—" // a row with no SQL to compare with
+		if r.Ceiling > 0 {
+			ceiling, ratio = fmt.Sprintf("%.0f", r.Ceiling), fmt.Sprintf("%.2f", r.RPS/r.Ceiling)
+		}
+		fmt.Printf("| %s | %.0f | %s | %s | %d | %.1f MB | %.2f | %s | %s |\n",
+			r.Name, r.RPS, ms(r.P50), ms(r.P99), r.Errors, mb(r.RSS), r.Trips, ceiling, ratio)
 	}
 }
 

@@ -17,11 +17,15 @@ func (h *Handler) apiListSessions(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	live := h.auth.Live(list, *cur)
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	key := listKey(cur, list, len(live))
+	if h.lists.sendCached(c, key, fiber.MIMEApplicationJSON) {
+		return nil
+	}
 	// Each session's JSON is encoded once per list revision, in both of its forms; a
 	// request only joins the ones still live, the current one first.
 	encoded := list.Memo("api", func() any { return h.encodeAPISessions(list) }).(map[string][2][]byte)
-	live := h.auth.Live(list, *cur)
-	c.Set(fiber.HeaderCacheControl, "no-store")
 	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
 	// Appended straight into the response's pooled buffer: no body built per request.
 	res := c.Response()
@@ -37,6 +41,7 @@ func (h *Handler) apiListSessions(c *fiber.Ctx) error {
 		res.AppendBody(encoded[s.ID][form])
 	}
 	res.AppendBodyString("]}")
+	h.lists.finish(c, key)
 	return nil
 }
 

@@ -29,14 +29,16 @@ type Handler struct {
 	// crossOrigin decides cross-site requests the way net/http does.
 	crossOrigin *http.CrossOriginProtection
 	metrics     *metrics
-	pages       *pageCache // rendered security pages, keyed by the user's revision
+	pages       *answerCache // rendered security pages, keyed by the user's revision
+	lists       *answerCache // JSON session lists, keyed the same way
 }
 
 // New builds the handlers.
 func New(authSvc *auth.Service, catalog *locale.Catalog, log *slog.Logger, cfg Config) *Handler {
 	return &Handler{auth: authSvc, catalog: catalog, log: log, cfg: cfg, cookies: newCookieNames(cfg.BaseURL),
 		crossOrigin: http.NewCrossOriginProtection(), metrics: newMetrics(),
-		pages: newPageCache(authSvc.Config().ViewCacheTTL)}
+		pages: newAnswerCache(pageCacheEntries, authSvc.Config().ViewCacheTTL),
+		lists: newAnswerCache(listCacheEntries, authSvc.Config().ViewCacheTTL)}
 }
 
 // secure reports whether the app is served over https.

@@ -11,7 +11,8 @@ import (
 // securityPage shows the sessions table.
 func (h *Handler) securityPage(c *fiber.Ctx) error {
 	key := h.pageKey(c, "pages/security")
-	if h.sendCachedPage(c, key) {
+	setPageHeaders(c)
+	if h.pages.sendCached(c, key, fiber.MIMETextHTMLCharsetUTF8) {
 		return nil
 	}
 	cur := current(c)
@@ -37,7 +38,7 @@ func (h *Handler) securityPage(c *fiber.Ctx) error {
 	if err := h.page(c, "pages/security", p); err != nil {
 		return err
 	}
-	h.finishPage(c, key)
+	h.pages.finish(c, key)
 	return nil
 }
 
