@@ -116,28 +116,18 @@ func run(ctx context.Context, cfg benchConfig) error {
 
 	b := &bencher{cfg: cfg, dir: dir, app: app, pgBin: pgBin, pgHost: pgCfg.Host, store: store}
 	var rows []result
-	measure := func(name string, send load, warm bool, ceiling string, ceilingConns int) error {
-		r, err := b.measure(ctx, name, send, warm, ceiling, ceilingConns)
-		if err != nil {
-			printReport(cfg, rows, 0, idle) // what was measured before the failure
-			return err
+	measure := func(specs []rowSpec) error {
+		for _, spec := range specs {
+			r, err := b.measure(ctx, spec)
+			if err != nil {
+				printReport(cfg, rows, 0, idle) // what was measured before the failure
+				return err
+			}
+			rows = append(rows, r)
 		}
-		rows = append(rows, r)
 		return nil
 	}
-	// The floor: what this machine's cores give an answer that does no work at all.
-	if err := measure("GET /healthz · no database, no work (the machine's floor)", b.wrk(healthzScript, 0), true, "", 0); err != nil {
-		return err
-	}
-	listCeiling := b.listCeilingSQL(token(0, "0"))
-	if err := measure("GET /api/auth/sessions/ · 10k stored", b.wrk(listScript("/api/auth/sessions/", browserEncoding), 0), true, listCeiling, 0); err != nil {
-		return err
-	}
-	// The same without Accept-Encoding: a client that takes no gzip gets the list as it is.
-	if err := measure("GET /api/auth/sessions/ · 10k stored · no Accept-Encoding", b.wrk(listScript("/api/auth/sessions/", ""), 0), true, listCeiling, 0); err != nil {
-		return err
-	}
-	if err := measure("GET /app/settings/security · 10k stored", b.wrk(listScript("/app/settings/security", browserEncoding), 0), true, listCeiling, 0); err != nil {
+	if err := measure(b.smallRows()); err != nil {
 		return err
 	}
 	if !cfg.small {
@@ -145,28 +135,8 @@ func run(ctx context.Context, cfg benchConfig) error {
 		if err := seedLarge(ctx, store); err != nil {
 			return err
 		}
-		if err := measure("GET /api/auth/sessions/ · 1M stored", b.wrk(listScript("/api/auth/sessions/", browserEncoding), 0), true, listCeiling, 0); err != nil {
+		if err := measure(b.largeRows()); err != nil {
 			return err
-		}
-		if err := measure("GET /app/settings/security · 1M stored", b.wrk(listScript("/app/settings/security", browserEncoding), 0), true, listCeiling, 0); err != nil {
-			return err
-		}
-		// Each DELETE row revokes its own range of the deleters' sessions (see deleteFirst).
-		deleteCeiling := b.deleteCeilingSQL()
-		if err := measure("DELETE /api/auth/sessions/<id>/ · 1M stored", b.wrk(deleteScript(deleteFirst[0]), 0), false, deleteCeiling, 0); err != nil {
-			return err
-		}
-		// The same at a concurrency of 4: latency when the database is not saturated.
-		if err := measure("DELETE /api/auth/sessions/<id>/ · 1M stored · c=4", b.wrk(deleteScript(deleteFirst[1]), 4), false, deleteCeiling, 4); err != nil {
-			return err
-		}
-		// Open loop: revocations arriving at a steady rate, as people send them, each timed
-		// from when it was due.
-		for i, rate := range openLoopRates {
-			name := fmt.Sprintf("DELETE /api/auth/sessions/<id>/ · 1M stored · %d/s open loop", rate)
-			if err := measure(name, b.openLoop(deleteTargeter(b.app.base, deleteFirst[2+i]), rate), false, "", 0); err != nil {
-				return err
-			}
 		}
 	}
 	n, _ := countSessions(ctx, store)
@@ -201,12 +171,12 @@ func (b *bencher) wrk(script string, conns int) load {
 	}
 }
 
-// measure runs one row: a 2 s warm-up when warm, the load while counting round trips and
-// sampling RSS, then pgbench on ceiling's SQL with ceilingConns clients (0: the configured
-// count), unless ceiling is "" (no SQL to compare with).
-func (b *bencher) measure(ctx context.Context, name string, send load, warm bool, ceiling string, ceilingConns int) (result, error) {
+// measure runs one row: the warm-up, the load while counting round trips and sampling
+// RSS, then pgbench for the ceiling.
+func (b *bencher) measure(ctx context.Context, spec rowSpec) (result, error) {
+	name, send := spec.name, spec.send
 	logf("measuring %s", name)
-	if warm {
+	if spec.warm {
 		if _, err := send(ctx, "warm "+name, 2*time.Second); err != nil {
 			return result{}, err
 		}
@@ -228,14 +198,14 @@ func (b *bencher) measure(ctx context.Context, name string, send load, warm bool
 	if r.Requests > 0 {
 		r.Trips = (trips1 - trips0) / float64(r.Requests)
 	}
-	if ceiling == "" {
+	if spec.ceiling == "" {
 		return r, nil
 	}
 	cfg := b.cfg
-	if ceilingConns > 0 {
-		cfg.conns = ceilingConns
+	if spec.ceilingConns > 0 {
+		cfg.conns = spec.ceilingConns
 	}
-	r.Ceiling, err = pgbenchRun(ctx, b.dir, b.pgBin, b.pgHost, "bench", name, ceiling, cfg)
+	r.Ceiling, err = pgbenchRun(ctx, b.dir, b.pgBin, b.pgHost, "bench", name, spec.ceiling, cfg)
 	if err != nil {
 		return result{}, err
 	}

@@ -11,16 +11,6 @@ import (
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 )
 
-// Open-loop DELETE rows: revocations at a steady rate (as people send them, not as fast as
-// 32 connections can), each timed from when it was sent. A closed loop at 32 connections
-// measures a saturated machine: there the latency is 32 / throughput, whatever one request
-// costs alone.
-var openLoopRates = []int{200, 1000}
-
-// deleteFirst is where each DELETE row starts in every deleter's sessions (0..perDeleter-1),
-// so that no row revokes a session another already ended: c=32, c=4, then openLoopRates.
-var deleteFirst = [...]int{0, 2500, 4000, 4500}
-
 // openLoop sends targeter's requests at rate per second with vegeta.
 func (b *bencher) openLoop(targeter vegeta.Targeter, rate int) load {
 	return func(ctx context.Context, name string, d time.Duration) (result, error) {

@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -104,10 +105,19 @@ func sendAnswer(c *fiber.Ctx, p renderedAnswer) {
 	_ = c.Send(p.plain)
 }
 
+// gzipWriters are reused: each holds ~1 MB of compressor state, and the pages of every
+// viewer of a user expire or change together.
+var gzipWriters = sync.Pool{New: func() any {
+	zw, _ := gzip.NewWriterLevel(nil, gzip.BestSpeed) // a valid level: no error
+	return zw
+}}
+
 // gzipBytes is b gzipped, or nil when that would not make it smaller.
 func gzipBytes(b []byte) []byte {
 	var buf bytes.Buffer
-	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed) // a valid level: no error
+	zw := gzipWriters.Get().(*gzip.Writer)
+	defer gzipWriters.Put(zw)
+	zw.Reset(&buf)
 	if _, err := zw.Write(b); err != nil || zw.Close() != nil || buf.Len() >= len(b) {
 		return nil
 	}
