@@ -12,7 +12,7 @@ import (
 )
 
 // benchTable is a sessions table of 50 rows, as the sessions page shows it.
-func benchTable(b *testing.B) sessionsTable {
+func benchTable(b testing.TB) sessionsTable {
 	b.Helper()
 	catalog, err := locale.New()
 	if err != nil {
@@ -32,7 +32,7 @@ func benchTable(b *testing.B) sessionsTable {
 	return buildSessionsTable(l, "csrf-token", rows[0].ID, rows, expires, now)
 }
 
-func benchEngine(b *testing.B) *viewEngine {
+func benchEngine(b testing.TB) *viewEngine {
 	b.Helper()
 	v := newViewEngine(views.FS)
 	if err := v.Load(); err != nil {

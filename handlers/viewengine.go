@@ -19,14 +19,17 @@ type viewEngine struct {
 	fsys    fs.FS
 	base    *template.Template
 	layouts map[string]map[string]*template.Template // layout -> page -> clone
+	rows    *rowCache                                // the sessionRow function's rendered rows
 }
 
 // newViewEngine returns an engine over fsys; Fiber calls Load once at startup.
-func newViewEngine(fsys fs.FS) *viewEngine { return &viewEngine{fsys: fsys} }
+func newViewEngine(fsys fs.FS) *viewEngine { return &viewEngine{fsys: fsys, rows: newRowCache()} }
 
 // Load parses every .html file and builds the layout clones.
 func (v *viewEngine) Load() error {
-	base := template.New("")
+	base := template.New("").Funcs(template.FuncMap{
+		"sessionRow": func(r sessionRow) (template.HTML, error) { return v.rows.render(v, r) },
+	})
 	var names, layouts []string
 	err := fs.WalkDir(v.fsys, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() || path.Ext(p) != ".html" {
