@@ -3,6 +3,7 @@ package handlers
 import (
 	"fmt"
 	"html/template"
+	"strconv"
 	"strings"
 	"time"
 
@@ -27,11 +28,17 @@ func newRowCache() *rowCache {
 	return &rowCache{lru: expirable.NewLRU[string, template.HTML](rowCacheEntries, nil, rowCacheTTL)}
 }
 
-// rowKey is every field of r with its words, as text: two rows with one key render the same.
+// rowKey is every field of r with its words, as text: two rows with one key render the same
+// (TestRowKeyHoldsEveryField fails when a field is added and not here). Written out, as
+// fmt's %+v of the row cost ~10 µs, a sixth of the rendering it saves.
 func rowKey(r sessionRow) string {
-	words := *r.Text
-	r.Text = nil
-	return fmt.Sprintf("%+v\x00%+v", r, words)
+	t := r.Text
+	return strings.Join([]string{r.ID, r.Label, r.IP, r.UserAgent, strconv.FormatBool(r.Current),
+		r.RevokeLabel, r.RevokeTitle,
+		r.Created.ISO, r.Created.Title, r.Created.Rel, r.LastSeen.ISO, r.LastSeen.Title, r.LastSeen.Rel,
+		r.Expires.ISO, r.Expires.Title, r.Expires.Rel,
+		t.Current, t.Details, t.ColIP, t.ColSignedIn, t.ColLastActive, t.ColActions, t.UnknownIP,
+		t.ActiveNow, t.Expires, t.ThisDevice, t.Revoke, t.RevokeBody, t.Cancel, t.Confirm}, "\x00")
 }
 
 // render is row r as the partials/session_row template of v renders it; the current

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -47,4 +48,39 @@ func TestCachedRowsAreTheTemplatesRows(t *testing.T) {
 	if got, _ := v.rows.render(v, changed); !strings.Contains(string(got), "Widerrufen") {
 		t.Errorf("a row in another language came from the cache: %s", got)
 	}
+}
+
+// Changing any one field of a row, or of its words, changes its key.
+func TestRowKeyHoldsEveryField(t *testing.T) {
+	base := benchTable(t).Rows[1]
+	words := *base.Text
+	base.Text = &words
+	key := rowKey(base)
+	var walk func(v reflect.Value, path string)
+	walk = func(v reflect.Value, path string) {
+		switch v.Kind() {
+		case reflect.String:
+			old := v.String()
+			v.SetString(old + "*")
+			if rowKey(base) == key {
+				t.Errorf("rowKey ignores %s", path)
+			}
+			v.SetString(old)
+		case reflect.Bool:
+			v.SetBool(!v.Bool())
+			if rowKey(base) == key {
+				t.Errorf("rowKey ignores %s", path)
+			}
+			v.SetBool(!v.Bool())
+		case reflect.Struct:
+			for i := range v.NumField() {
+				walk(v.Field(i), path+"."+v.Type().Field(i).Name)
+			}
+		case reflect.Pointer:
+			walk(v.Elem(), path)
+		default:
+			t.Errorf("%s is a %s: teach rowKey and this test about it", path, v.Kind())
+		}
+	}
+	walk(reflect.ValueOf(&base).Elem(), "sessionRow")
 }
