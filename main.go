@@ -102,6 +102,7 @@ func metricsMux(h *handlers.Handler) http.Handler {
 	mux.Handle("GET /metrics", h.MetricsHandler())
 	mux.HandleFunc("GET /debug/pprof/", pprof.Index)
 	mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace) // where a request waits, not only what burns CPU
 	return mux
 }
 
