@@ -22,7 +22,7 @@ import (
 // sections true to within seconds. Answers are personal: keys also hold the viewing
 // session, and the answer is still no-store for the browser.
 const (
-	pageCacheEntries = 64  // a 50-session page is ~111 KB, ~12 KB gzipped
+	pageCacheEntries = 64  // a 50-session page is ~111 KB, ~10 KB gzipped
 	listCacheEntries = 128 // a 50-session JSON list is ~21 KB, ~3 KB gzipped
 )
 
