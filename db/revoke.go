@@ -11,7 +11,7 @@ import (
 
 // RevokeSessionAudited marks one of a user's live sessions revoked and appends the audit
 // event that records it, in one statement on its own (a data-modifying CTE, autocommit,
-// prepared): one round trip where Tx.RevokeSession plus Tx.InsertAuditEvent in InTx take
+// prepared): one round trip where an UPDATE plus Tx.InsertAuditEvent in InTx took
 // six, and still the event exists if and only if the revocation happened. e is the event
 // as the acting side sees it (type, actor, ip, details); the revoked row fills in its
 // user_id, session_id, device_label, created_at (the revocation time) and the "browser"

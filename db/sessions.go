@@ -121,24 +121,6 @@ func (s *Store) UserSession(ctx context.Context, userID, id string) (Session, er
 	return row, nil
 }
 
-// RevokeSession marks one of a user's live sessions revoked; ErrNotFound when the
-// session is not the user's or was already revoked.
-func (t *Tx) RevokeSession(ctx context.Context, userID, id, bySessionID, reason string, now time.Time) (Session, error) {
-	var row Session
-	err := t.tx.GetContext(ctx, &row, `
-		UPDATE sessions
-		SET revoked_at = $4, revoked_by_session_id = NULLIF($3, '')::uuid, revoke_reason = $5
-		WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL
-		RETURNING `+sessionColumns, id, userID, bySessionID, now, reason)
-	if errors.Is(err, sql.ErrNoRows) {
-		return Session{}, ErrNotFound
-	}
-	if err != nil {
-		return Session{}, fmt.Errorf("revoke session %s: %w", id, err)
-	}
-	return row, nil
-}
-
 // RevokeOtherSessions marks every live session of a user but keepID revoked and returns them.
 func (t *Tx) RevokeOtherSessions(ctx context.Context, userID, keepID, reason string, now time.Time) ([]Session, error) {
 	var rows []Session
