@@ -81,7 +81,7 @@ func ParseCursor(s string) (db.EventCursor, error) {
 // EndedSessions lists the user's sessions revoked or expired in the last 30 days.
 func (s *Service) EndedSessions(ctx context.Context, cur Current) ([]db.EndedSession, error) {
 	now := s.now()
-	rows, err := s.store.EndedSessions(ctx, cur.UserID, now.Add(-EndedWindow), now, s.cfg.IdleTimeout, maxEnded)
+	rows, err := s.store.EndedSessions(ctx, cur.UserID, now.Add(-EndedWindow), now, s.cfg.IdleTimeout, s.cfg.AbsoluteLifetime, maxEnded)
 	if err != nil {
 		return nil, fmt.Errorf("ended sessions: %w", err)
 	}

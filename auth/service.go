@@ -212,9 +212,9 @@ func (s *Service) Authenticate(ctx context.Context, token string) (Current, erro
 		s.recordExpired(ctx, row.Session, now)
 		return Current{}, ErrSessionExpired
 	}
-	if now.Sub(row.LastSeenAt) >= time.Minute {
+	if every := s.cfg.TouchInterval(); now.Sub(row.LastSeenAt) >= every {
 		// The touch leaves the revision as it is (migration 00005): cached views stay.
-		if err := s.store.TouchSession(ctx, row.ID, now); err != nil {
+		if err := s.store.TouchSession(ctx, row.ID, now, every); err != nil {
 			return Current{}, fmt.Errorf("authenticate: %w", err)
 		}
 		row.LastSeenAt = now

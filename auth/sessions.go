@@ -32,7 +32,7 @@ func (s *Service) SessionList(ctx context.Context, cur Current) (*SessionList, e
 	}
 	writes := s.lists.writes.Load()
 	now := s.now()
-	rows, rev, err := s.store.ActiveSessions(ctx, cur.UserID, now, now.Add(-s.cfg.IdleTimeout))
+	rows, rev, err := s.store.ActiveSessions(ctx, cur.UserID, now, now.Add(-s.cfg.IdleTimeout), now.Add(-s.cfg.AbsoluteLifetime))
 	if err != nil {
 		return nil, fmt.Errorf("list sessions: %w", err)
 	}

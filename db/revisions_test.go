@@ -57,7 +57,7 @@ func TestEveryWriteMovesTheSecurityRevision(t *testing.T) {
 	moved("any update of a session")
 	// A last-seen touch is the exception: it only moves "last active", which cached views
 	// may show up to their TTL late.
-	if err := store.TouchSession(ctx, sessions[0].ID, now.Add(5*time.Minute)); err != nil {
+	if err := store.TouchSession(ctx, sessions[0].ID, now.Add(5*time.Minute), time.Minute); err != nil {
 		t.Fatal(err)
 	}
 	var seen time.Time

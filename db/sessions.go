@@ -70,22 +70,23 @@ func (t *Tx) CreateSession(ctx context.Context, n NewSession) (Session, error) {
 	return s, nil
 }
 
-// TouchSession moves last_seen_at forward unless it was moved less than a minute ago,
-// so busy sessions cost one write a minute, not one per request.
-func (s *Store) TouchSession(ctx context.Context, id string, now time.Time) error {
+// TouchSession moves last_seen_at forward unless it was moved less than every ago, so
+// busy sessions cost one write per interval, not one per request.
+func (s *Store) TouchSession(ctx context.Context, id string, now time.Time, every time.Duration) error {
 	_, err := s.db.ExecContext(ctx, `
 		UPDATE sessions SET last_seen_at = $2
-		WHERE id = $1 AND last_seen_at < $2::timestamptz - interval '1 minute'`, id, now)
+		WHERE id = $1 AND last_seen_at <= $3`, id, now, now.Add(-every))
 	if err != nil {
 		return fmt.Errorf("touch session %s: %w", id, err)
 	}
 	return nil
 }
 
-// ActiveSessions lists a user's sessions that are neither revoked, expired nor idle
-// past idleSince, newest first, with the user's security_rev read in the same snapshot:
-// the rows are the state of that revision (or, with no rows, rev is 0).
-func (s *Store) ActiveSessions(ctx context.Context, userID string, now, idleSince time.Time) (rows []Session, rev int64, err error) {
+// ActiveSessions lists a user's sessions that are neither revoked, expired, created before
+// bornSince (the maximum lifetime in force) nor idle past idleSince, newest first, with
+// the user's security_rev read in the same snapshot: the rows are the state of that
+// revision (or, with no rows, rev is 0).
+func (s *Store) ActiveSessions(ctx context.Context, userID string, now, idleSince, bornSince time.Time) (rows []Session, rev int64, err error) {
 	var withRev []struct {
 		Session
 		SecurityRev int64 `db:"security_rev"`
@@ -94,7 +95,8 @@ func (s *Store) ActiveSessions(ctx context.Context, userID string, now, idleSinc
 		SELECT `+sessionColumns+`, (SELECT security_rev FROM users WHERE id = $1) AS security_rev
 		FROM sessions
 		WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $2 AND last_seen_at > $3
-		ORDER BY created_at DESC, id`, userID, now, idleSince)
+			AND created_at > $4
+		ORDER BY created_at DESC, id`, userID, now, idleSince, bornSince)
 	if err != nil {
 		return nil, 0, fmt.Errorf("active sessions of %s: %w", userID, err)
 	}

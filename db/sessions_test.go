@@ -79,7 +79,7 @@ func TestActiveSessionsNewestFirstWithoutEnded(t *testing.T) {
 	if _, err := store.RevokeSessionAudited(ctx, user.ID, sessions[0].ID, sessions[2].ID, "revoked", now, revokedBy(sessions[2])); err != nil {
 		t.Fatal(err)
 	}
-	active, _, err := store.ActiveSessions(ctx, user.ID, now, now.Add(-time.Hour))
+	active, _, err := store.ActiveSessions(ctx, user.ID, now, now.Add(-time.Hour), now.Add(-time.Hour))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,14 +87,19 @@ func TestActiveSessionsNewestFirstWithoutEnded(t *testing.T) {
 		t.Fatalf("want sessions 2,1 newest first, got %+v", active)
 	}
 	// Idle past the cut-off: not listed.
-	active, _, _ = store.ActiveSessions(ctx, user.ID, now, now.Add(time.Minute))
+	active, _, _ = store.ActiveSessions(ctx, user.ID, now, now.Add(time.Minute), now.Add(-time.Hour))
 	if len(active) != 0 {
 		t.Fatalf("idle sessions listed: %d", len(active))
 	}
 	// Past the absolute expiry: not listed.
-	active, _, _ = store.ActiveSessions(ctx, user.ID, now.Add(2*time.Hour), now.Add(-time.Hour))
+	active, _, _ = store.ActiveSessions(ctx, user.ID, now.Add(2*time.Hour), now.Add(-time.Hour), now.Add(-time.Hour))
 	if len(active) != 0 {
 		t.Fatalf("expired sessions listed: %d", len(active))
+	}
+	// Begun before the maximum lifetime in force (lowered since): not listed.
+	active, _, _ = store.ActiveSessions(ctx, user.ID, now, now.Add(-time.Hour), now.Add(time.Minute))
+	if len(active) != 0 {
+		t.Fatalf("sessions past the current lifetime listed: %d", len(active))
 	}
 }
 
@@ -140,7 +145,7 @@ func TestRevokeOtherSessionsKeepsOne(t *testing.T) {
 		t.Fatalf("ended %d, %v", len(ended), err)
 	}
 	now := time.Now()
-	left, _, _ := store.ActiveSessions(ctx, user.ID, now, now.Add(-time.Hour))
+	left, _, _ := store.ActiveSessions(ctx, user.ID, now, now.Add(-time.Hour), now.Add(-time.Hour))
 	if len(left) != 1 || left[0].ID != sessions[1].ID {
 		t.Fatalf("left: %+v", left)
 	}
@@ -151,26 +156,26 @@ func TestRevokeOtherSessionsKeepsOne(t *testing.T) {
 	}
 }
 
-func TestTouchSessionAtMostOnceAMinute(t *testing.T) {
+func TestTouchSessionAtMostOncePerInterval(t *testing.T) {
 	store := dbtest.NewStore(t)
 	ctx := context.Background()
 	user, sessions := newUserWithSessions(t, store, "e@example.com", 1)
 	s := sessions[0]
 	soon := s.LastSeenAt.Add(30 * time.Second)
-	if err := store.TouchSession(ctx, s.ID, soon); err != nil {
+	if err := store.TouchSession(ctx, s.ID, soon, time.Minute); err != nil {
 		t.Fatal(err)
 	}
 	got, _ := store.UserSession(ctx, user.ID, s.ID)
 	if !got.LastSeenAt.Equal(s.LastSeenAt) {
-		t.Fatalf("touched within the minute: %v -> %v", s.LastSeenAt, got.LastSeenAt)
+		t.Fatalf("touched within the interval: %v -> %v", s.LastSeenAt, got.LastSeenAt)
 	}
 	later := s.LastSeenAt.Add(2 * time.Minute)
-	if err := store.TouchSession(ctx, s.ID, later); err != nil {
+	if err := store.TouchSession(ctx, s.ID, later, time.Minute); err != nil {
 		t.Fatal(err)
 	}
 	got, _ = store.UserSession(ctx, user.ID, s.ID)
 	if got.LastSeenAt.Sub(later).Abs() > time.Millisecond {
-		t.Fatalf("not touched after a minute: %v", got.LastSeenAt)
+		t.Fatalf("not touched after the interval: %v", got.LastSeenAt)
 	}
 }
 

@@ -147,11 +147,11 @@ func (h *Handler) baRevokeSession(c *fiber.Ctx) error {
 		return h.baBadBody(c)
 	}
 	cur := current(c)
-	if *body.Token == cur.Session.ID {
-		return h.baSignOutCurrent(c, *cur)
-	}
 	_, err := h.auth.RevokeSession(c.UserContext(), *cur, *body.Token)
-	if err != nil && !errors.Is(err, auth.ErrSessionNotFound) {
+	switch {
+	case errors.Is(err, auth.ErrCurrentSession): // compared in canonical form: any case of the id
+		return h.baSignOutCurrent(c, *cur)
+	case err != nil && !errors.Is(err, auth.ErrSessionNotFound):
 		return err
 	}
 	return sendJSON(c, fiber.Map{"status": true})

@@ -24,16 +24,66 @@ var (
 	errNotFound           = &httpError{fiber.StatusNotFound, "not_found", "error.not_found"}
 )
 
+// authAnswers are the answers to the auth package's errors that mean "no" to a client, for
+// a route that lets one through: a known refusal is a 4xx, never a 500.
+var authAnswers = []struct {
+	err    error
+	answer *httpError
+}{
+	{auth.ErrSessionNotFound, &httpError{fiber.StatusNotFound, "session_not_found", "error.not_found"}},
+	{auth.ErrNoticeNotFound, &httpError{fiber.StatusNotFound, "not_found", "error.not_found"}},
+	{auth.ErrCurrentSession, &httpError{fiber.StatusConflict, "current_session", "error.current_session"}},
+	{auth.ErrBadCursor, &httpError{fiber.StatusBadRequest, "bad_cursor", "error.bad_request"}},
+	{auth.ErrInvalidCredentials, &httpError{fiber.StatusUnauthorized, "invalid_credentials", "error.invalid_credentials"}},
+	{auth.ErrEmailTaken, &httpError{fiber.StatusConflict, "email_taken", "error.email_taken"}},
+}
+
+// authAnswer is the answer to a known auth refusal, or nil.
+func authAnswer(err error) *httpError {
+	for _, a := range authAnswers {
+		if errors.Is(err, a.err) {
+			return a.answer
+		}
+	}
+	var in *auth.InputError
+	if errors.As(err, &in) {
+		return &httpError{fiber.StatusUnprocessableEntity, "invalid_" + in.Field, in.Code}
+	}
+	return nil
+}
+
+// sessionEnded answers a write whose acting session ended while it ran (revoked by a
+// racing request, found inside the write's transaction): exactly as if the request had
+// come in with the ended cookie, 401 session_revoked for the API, the sign-in page with
+// the "ended" message for pages and htmx.
+func (h *Handler) sessionEnded(c *fiber.Ctx, err error) error {
+	h.log.Info("request refused: acting session ended", "method", c.Method(), "path", c.Path(),
+		"request_id", c.GetRespHeader(fiber.HeaderXRequestID), "error", err.Error())
+	c.Locals(keyCurrent, nil)
+	c.Locals(keyAuthErr, err)
+	c.Response().ResetBody()
+	if isAPI(c) {
+		return h.requireAPI(c)
+	}
+	return h.requirePage(c)
+}
+
 // ErrorHandler is the one place errors become answers. It logs once, with the request's
 // method, path, status and id, and never shows internal error text to anyone.
 func (h *Handler) ErrorHandler(c *fiber.Ctx, err error) error {
 	h.setSecurityHeaders(c)
+	if errors.Is(err, auth.ErrSessionRevoked) || errors.Is(err, auth.ErrSessionExpired) {
+		return h.sessionEnded(c, err)
+	}
 	status, code, message := fiber.StatusInternalServerError, "internal_error", "error.internal"
 	var he *httpError
 	var fe *fiber.Error
 	var tooMany *auth.TooManyAttemptsError
+	if a := authAnswer(err); a != nil {
+		he = a
+	}
 	switch {
-	case errors.As(err, &he):
+	case he != nil, errors.As(err, &he):
 		status, code, message = he.status, he.code, he.message
 	case errors.As(err, &fe):
 		status, code, message = fe.Code, fiberErrorCode(fe.Code), fiberErrorMessage(fe.Code)

@@ -52,8 +52,9 @@ func (h *Handler) confirmRevoke(c *fiber.Ctx) error {
 	l := h.localizer(c)
 	p := &confirmPage{layoutData: h.layout(c, l.T("revoke.title_page"))}
 	table := h.newSessionsTable(l, p.CSRF, cur, rows)
+	id, _ := auth.ParseSessionID(c.Params("id")) // canonical: an id in upper case is the same id
 	for i := range table.Rows {
-		if row := &table.Rows[i]; row.ID == c.Params("id") && !row.Current {
+		if row := &table.Rows[i]; row.ID == id && !row.Current {
 			p.Row = row
 		}
 	}
