@@ -41,7 +41,7 @@ func (h *Handler) loginPage(c *fiber.Ctx) error {
 }
 
 func (h *Handler) login(c *fiber.Ctx) error {
-	email, password := c.FormValue("email"), c.FormValue("password")
+	email, password := formValue(c, "email"), formValue(c, "password")
 	_, token, err := h.auth.SignIn(c.UserContext(), email, password, h.signInClient(c))
 	status, message := 0, ""
 	var tooMany *auth.TooManyAttemptsError
@@ -75,7 +75,7 @@ func (h *Handler) signupPage(c *fiber.Ctx) error {
 }
 
 func (h *Handler) signup(c *fiber.Ctx) error {
-	name, email, password := c.FormValue("name"), c.FormValue("email"), c.FormValue("password")
+	name, email, password := formValue(c, "name"), formValue(c, "email"), formValue(c, "password")
 	_, token, err := h.auth.SignUp(c.UserContext(), name, email, password, h.signInClient(c))
 	var inputErr *auth.InputError
 	message, field := "", ""

@@ -45,13 +45,13 @@ func (h *Handler) csrfFor(deviceID string) string {
 	return base64.RawURLEncoding.EncodeToString(mac.Sum(nil))
 }
 
-// checkCSRF refuses a form or htmx request whose token (form field _csrf or header
+// checkCSRF refuses a form or htmx request whose token (body field _csrf or header
 // X-CSRF-Token) does not match this browser's device id.
 func (h *Handler) checkCSRF(c *fiber.Ctx) error {
 	id := c.Cookies(h.cookies.device)
 	sent := c.Get("X-CSRF-Token")
 	if sent == "" {
-		sent = c.FormValue("_csrf")
+		sent = formValue(c, "_csrf")
 	}
 	if len(id) != deviceIDLen || sent == "" ||
 		!hmac.Equal([]byte(sent), []byte(h.csrfFor(id))) {

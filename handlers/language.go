@@ -18,12 +18,12 @@ const maxNext = 2048
 // setLanguage remembers the reader's language for a year and sends them back to the page
 // they were on; an address that is not a path on this site sends them to the start page.
 func (h *Handler) setLanguage(c *fiber.Ctx) error {
-	lang := c.FormValue("lang")
+	lang := formValue(c, "lang")
 	if !locale.Supports(lang) {
 		return &httpError{fiber.StatusBadRequest, "unsupported_language", "error.bad_request"}
 	}
 	h.setCookie(c, h.cookies.lang, lang, langCookieAge)
-	return c.Redirect(localPath(c.FormValue("next")), fiber.StatusSeeOther)
+	return c.Redirect(localPath(formValue(c, "next")), fiber.StatusSeeOther)
 }
 
 // localPath returns next when it can only mean a path on this site, else "/". Browsers

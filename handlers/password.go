@@ -64,15 +64,15 @@ func (h *Handler) changePassword(c *fiber.Ctx) error {
 	cur := current(c)
 	l := h.localizer(c)
 	form := passwordForm{L: l, CSRF: h.csrfToken(c), Min: auth.MinPasswordLength,
-		RevokeOthers: c.FormValue("revoke_others") != ""}
+		RevokeOthers: formValue(c, "revoke_others") != ""}
 	var ended []db.Session
 	status, message := 0, ""
-	if c.FormValue("new_password") != c.FormValue("confirm_password") {
+	if formValue(c, "new_password") != formValue(c, "confirm_password") {
 		status, message, form.Field = fiber.StatusUnprocessableEntity, "password.mismatch", "confirm_password"
 	} else {
 		var err error
 		ended, err = h.auth.ChangePassword(c.UserContext(), *cur, client(c), auth.PasswordChange{
-			Current: c.FormValue("current_password"), New: c.FormValue("new_password"), RevokeOthers: form.RevokeOthers,
+			Current: formValue(c, "current_password"), New: formValue(c, "new_password"), RevokeOthers: form.RevokeOthers,
 		})
 		if err != nil {
 			var ok bool
