@@ -132,7 +132,7 @@ func TestAccessibility(t *testing.T) {
 		a.open(srv.URL + securityPath)
 		check(a, "security")
 		bRow := a.rowLabelled("DoCodeGo Desktop")
-		dialog := "#revoke-dialog-" + strings.TrimPrefix(bRow.ID, "session-")
+		dialog := "#confirm-dialog"
 		a.do(chromedp.Click(chromedp.CSS("#" + bRow.ID + " [data-dialog]")))
 		a.waitFor("the dialog", `document.querySelector("`+dialog+`").open`)
 		check(a, "modal-open")

@@ -48,7 +48,7 @@ func TestTwoDevicesKeyboardRevoke(t *testing.T) {
 
 	// 2. Keyboard only: no mouse event is sent from here on.
 	revoke := "#" + bRow.ID + " [data-dialog]"
-	dialog := "#revoke-dialog-" + strings.TrimPrefix(bRow.ID, "session-")
+	dialog := "#confirm-dialog" // the page's one dialog: Revoke fetches its question into it
 	a.do(chromedp.Evaluate[chromedp.Void](`window.e2eSamePage = true`))
 	a.tabTo(revoke)
 	if name := eval[string](a, `document.activeElement.getAttribute("aria-label")`); name != "Revoke "+bRow.Label {
@@ -118,7 +118,8 @@ func TestTwoDevicesKeyboardRevoke(t *testing.T) {
 // cleared) both land on sign-in with "ended from another device".
 func revokedDeviceEnds(t *testing.T, srv *testserver.Server, b *device, cookies []*network.CookieParam) {
 	t.Helper()
-	// 3a. B's next htmx request (B still has the old page open: it tries to revoke A).
+	// 3a. B's next htmx request (B still has the old page open: it asks to revoke A, and
+	// the question is fetched from the server).
 	aRowOnB := b.rows()
 	if len(aRowOnB) != 2 {
 		t.Fatalf("B's stale page has %d rows", len(aRowOnB))
@@ -130,8 +131,6 @@ func revokedDeviceEnds(t *testing.T, srv *testserver.Server, b *device, cookies 
 		}
 	}
 	b.do(chromedp.Click(chromedp.CSS("#session-" + other + " [data-dialog]")))
-	b.waitFor("B's dialog", `document.getElementById("revoke-dialog-`+other+`").open`)
-	b.do(chromedp.Click(chromedp.CSS("#revoke-dialog-" + other + " button.danger")))
 	b.waitFor("the sign-in page after B's htmx request", `location.pathname === "/login" && document.readyState === "complete"`)
 	assertEndedNotice(t, b)
 
@@ -168,11 +167,14 @@ func TestRevokeAllOthers(t *testing.T) {
 		t.Fatalf("A sees %d rows, want 3: %+v", len(rows), rows)
 	}
 	a.do(chromedp.Click(chromedp.CSS("#revoke-others [data-dialog]")))
-	a.waitFor("the dialog", `document.getElementById("revoke-others-dialog").open`)
-	if !a.focusIs("#revoke-others-dialog [data-close]") {
+	a.waitFor("the dialog", `document.getElementById("confirm-dialog").open`)
+	if got := a.text("#confirm-title"); got != "Revoke all other sessions?" {
+		t.Errorf("dialog heading = %q", got)
+	}
+	if !a.focusIs("#confirm-dialog [data-close]") {
 		t.Errorf("initial focus = %s, want Cancel", a.focused())
 	}
-	a.do(chromedp.Click(chromedp.CSS("#revoke-others-dialog button.danger")))
+	a.do(chromedp.Click(chromedp.CSS("#confirm-dialog button.danger")))
 	a.waitFor("one row left", `document.querySelectorAll("#sessions-body > tr").length === 1`)
 	if rows := a.rows(); !rows[0].Current {
 		t.Errorf("the row left is not the current one: %+v", rows)
@@ -259,7 +261,7 @@ func TestErrorsInDialog(t *testing.T) {
 
 	// The server answers with an error: a stale CSRF token gets 403.
 	bRow := a.rowLabelled("DoCodeGo Desktop")
-	dialog := "#revoke-dialog-" + strings.TrimPrefix(bRow.ID, "session-")
+	dialog := "#confirm-dialog"
 	a.do(chromedp.Click(chromedp.CSS("#" + bRow.ID + " [data-dialog]")))
 	a.waitFor("the dialog", `document.querySelector("`+dialog+`").open`)
 	a.allow("status of 403") // Chromium logs every 4xx answer
@@ -277,7 +279,6 @@ func TestErrorsInDialog(t *testing.T) {
 
 	// No answer at all: the server is gone.
 	cRow := a.rowLabelled("Firefox")
-	dialog = "#revoke-dialog-" + strings.TrimPrefix(cRow.ID, "session-")
 	a.do(chromedp.Click(chromedp.CSS("#" + cRow.ID + " [data-dialog]")))
 	a.waitFor("the dialog", `document.querySelector("`+dialog+`").open`)
 	a.do(chromedp.Evaluate[chromedp.Void](`document.getElementById("live").textContent = ""`))

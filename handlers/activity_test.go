@@ -45,8 +45,8 @@ func TestSecurityActivityNoticeAndEndedSessions(t *testing.T) {
 	win := e.client(uaFirefoxWin)
 	win.signIn("activity@example.com")
 
-	// The Windows sign-in is new: the Mac session sees a notice whose "Revoke it" opens
-	// the Windows row's dialog.
+	// The Windows sign-in is new: the Mac session sees a notice whose "Revoke it" asks
+	// about the Windows session in the page's one dialog.
 	page := mac.get("/app/settings/security")
 	if !strings.Contains(page.body, "New sign-in: Firefox on Windows, ") || !strings.Contains(page.body, "Not you?") {
 		t.Fatalf("no new sign-in notice on the older session's page:\n%s", page.body)
@@ -56,9 +56,8 @@ func TestSecurityActivityNoticeAndEndedSessions(t *testing.T) {
 		t.Fatalf("want 2 session rows, got %d", len(ids))
 	}
 	winID := ids[1][1]
-	if !strings.Contains(page.body, `class="danger-outline notice-revoke" data-dialog="revoke-dialog-`+winID+`"`) ||
-		!strings.Contains(page.body, `<dialog id="revoke-dialog-`+winID+`"`) {
-		t.Error(`"Revoke it" does not open the Windows row's dialog`)
+	if !strings.Contains(page.body, `class="danger-outline notice-revoke" data-dialog hx-get="/app/settings/security/sessions/`+winID+`/revoke" hx-target="#confirm-dialog"`) {
+		t.Error(`"Revoke it" does not ask about the Windows session in the confirm dialog`)
 	}
 	for _, want := range []string{
 		"Recent security activity", "You signed in on a new device: Firefox on Windows",

@@ -42,7 +42,11 @@ func (h *Handler) securityPage(c *fiber.Ctx) error {
 	return nil
 }
 
-// confirmRevoke is the no-JavaScript confirmation page for one session.
+// sessionsPath is where the security page's session resources live.
+const sessionsPath = securityPath + "/sessions/"
+
+// confirmRevoke asks whether to end one session: a page without JavaScript, and for htmx
+// the same question as a fragment for the security page's confirm dialog.
 func (h *Handler) confirmRevoke(c *fiber.Ctx) error {
 	cur := current(c)
 	rows, err := h.auth.Sessions(c.UserContext(), *cur)
@@ -50,22 +54,19 @@ func (h *Handler) confirmRevoke(c *fiber.Ctx) error {
 		return err
 	}
 	l := h.localizer(c)
-	p := &confirmPage{layoutData: h.layout(c, l.T("revoke.title_page"))}
-	table := h.newSessionsTable(l, p.CSRF, cur, rows)
+	csrf := h.csrfToken(c)
+	table := h.newSessionsTable(l, csrf, cur, rows)
 	id, _ := auth.ParseSessionID(c.Params("id")) // canonical: an id in upper case is the same id
 	for i := range table.Rows {
 		if row := &table.Rows[i]; row.ID == id && !row.Current {
-			p.Row = row
+			return h.confirm(c, l.T("revoke.title_page"), revokeQuestion(l, csrf, row))
 		}
 	}
-	if p.Row == nil {
-		// Already gone, or never ours: the fresh table says more than an error would.
-		return c.Redirect(securityPath, fiber.StatusSeeOther)
-	}
-	return h.page(c, "pages/confirm_revoke", p)
+	// Already gone, or never ours: the fresh table says more than an error would.
+	return h.staleConfirm(c)
 }
 
-// confirmRevokeOthers is the no-JavaScript confirmation page for "revoke all others".
+// confirmRevokeOthers asks whether to end every other session, like confirmRevoke.
 func (h *Handler) confirmRevokeOthers(c *fiber.Ctx) error {
 	cur := current(c)
 	rows, err := h.auth.Sessions(c.UserContext(), *cur)
@@ -73,11 +74,31 @@ func (h *Handler) confirmRevokeOthers(c *fiber.Ctx) error {
 		return err
 	}
 	if len(rows) < 2 {
-		return c.Redirect(securityPath, fiber.StatusSeeOther)
+		return h.staleConfirm(c)
 	}
 	l := h.localizer(c)
-	p := &confirmPage{layoutData: h.layout(c, l.T("revoke_others.title")), Others: len(rows) - 1}
-	return h.page(c, "pages/confirm_revoke", p)
+	return h.confirm(c, l.T("revoke_others.title"), revokeOthersQuestion(l, h.csrfToken(c), len(rows)-1))
+}
+
+// confirm renders q: alone for htmx (into the dialog), else as a page titled title.
+func (h *Handler) confirm(c *fiber.Ctx, title string, q confirmQuestion) error {
+	if isHTMX(c) {
+		return h.fragment(c, "partials/confirm_revoke", q)
+	}
+	q.Page = true
+	return h.page(c, "pages/confirm_revoke", &confirmPage{layoutData: h.layout(c, title), Question: q})
+}
+
+// staleConfirm answers a question about sessions that are no longer there: the page
+// without JavaScript; for htmx the fresh table, swapped where the table is instead of
+// into the dialog (fetch would follow a redirect and put the whole page there).
+func (h *Handler) staleConfirm(c *fiber.Ctx) error {
+	if !isHTMX(c) {
+		return c.Redirect(securityPath, fiber.StatusSeeOther)
+	}
+	c.Set("HX-Retarget", "#sessions")
+	c.Set("HX-Reswap", "outerHTML")
+	return h.answerTable(c, "")
 }
 
 // revokeSession ends one other session. htmx gets the row removed in place plus

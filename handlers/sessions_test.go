@@ -8,7 +8,8 @@ import (
 	"testing"
 )
 
-var revokeButton = regexp.MustCompile(`<button type="submit" class="danger-outline" data-dialog="revoke-dialog-`)
+// revokeButton is a row's Revoke: it fetches its question into the page's one dialog.
+var revokeButton = regexp.MustCompile(`<button type="submit" class="danger-outline" data-dialog hx-get="/app/settings/security/sessions/[0-9a-f-]{36}/revoke" hx-target="#confirm-dialog" aria-label="`)
 
 func TestSecurityPage(t *testing.T) {
 	_, mac, win, _ := threeDevices(t)

@@ -15,14 +15,14 @@ type sessionRow struct {
 	ID, Label, IP, UserAgent   string
 	Current                    bool
 	Text                       *rowText
-	RevokeLabel, RevokeTitle   string
+	RevokeLabel                string
 	Created, LastSeen, Expires timeText
 }
 
 // rowText is the words every row shares, looked up once per table.
 type rowText struct {
 	Current, Details, ColIP, ColSignedIn, ColLastActive, ColActions, UnknownIP, ActiveNow,
-	Expires, ThisDevice, Revoke, RevokeBody, Cancel, Confirm string
+	Expires, ThisDevice, Revoke string
 }
 
 func newRowText(l *locale.Localizer) *rowText {
@@ -32,7 +32,6 @@ func newRowText(l *locale.Localizer) *rowText {
 		ColActions: l.T("sessions.col.actions"), UnknownIP: l.T("sessions.unknown_ip"),
 		ActiveNow: l.T("sessions.active_now"), Expires: l.T("sessions.expires"),
 		ThisDevice: l.T("sessions.this_device"), Revoke: l.T("sessions.revoke"),
-		RevokeBody: l.T("revoke.body"), Cancel: l.T("dialog.cancel"), Confirm: l.T("revoke.confirm"),
 	}
 }
 
@@ -75,8 +74,31 @@ type sessionsUpdate struct {
 // confirmPage asks, without JavaScript, whether to revoke one session or all others.
 type confirmPage struct {
 	layoutData
-	Row    *sessionRow // nil when confirming "revoke all others"
-	Others int
+	Question confirmQuestion
+}
+
+// confirmQuestion is partials/confirm_revoke: the question the no-JavaScript page asks
+// (Page) and the one htmx swaps into the security page's confirm dialog.
+type confirmQuestion struct {
+	L                    *locale.Localizer
+	CSRF                 string
+	Page                 bool
+	Title, Body, Confirm string
+	Action               string      // where the plain form posts
+	Row                  *sessionRow // nil when confirming "revoke all others"
+}
+
+// revokeQuestion asks whether to end the session of row.
+func revokeQuestion(l *locale.Localizer, csrf string, row *sessionRow) confirmQuestion {
+	return confirmQuestion{L: l, CSRF: csrf, Row: row, Title: l.T("revoke.title", "Device", row.Label),
+		Body: l.T("revoke.body"), Confirm: l.T("revoke.confirm"), Action: sessionsPath + row.ID + "/revoke"}
+}
+
+// revokeOthersQuestion asks whether to end the others other sessions.
+func revokeOthersQuestion(l *locale.Localizer, csrf string, others int) confirmQuestion {
+	return confirmQuestion{L: l, CSRF: csrf, Title: l.T("revoke_others.title"),
+		Body: l.N("revoke_others.body", others), Confirm: l.T("revoke_others.confirm"),
+		Action: sessionsPath + "revoke-others"}
 }
 
 // authPage is the sign-in or sign-up form.
@@ -114,8 +136,7 @@ func buildSessionsTable(l *locale.Localizer, csrf, currentID string, rows []db.S
 		lbl, expires := label(l, s), expiresAt(s)
 		t.Rows = append(t.Rows, sessionRow{
 			ID: s.ID, Label: lbl, IP: s.IP, UserAgent: s.UserAgent, Current: s.ID == currentID,
-			Text: text, RevokeLabel: l.T("sessions.revoke_label", "Device", lbl),
-			RevokeTitle: l.T("revoke.title", "Device", lbl), Created: agoText(l, s.CreatedAt, now),
+			Text: text, RevokeLabel: l.T("sessions.revoke_label", "Device", lbl), Created: agoText(l, s.CreatedAt, now),
 			LastSeen: agoText(l, s.LastSeenAt, now), Expires: inText(l, expires, now),
 		})
 		if s.ID != currentID {

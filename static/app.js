@@ -14,32 +14,44 @@
     e.detail.ctx.request.headers["X-CSRF-Token"] = csrfToken();
   });
 
-  // --- Confirmation dialogs -------------------------------------------------------------
-  // A Revoke button sits in a GET form to the no-JavaScript confirm page; with JavaScript
-  // it opens the row's <dialog> instead. lastOpener remembers where focus returns.
+  // --- The confirm dialog ----------------------------------------------------------------
+  // A Revoke button sits in a GET form to the no-JavaScript confirm page; with htmx it
+  // fetches that same question (hx-get, hx-target="#confirm-dialog") into the page's one
+  // <dialog>, which opens once the question has arrived. lastOpener remembers where focus
+  // returns.
   var lastOpener = null;
 
   document.addEventListener("click", function (e) {
-    var opener = e.target.closest("[data-dialog]");
-    if (opener) {
-      var dialog = document.getElementById(opener.getAttribute("data-dialog"));
-      if (dialog && typeof dialog.showModal === "function") {
-        e.preventDefault();
-        openDialog(dialog, opener);
-      }
+    var closer = e.target.closest("[data-close]");
+    var d = closer && closer.closest("dialog");
+    if (d) d.close();
+  });
+
+  // Registered before the focus handler below, which must see the dialog's focus in place.
+  // htmx 4 fires after:swap for answers that did not swap (4xx/5xx, noSwap) too.
+  document.addEventListener("htmx:after:swap", function (e) {
+    var ctx = e.detail.ctx;
+    if (!ctx || ctx.swap === "none" || !ctx.response || ctx.response.status >= 400) return;
+    var target = ctx.target;
+    if (target instanceof HTMLDialogElement) {
+      openDialog(target, ctx.sourceElement);
       return;
     }
-    var closer = e.target.closest("[data-close]");
-    if (closer) {
-      var d = closer.closest("dialog");
-      if (d) d.close();
+    // An answer to Confirm: the question is settled, so the dialog closes. Its opener was
+    // swapped away with the table, so focus goes to the next Revoke button or the heading.
+    var src = ctx.sourceElement;
+    var dialog = src && src.isConnected && src.closest("dialog");
+    if (dialog && dialog.open) {
+      dialog.close();
+      focusAfterRevoke();
     }
   });
 
   function openDialog(dialog, opener) {
-    lastOpener = opener;
-    hideError(dialog);
-    dialog.showModal();
+    if (!dialog.open) {
+      lastOpener = opener;
+      dialog.showModal();
+    }
     // The safe choice gets focus first.
     var cancel = dialog.querySelector("[data-close]");
     if (cancel) cancel.focus();
@@ -104,7 +116,7 @@
   }
 
   function showFailure(ctx, message) {
-    var src = ctx && ctx.sourceElement;
+    var src = ctx.sourceElement;
     var dialog = src && src.isConnected && src.closest("dialog");
     var slot = dialog ? dialog.querySelector(".dialog-error") : document.getElementById("page-error");
     if (!slot) return;
@@ -135,16 +147,21 @@
   });
 
   // --- Focus after a swap ----------------------------------------------------------------
-  // The row (and its dialog) is gone; put focus somewhere that makes sense rather than
-  // leaving it on <body>: the next Revoke button, else the section heading.
+  // The focused element was swapped away (a row, a notice); put focus somewhere that makes
+  // sense rather than leaving it on <body>.
   document.addEventListener("htmx:after:swap", function () {
     var active = document.activeElement;
     if (active && active !== document.body && active.isConnected) return;
+    focusAfterRevoke();
+  });
+
+  // The next Revoke button, else the section heading.
+  function focusAfterRevoke() {
     var next = document.querySelector("#sessions-body [data-dialog]") ||
       document.querySelector("#revoke-others [data-dialog]") ||
       document.getElementById("sessions-heading");
     if (next) next.focus();
-  });
+  }
 
   // --- Security activity -----------------------------------------------------------------
   // Runs in the capture phase, before the handler above: "Show more" moves focus to the
