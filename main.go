@@ -16,6 +16,7 @@ import (
 
 	"github.com/docodego/sessions/db"
 	"github.com/docodego/sessions/handlers"
+	"github.com/docodego/sessions/internal/pgserver"
 )
 
 func main() {
@@ -107,9 +108,9 @@ func metricsMux(h *handlers.Handler) http.Handler {
 }
 
 // startLocalDatabase runs PostgreSQL from the machine's binaries with data in dataDir.
-func startLocalDatabase(ctx context.Context, dataDir string, log *slog.Logger) (*db.LocalServer, error) {
+func startLocalDatabase(ctx context.Context, dataDir string, log *slog.Logger) (*pgserver.LocalServer, error) {
 	log.Info("DATABASE_URL is not set: starting a local PostgreSQL", "data_dir", dataDir)
-	local, err := db.StartLocal(ctx, db.LocalOptions{DataDir: dataDir, Logger: log})
+	local, err := pgserver.StartLocal(ctx, pgserver.LocalOptions{DataDir: dataDir, Logger: log})
 	if err != nil {
 		return nil, fmt.Errorf("local database (set DATABASE_URL to use your own): %w", err)
 	}

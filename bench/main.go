@@ -23,6 +23,7 @@ import (
 	"github.com/lib/pq"
 
 	"github.com/docodego/sessions/db"
+	"github.com/docodego/sessions/internal/pgserver"
 )
 
 type benchConfig struct {
@@ -67,7 +68,7 @@ func run(ctx context.Context, cfg benchConfig) error {
 	}
 
 	logf("starting a throwaway PostgreSQL")
-	srv, err := db.StartLocal(ctx, db.LocalOptions{Ephemeral: true, Logger: slog.New(slog.DiscardHandler)})
+	srv, err := pgserver.StartLocal(ctx, pgserver.LocalOptions{Ephemeral: true, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		return err
 	}
@@ -88,7 +89,7 @@ func run(ctx context.Context, cfg benchConfig) error {
 	if err != nil {
 		return err
 	}
-	pgBin, err := db.FindPostgresBinaries()
+	pgBin, err := pgserver.FindPostgresBinaries()
 	if err != nil {
 		return err
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/lib/pq"
 
 	"github.com/docodego/sessions/db"
+	"github.com/docodego/sessions/internal/pgserver"
 )
 
 // recoveryBound is how soon after the primary dies the app must serve again (issue 9).
@@ -25,7 +26,7 @@ const recoveryBound = 10 * time.Second
 func TestPrimaryCrashFailover(t *testing.T) {
 	ctx := withTimeout(t, 2*time.Minute)
 	primary, standby := startReplicatedPair(ctx, t)
-	app := startApps(t, db.FailoverDSN("docodego", primary, standby), "app")[0]
+	app := startApps(t, pgserver.FailoverDSN("docodego", primary, standby), "app")[0]
 	c := newClient("http://" + app.addr)
 
 	users := c.signUp(t, 6)
@@ -144,7 +145,7 @@ func testFencedPrimaryRetires(t *testing.T, seed func(context.Context, *db.Store
 	ctx := withTimeout(t, 2*time.Minute)
 	primary, standby := startReplicatedPair(ctx, t)
 	const poolSize = 4
-	store, err := db.Open(ctx, db.FailoverDSN("docodego", primary, standby), db.PoolOptions{MaxOpen: poolSize})
+	store, err := db.Open(ctx, pgserver.FailoverDSN("docodego", primary, standby), db.PoolOptions{MaxOpen: poolSize})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -204,9 +205,9 @@ func testFencedPrimaryRetires(t *testing.T, seed func(context.Context, *db.Store
 
 // startReplicatedPair starts a primary with a synchronous standby that has caught up, and
 // the app's database on it; both stop when the test ends.
-func startReplicatedPair(ctx context.Context, t *testing.T) (primary, standby *db.ReplicaNode) {
+func startReplicatedPair(ctx context.Context, t *testing.T) (primary, standby *pgserver.ReplicaNode) {
 	t.Helper()
-	primary, err := db.StartPrimary(ctx)
+	primary, err := pgserver.StartPrimary(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/docodego/sessions/db"
+	"github.com/docodego/sessions/internal/pgserver"
 )
 
 // TestInstanceKilledBehindNginx: two instances of the real binary share one database behind
@@ -15,7 +16,7 @@ import (
 // the survivor, and the only failed requests are ones that were in flight on the dead one.
 func TestInstanceKilledBehindNginx(t *testing.T) {
 	ctx := withTimeout(t, 2*time.Minute)
-	pg, err := db.StartLocal(ctx, db.LocalOptions{Ephemeral: true})
+	pg, err := pgserver.StartLocal(ctx, pgserver.LocalOptions{Ephemeral: true})
 	if err != nil {
 		t.Fatal(err)
 	}

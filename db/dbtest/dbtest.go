@@ -16,6 +16,7 @@ import (
 	"github.com/lib/pq"
 
 	"github.com/docodego/sessions/db"
+	"github.com/docodego/sessions/internal/pgserver"
 )
 
 // cluster is the test binary's server; set once by Main before any test runs.
@@ -23,7 +24,7 @@ var cluster struct {
 	adminDSN string
 	dsnFor   func(dbname string) string
 	template string
-	server   *db.LocalServer
+	server   *pgserver.LocalServer
 	counter  atomic.Int64
 }
 
@@ -49,7 +50,7 @@ func setup() error {
 		cluster.adminDSN = url
 		cluster.dsnFor = func(name string) string { return withDBName(url, name) }
 	} else {
-		srv, err := db.StartLocal(ctx, db.LocalOptions{Ephemeral: true})
+		srv, err := pgserver.StartLocal(ctx, pgserver.LocalOptions{Ephemeral: true})
 		if err != nil {
 			return err
 		}
@@ -80,7 +81,7 @@ func withDBName(url, name string) string {
 }
 
 // Server is the throwaway cluster, or nil when DATABASE_URL was given.
-func Server() *db.LocalServer { return cluster.server }
+func Server() *pgserver.LocalServer { return cluster.server }
 
 // DSN names a fresh, migrated database for this test, dropped when the test ends.
 func DSN(t testing.TB) string {

@@ -1,4 +1,4 @@
-package db
+package pgserver
 
 import (
 	"database/sql"

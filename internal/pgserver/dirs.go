@@ -1,86 +1,16 @@
-package db
+package pgserver
 
 import (
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
-	"os/exec"
-	"os/user"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
 )
-
-// FindPostgresBinaries returns the directory holding the initdb and postgres server binaries.
-func FindPostgresBinaries() (string, error) {
-	var candidates []string
-	if out, err := exec.Command("pg_config", "--bindir").Output(); err == nil {
-		candidates = append(candidates, strings.TrimSpace(string(out)))
-	}
-	candidates = append(candidates, newestFirst("/usr/lib/postgresql/*/bin")...)
-	candidates = append(candidates, "/usr/local/pgsql/bin")
-	candidates = append(candidates, newestFirst("/opt/homebrew/opt/postgresql@*/bin")...)
-	candidates = append(candidates, newestFirst("/usr/local/opt/postgresql@*/bin")...)
-	candidates = append(candidates, "/opt/homebrew/opt/postgresql/bin", "/usr/local/opt/postgresql/bin",
-		"/opt/homebrew/bin", "/usr/local/bin")
-	if p, err := exec.LookPath("postgres"); err == nil {
-		candidates = append(candidates, filepath.Dir(p))
-	}
-	for _, dir := range candidates {
-		// Debian's pg_config from libpq-dev alone answers /usr/bin, which has no server.
-		if isExecutable(filepath.Join(dir, "initdb")) && isExecutable(filepath.Join(dir, "postgres")) {
-			return dir, nil
-		}
-	}
-	return "", errors.New("no PostgreSQL server binaries (initdb, postgres) found: " +
-		"install with `apt-get install postgresql` / `brew install postgresql`, " +
-		"or set DATABASE_URL to use an existing server")
-}
-
-// newestFirst expands a glob whose wildcard is a major version and sorts the highest version first.
-func newestFirst(pattern string) []string {
-	dirs, _ := filepath.Glob(pattern) // the only error is a malformed pattern, and ours are constant
-	prefix := pattern[:strings.Index(pattern, "*")]
-	version := func(dir string) float64 {
-		rest := strings.TrimPrefix(dir, prefix)
-		v, _ := strconv.ParseFloat(rest[:strings.IndexByte(rest, '/')], 64)
-		return v
-	}
-	sort.SliceStable(dirs, func(i, j int) bool { return version(dirs[i]) > version(dirs[j]) })
-	return dirs
-}
-
-func isExecutable(path string) bool {
-	fi, err := os.Stat(path)
-	return err == nil && fi.Mode().IsRegular() && fi.Mode().Perm()&0o111 != 0
-}
-
-// serverCredential says whom to run PostgreSQL as: nil means the current user, but PostgreSQL
-// refuses to run as root, so root hands the server to the `postgres` OS user.
-func serverCredential() (*syscall.Credential, error) {
-	if os.Geteuid() != 0 {
-		return nil, nil
-	}
-	u, err := user.Lookup("postgres")
-	if err != nil {
-		return nil, fmt.Errorf("running as root, which PostgreSQL refuses, and no `postgres` OS user "+
-			"to run it as (create one: useradd --system postgres): %w", err)
-	}
-	uid, err := strconv.ParseUint(u.Uid, 10, 32)
-	if err != nil {
-		return nil, fmt.Errorf("postgres user uid %q: %w", u.Uid, err)
-	}
-	gid, err := strconv.ParseUint(u.Gid, 10, 32)
-	if err != nil {
-		return nil, fmt.Errorf("postgres user gid %q: %w", u.Gid, err)
-	}
-	// Empty Groups drops root's supplementary groups, so only Gid counts in reachable.
-	return &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}, nil
-}
 
 // reachable checks that cred can traverse dir and every existing ancestor; missing ones are
 // skipped because we create them 0755. A nil cred is the current user, who needs no check.
@@ -222,24 +152,33 @@ func (s *LocalServer) checkDataDirOwner() error {
 }
 
 // makeTempDir makes the short private dir that holds the socket (and, for Ephemeral, the
-// cluster), stamped with our pid so a later run can tell whether it is stale.
+// cluster).
 func (s *LocalServer) makeTempDir() error {
-	if err := reachable(os.TempDir(), s.runAs); err != nil {
-		return err
+	dir, err := s.makeOwnedTempDir()
+	s.tempDir, s.sockDir = dir, dir // set even on error, so a failure below still removes it
+	return err
+}
+
+// makeOwnedTempDir makes a temp dir for a server's socket (and maybe its cluster), stamped
+// with our pid so a later run can tell whether it is stale, and handed to the server user.
+// On error a non-empty dir is returned for the caller to remove.
+func (r runner) makeOwnedTempDir() (string, error) {
+	if err := reachable(os.TempDir(), r.runAs); err != nil {
+		return "", err
 	}
 	dir, err := os.MkdirTemp(os.TempDir(), tempPrefix)
 	if err != nil {
-		return fmt.Errorf("create postgres temp dir: %w", err)
+		return "", fmt.Errorf("create postgres temp dir: %w", err)
 	}
-	s.tempDir, s.sockDir = dir, dir // set first so a failure below still removes it
-	if n := len(dir) + len("/.s.PGSQL.") + len(strconv.Itoa(localPort)); n > maxSocketPath {
-		return fmt.Errorf("socket path in %s would be %d bytes, over the %d-byte limit: set TMPDIR to a shorter dir",
+	// The socket name holds the port, up to 5 digits.
+	if n := len(dir) + len("/.s.PGSQL.65535"); n > maxSocketPath {
+		return dir, fmt.Errorf("socket path in %s would be %d bytes, over the %d-byte limit: set TMPDIR to a shorter dir",
 			dir, n, maxSocketPath)
 	}
 	if err := os.WriteFile(filepath.Join(dir, ownerFile), []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644); err != nil {
-		return fmt.Errorf("write owner pid: %w", err)
+		return dir, fmt.Errorf("write owner pid: %w", err)
 	}
-	return s.chown(dir)
+	return dir, r.chown(dir)
 }
 
 func (s *LocalServer) removeTempDir() error {
@@ -294,15 +233,5 @@ func (s *LocalServer) clearStalePid() error {
 		return fmt.Errorf("remove stale postmaster.pid: %w", err)
 	}
 	s.log.Info("local postgres: removed stale postmaster.pid", "data", s.dataDir, "pid", pid)
-	return nil
-}
-
-func (s *LocalServer) chown(path string) error {
-	if s.runAs == nil {
-		return nil
-	}
-	if err := os.Chown(path, int(s.runAs.Uid), int(s.runAs.Gid)); err != nil {
-		return fmt.Errorf("hand %s to the postgres user: %w", path, err)
-	}
 	return nil
 }

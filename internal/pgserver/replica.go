@@ -1,31 +1,25 @@
-package db
+package pgserver
 
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
-	"time"
 )
 
 // ReplicaNode is a throwaway PostgreSQL server on 127.0.0.1:<port>, for replication and
 // failover tests: a primary that waits for a synchronous standby, or a standby streaming
 // from it. Everything lives in one temp dir that Stop removes; the server dies with us.
 type ReplicaNode struct {
-	bin     string
+	runner
 	dir     string // temp dir: socket, log, data
 	dataDir string
-	logPath string
 	port    int
 	primary bool
-	runAs   *syscall.Credential
 	pm      *postmaster
 }
 
@@ -36,8 +30,7 @@ func StartPrimary(ctx context.Context) (*ReplicaNode, error) {
 	if err != nil {
 		return nil, err
 	}
-	args := []string{"-D", n.dataDir, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync"}
-	if err := n.run(ctx, "initdb", args...); err != nil {
+	if err := n.run(ctx, "initdb", initdbArgs(n.dataDir, true)...); err != nil {
 		n.Stop()
 		return nil, err
 	}
@@ -134,8 +127,7 @@ func (n *ReplicaNode) Kill() {
 	if n.pm == nil {
 		return
 	}
-	_ = syscall.Kill(-n.pm.cmd.Process.Pid, syscall.SIGKILL)
-	<-n.pm.done
+	n.pm.kill()
 	n.pm = nil
 }
 
@@ -149,49 +141,23 @@ func (n *ReplicaNode) Stop() error {
 }
 
 // LogTail is the end of the server's log, for failure messages.
-func (n *ReplicaNode) LogTail() string {
-	b, err := os.ReadFile(n.logPath)
-	if err != nil {
-		return fmt.Sprintf("(no log: %v)", err)
-	}
-	return tail(b)
-}
+func (n *ReplicaNode) LogTail() string { return n.logTail() }
 
 func newReplicaNode(primary bool) (*ReplicaNode, error) {
-	bin, err := FindPostgresBinaries()
-	if err != nil {
-		return nil, err
-	}
-	cred, err := serverCredential()
+	r, err := newRunner()
 	if err != nil {
 		return nil, err
 	}
 	// Same prefix and owner file as LocalServer, so stale dirs of killed runs get cleaned.
-	dir, err := os.MkdirTemp(os.TempDir(), tempPrefix)
+	dir, err := r.makeOwnedTempDir()
 	if err != nil {
+		if dir != "" {
+			os.RemoveAll(dir)
+		}
 		return nil, fmt.Errorf("replica temp dir: %w", err)
 	}
-	n := &ReplicaNode{bin: bin, dir: dir, dataDir: filepath.Join(dir, "data"),
-		logPath: filepath.Join(dir, logFile), primary: primary, runAs: cred}
-	err = os.WriteFile(filepath.Join(dir, ownerFile), []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644)
-	if err == nil && cred != nil {
-		err = os.Chown(dir, int(cred.Uid), int(cred.Gid))
-	}
-	if err != nil {
-		os.RemoveAll(dir)
-		return nil, fmt.Errorf("replica temp dir: %w", err)
-	}
-	return n, nil
-}
-
-// run runs one of the PostgreSQL client programs as the server user.
-func (n *ReplicaNode) run(ctx context.Context, prog string, args ...string) error {
-	cmd := exec.CommandContext(ctx, filepath.Join(n.bin, prog), args...)
-	n.setupChild(cmd)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("%s: %w\n%s", prog, err, tail(out))
-	}
-	return nil
+	r.logPath = filepath.Join(dir, logFile)
+	return &ReplicaNode{runner: r, dir: dir, dataDir: filepath.Join(dir, "data"), primary: primary}, nil
 }
 
 func (n *ReplicaNode) serverArgs() []string {
@@ -227,69 +193,18 @@ func (n *ReplicaNode) start(ctx context.Context) error {
 	return err
 }
 
-func (n *ReplicaNode) startOnce(ctx context.Context) error {
-	logf, err := os.OpenFile(n.logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
-	if err != nil {
-		return fmt.Errorf("open postgres log: %w", err)
-	}
-	defer logf.Close()
-	cmd := exec.Command(filepath.Join(n.bin, "postgres"), n.serverArgs()...)
-	n.setupChild(cmd)
-	cmd.Stdout, cmd.Stderr = logf, logf
-	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("start postgres: %w", err)
-	}
-	pm := &postmaster{cmd: cmd, done: make(chan struct{})}
-	go func() {
-		pm.err = cmd.Wait()
-		close(pm.done)
-	}()
-	n.pm = pm
-	err = n.poll(ctx, "postgres to accept connections", func(conn *sql.DB) (bool, error) {
-		select {
-		case <-pm.done:
-			return false, fmt.Errorf("postgres exited: %v", pm.err)
-		default:
-		}
-		return conn.PingContext(ctx) == nil, nil
-	})
-	if err != nil {
-		n.Kill()
-	}
+func (n *ReplicaNode) startOnce(ctx context.Context) (err error) {
+	n.pm, err = n.startServer(ctx, n.serverArgs(), false, n.socketDSN())
 	return err
 }
 
-// poll opens a connection to this node and asks ready every 20 ms for up to 30 s.
+// poll waits until ready answers through this node's socket.
 func (n *ReplicaNode) poll(ctx context.Context, what string, ready func(*sql.DB) (bool, error)) error {
-	ctx, cancel := context.WithTimeout(ctx, readyTimeout)
-	defer cancel()
-	conn, err := sql.Open("postgres", fmt.Sprintf("host=%s port=%d user=postgres dbname=postgres sslmode=disable",
-		dsnValue(n.dir), n.port))
-	if err != nil {
-		return fmt.Errorf("wait for %s: %w", what, err)
-	}
-	defer conn.Close()
-	for {
-		ok, err := ready(conn)
-		if ok {
-			return nil
-		}
-		if err != nil && !errors.Is(err, context.DeadlineExceeded) {
-			return fmt.Errorf("wait for %s on port %d: %w; log:\n%s", what, n.port, err, n.LogTail())
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("wait for %s on port %d: %w; log:\n%s", what, n.port, ctx.Err(), n.LogTail())
-		case <-time.After(20 * time.Millisecond):
-		}
-	}
+	return n.runner.poll(ctx, n.socketDSN(), fmt.Sprintf("%s on port %d", what, n.port), n.pm, ready)
 }
 
-// setupChild runs cmd as the server user, in its own process group, dying with us.
-func (n *ReplicaNode) setupChild(cmd *exec.Cmd) {
-	cmd.Dir = "/"
-	cmd.Env = childEnv()
-	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: n.runAs, Pdeathsig: syscall.SIGKILL, Setpgid: true}
+func (n *ReplicaNode) socketDSN() string {
+	return fmt.Sprintf("host=%s port=%d user=postgres dbname=postgres sslmode=disable", dsnValue(n.dir), n.port)
 }
 
 // freePort asks the kernel for a free TCP port on 127.0.0.1.
