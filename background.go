@@ -4,7 +4,6 @@ import (
 	"context"
 	"log/slog"
 	"sync"
-	"time"
 
 	"github.com/docodego/sessions/db"
 	"github.com/docodego/sessions/janitor"
@@ -13,29 +12,12 @@ import (
 
 // startBackground runs the outbox mail worker and the retention janitor until stop is
 // called; stop waits for both (a mail in flight is finished, not abandoned).
-func startBackground(ctx context.Context, store *db.Store, cfg config, getenv func(string) string, log *slog.Logger) (stop func(), err error) {
-	sessionRetention, err := duration(getenv, "SESSION_RETENTION", 30*24*time.Hour)
+func startBackground(ctx context.Context, store *db.Store, cfg config, log *slog.Logger) (stop func(), err error) {
+	worker, err := notify.New(store, log.With("component", "mail"), cfg.Mail)
 	if err != nil {
 		return nil, err
 	}
-	auditRetention, err := duration(getenv, "AUDIT_RETENTION", 365*24*time.Hour)
-	if err != nil {
-		return nil, err
-	}
-	interval, err := duration(getenv, "JANITOR_INTERVAL", time.Hour)
-	if err != nil {
-		return nil, err
-	}
-	worker, err := notify.New(store, log.With("component", "mail"), notify.Options{
-		SMTPURL: getenv("SMTP_URL"), From: getenv("MAIL_FROM"), BaseURL: cfg.BaseURL, AppName: cfg.AppName,
-	})
-	if err != nil {
-		return nil, err
-	}
-	jan := janitor.New(store, log.With("component", "janitor"), janitor.Options{
-		SessionRetention: sessionRetention, AuditRetention: auditRetention,
-		IdleTimeout: cfg.Auth.IdleTimeout, Interval: interval,
-	})
+	jan := janitor.New(store, log.With("component", "janitor"), cfg.Janitor)
 	bgCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
 	wg.Go(func() { worker.Run(bgCtx) })

@@ -1,74 +1,143 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/docodego/sessions/auth"
+	"github.com/docodego/sessions/janitor"
+	"github.com/docodego/sessions/notify"
 )
 
-// config is everything the binary reads from its environment.
+// config is everything the binary reads from its environment. This file is the only place
+// that reads it; the parts are handed to constructors as typed settings.
 type config struct {
 	Addr           string
 	MetricsAddr    string // Prometheus /metrics listener; empty turns it off
-	DBMaxConns     int
-	DatabaseURL    string
-	DataDir        string
 	BaseURL        string
 	AppName        string
 	TrustedProxies []string
+	DatabaseURL    string // empty starts a local PostgreSQL in DataDir
+	DataDir        string
+	DBMaxConns     int   // 0 keeps db.Open's default
+	MemoryLimit    int64 // Go's soft memory limit in bytes; 0 leaves it to GOMEMLIMIT
 	Auth           auth.Config
+	Mail           notify.Options
+	Janitor        janitor.Options
 }
 
-// loadConfig reads the environment, with the defaults a fresh machine needs.
-func loadConfig(getenv func(string) string) (config, error) {
-	cfg := config{
-		Addr:        or(getenv("ADDR"), "127.0.0.1:8080"),
-		MetricsAddr: getenv("METRICS_ADDR"),
-		DatabaseURL: getenv("DATABASE_URL"),
-		DataDir:     or(getenv("DATA_DIR"), ".data"),
-		BaseURL:     strings.TrimRight(or(getenv("BASE_URL"), "http://127.0.0.1:8080"), "/"),
-		AppName:     or(getenv("APP_NAME"), "DoCodeGo"),
+// defaultMemoryLimit is the Go runtime's soft memory limit unless GOMEMLIMIT says
+// otherwise. The app keeps ~20 MB live (parser, catalogs, caches); without a limit the
+// collector lets the heap double before it runs, and resident memory under load went past
+// 64 MB. Near the limit it collects sooner instead, at some CPU cost (BENCHMARKS.md).
+const defaultMemoryLimit = 40 << 20
+
+// defaultConfig holds every default, defined here or by the package that owns the setting.
+func defaultConfig() config {
+	return config{
+		Addr:        "127.0.0.1:8080",
+		BaseURL:     "http://127.0.0.1:8080",
+		AppName:     "DoCodeGo",
+		DataDir:     ".data",
+		MemoryLimit: defaultMemoryLimit,
 		Auth:        auth.DefaultConfig(),
+		Mail:        notify.DefaultOptions(),
+		Janitor:     janitor.DefaultOptions(),
 	}
-	for _, p := range strings.Split(getenv("TRUSTED_PROXIES"), ",") {
-		if p = strings.TrimSpace(p); p != "" {
-			cfg.TrustedProxies = append(cfg.TrustedProxies, p)
-		}
+}
+
+// loadConfig reads the environment over the defaults; every malformed value is reported.
+func loadConfig(getenv func(string) string) (config, error) {
+	cfg := defaultConfig()
+	env := &envReader{get: getenv}
+
+	// HTTP
+	env.str("ADDR", &cfg.Addr)
+	env.str("METRICS_ADDR", &cfg.MetricsAddr)
+	env.str("BASE_URL", &cfg.BaseURL)
+	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
+	env.str("APP_NAME", &cfg.AppName)
+	env.list("TRUSTED_PROXIES", &cfg.TrustedProxies)
+
+	// Database
+	env.str("DATABASE_URL", &cfg.DatabaseURL)
+	env.str("DATA_DIR", &cfg.DataDir)
+	env.positiveInt("DB_MAX_CONNS", &cfg.DBMaxConns)
+
+	// Sessions
+	env.duration("SESSION_IDLE_TIMEOUT", &cfg.Auth.IdleTimeout)
+	env.duration("SESSION_MAX_LIFETIME", &cfg.Auth.AbsoluteLifetime)
+
+	// Mail
+	env.str("SMTP_URL", &cfg.Mail.SMTPURL)
+	env.str("MAIL_FROM", &cfg.Mail.From)
+	cfg.Mail.BaseURL, cfg.Mail.AppName = cfg.BaseURL, cfg.AppName
+
+	// Retention
+	env.duration("SESSION_RETENTION", &cfg.Janitor.SessionRetention)
+	env.duration("AUDIT_RETENTION", &cfg.Janitor.AuditRetention)
+	env.duration("JANITOR_INTERVAL", &cfg.Janitor.Interval)
+	cfg.Janitor.IdleTimeout = cfg.Auth.IdleTimeout
+
+	// Go runtime: the runtime reads GOMEMLIMIT itself; ours applies only without it.
+	if getenv("GOMEMLIMIT") != "" {
+		cfg.MemoryLimit = 0
 	}
-	var err error
-	if v := getenv("DB_MAX_CONNS"); v != "" {
-		if cfg.DBMaxConns, err = strconv.Atoi(v); err != nil || cfg.DBMaxConns <= 0 {
-			return config{}, fmt.Errorf("DB_MAX_CONNS=%q: want a positive number", v)
-		}
-	}
-	if cfg.Auth.IdleTimeout, err = duration(getenv, "SESSION_IDLE_TIMEOUT", cfg.Auth.IdleTimeout); err != nil {
-		return config{}, err
-	}
-	if cfg.Auth.AbsoluteLifetime, err = duration(getenv, "SESSION_MAX_LIFETIME", cfg.Auth.AbsoluteLifetime); err != nil {
+
+	if err := errors.Join(env.errs...); err != nil {
 		return config{}, err
 	}
 	return cfg, nil
 }
 
-func or(v, def string) string {
-	if v == "" {
-		return def
-	}
-	return v
+// envReader overwrites a default with the variable's value when it is set, and collects
+// the errors of malformed values.
+type envReader struct {
+	get  func(string) string
+	errs []error
 }
 
-// duration parses a Go duration ("168h") from the environment.
-func duration(getenv func(string) string, name string, def time.Duration) (time.Duration, error) {
-	v := getenv(name)
+func (e *envReader) str(name string, into *string) {
+	if v := e.get(name); v != "" {
+		*into = v
+	}
+}
+
+// list reads a comma-separated list, dropping empty items.
+func (e *envReader) list(name string, into *[]string) {
+	for _, item := range strings.Split(e.get(name), ",") {
+		if item = strings.TrimSpace(item); item != "" {
+			*into = append(*into, item)
+		}
+	}
+}
+
+func (e *envReader) positiveInt(name string, into *int) {
+	v := e.get(name)
 	if v == "" {
-		return def, nil
+		return
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n <= 0 {
+		e.errs = append(e.errs, fmt.Errorf("%s=%q: want a positive number", name, v))
+		return
+	}
+	*into = n
+}
+
+// duration reads a Go duration ("168h").
+func (e *envReader) duration(name string, into *time.Duration) {
+	v := e.get(name)
+	if v == "" {
+		return
 	}
 	d, err := time.ParseDuration(v)
 	if err != nil || d <= 0 {
-		return 0, fmt.Errorf("%s=%q: want a positive duration such as 168h", name, v)
+		e.errs = append(e.errs, fmt.Errorf("%s=%q: want a positive duration such as 168h", name, v))
+		return
 	}
-	return d, nil
+	*into = d
 }

@@ -27,19 +27,13 @@ func main() {
 	}
 }
 
-// defaultMemoryLimit is the Go runtime's soft memory limit unless GOMEMLIMIT says
-// otherwise. The app keeps ~20 MB live (parser, catalogs, caches); without a limit the
-// collector lets the heap double before it runs, and resident memory under load went past
-// 64 MB. Near the limit it collects sooner instead, at some CPU cost (BENCHMARKS.md).
-const defaultMemoryLimit = 40 << 20
-
 func run(log *slog.Logger) error {
 	cfg, err := loadConfig(os.Getenv)
 	if err != nil {
 		return err
 	}
-	if os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(defaultMemoryLimit)
+	if cfg.MemoryLimit > 0 {
+		debug.SetMemoryLimit(cfg.MemoryLimit)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -69,7 +63,7 @@ func run(log *slog.Logger) error {
 		return err
 	}
 	app := h.NewApp(handlers.AppOptions{TrustedProxies: cfg.TrustedProxies})
-	stopBackground, err := startBackground(ctx, store, cfg, os.Getenv, log)
+	stopBackground, err := startBackground(ctx, store, cfg, log)
 	if err != nil {
 		return err
 	}

@@ -12,30 +12,35 @@ import (
 	"github.com/docodego/sessions/db"
 )
 
-// Options configure retention; zero values give the defaults.
+// Options configure retention; zero values take DefaultOptions, but IdleTimeout must be
+// the auth rule's.
 type Options struct {
-	SessionRetention time.Duration // ended sessions are kept this long (default 30 days)
-	AuditRetention   time.Duration // audit events are kept this long (default 365 days)
-	IdleTimeout      time.Duration // a session unused this long has ended (the auth rule)
-	Interval         time.Duration // time between sweeps (default 1h)
-	Batch            int           // rows per DELETE, to keep locks and WAL small (default 500)
+	SessionRetention time.Duration // ended sessions are kept this long
+	AuditRetention   time.Duration // audit events are kept this long
+	IdleTimeout      time.Duration // a session unused this long has ended (auth.Config.IdleTimeout)
+	Interval         time.Duration // time between sweeps
+	Batch            int           // rows per DELETE, to keep locks and WAL small
+}
+
+// DefaultOptions keeps ended sessions 30 days and audit events a year, sweeping hourly.
+func DefaultOptions() Options {
+	return Options{SessionRetention: 30 * 24 * time.Hour, AuditRetention: 365 * 24 * time.Hour,
+		Interval: time.Hour, Batch: 500}
 }
 
 func (o *Options) defaults() {
+	def := DefaultOptions()
 	if o.SessionRetention <= 0 {
-		o.SessionRetention = 30 * 24 * time.Hour
+		o.SessionRetention = def.SessionRetention
 	}
 	if o.AuditRetention <= 0 {
-		o.AuditRetention = 365 * 24 * time.Hour
-	}
-	if o.IdleTimeout <= 0 {
-		o.IdleTimeout = 7 * 24 * time.Hour
+		o.AuditRetention = def.AuditRetention
 	}
 	if o.Interval <= 0 {
-		o.Interval = time.Hour
+		o.Interval = def.Interval
 	}
 	if o.Batch <= 0 {
-		o.Batch = 500
+		o.Batch = def.Batch
 	}
 }
 

@@ -15,36 +15,40 @@ import (
 	"github.com/docodego/sessions/locale"
 )
 
-// Options configure the worker; zero values give the defaults.
+// Options configure the worker; zero values take DefaultOptions.
 type Options struct {
 	SMTPURL     string        // smtp://user:pass@host:587, smtps://host:465; "" logs instead of sending
-	From        string        // the From address (default "DoCodeGo <no-reply@localhost>")
+	From        string        // the From address
 	BaseURL     string        // public address for links in mail
-	AppName     string        // product name in mail (default "DoCodeGo")
-	Poll        time.Duration // how often to look for due mail (default 5s)
-	BaseBackoff time.Duration // wait after the first failure, doubled each time (default 30s)
-	MaxBackoff  time.Duration // longest wait between attempts (default 1h)
-	SendTimeout time.Duration // cap on one SMTP conversation (default 30s)
+	AppName     string        // product name in mail
+	Poll        time.Duration // how often to look for due mail
+	BaseBackoff time.Duration // wait after the first failure, doubled each time
+	MaxBackoff  time.Duration // longest wait between attempts
+	SendTimeout time.Duration // cap on one SMTP conversation
+}
+
+// DefaultOptions logs mail instead of sending it, and retries from 30 s up to hourly.
+func DefaultOptions() Options {
+	return Options{From: "DoCodeGo <no-reply@localhost>", Poll: 5 * time.Second,
+		BaseBackoff: 30 * time.Second, MaxBackoff: time.Hour, SendTimeout: 30 * time.Second}
 }
 
 func (o *Options) defaults() {
+	def := DefaultOptions()
 	if o.From == "" {
-		o.From = "DoCodeGo <no-reply@localhost>"
-	}
-	if o.AppName == "" {
-		o.AppName = "DoCodeGo"
+		o.From = def.From
 	}
 	if o.Poll <= 0 {
-		o.Poll = 5 * time.Second
+		o.Poll = def.Poll
 	}
 	if o.BaseBackoff <= 0 {
-		o.BaseBackoff = 30 * time.Second
+		o.BaseBackoff = def.BaseBackoff
 	}
 	if o.MaxBackoff <= 0 {
-		o.MaxBackoff = time.Hour
+		o.MaxBackoff = def.MaxBackoff
 	}
 	if o.SendTimeout <= 0 {
-		o.SendTimeout = 30 * time.Second
+		o.SendTimeout = def.SendTimeout
 	}
 }
 

@@ -129,7 +129,7 @@ func newWorker(t *testing.T, store *db.Store, smtpURL string, logs io.Writer) *n
 		logs = io.Discard
 	}
 	w, err := notify.New(store, slog.New(slog.NewTextHandler(logs, nil)), notify.Options{
-		SMTPURL: smtpURL, From: "DoCodeGo <no-reply@sessions.example>", BaseURL: baseURL,
+		SMTPURL: smtpURL, From: "DoCodeGo <no-reply@sessions.example>", BaseURL: baseURL, AppName: "DoCodeGo",
 		BaseBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond, SendTimeout: 10 * time.Second,
 	})
 	if err != nil {
