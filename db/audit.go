@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"sync/atomic"
@@ -93,6 +92,23 @@ func (d Details) Int(key string) int {
 	return 0
 }
 
+// SessionEvent is the one place that decides an audit event's fields: the event of type
+// typ about session s (its user, id, device label, browser and os), acted on by actor
+// (nil: by no session, such as an expiry), at the given time. The actor's ip is where
+// the action came from. RevokeSessionAudited builds its event here too.
+func SessionEvent(typ string, s Session, actor *Session, at time.Time) AuditEvent {
+	e := AuditEvent{
+		UserID: s.UserID, Type: typ, SessionID: NullID(s.ID), IP: s.IP, DeviceLabel: s.Label,
+		CreatedAt: at, Details: Details{"browser": s.Browser, "os": s.OS},
+	}
+	if actor != nil {
+		e.ActorSessionID = NullID(actor.ID)
+		e.Details["actor_browser"], e.Details["actor_os"] = actor.Browser, actor.OS
+		e.IP = actor.IP
+	}
+	return e
+}
+
 // NullID turns an optional uuid into a column value ("" is NULL).
 func NullID(id string) sql.NullString { return sql.NullString{String: id, Valid: id != ""} }
 
@@ -143,125 +159,6 @@ func (s *Store) AuditEvents(ctx context.Context, userID string, before *EventCur
 		return nil, fmt.Errorf("audit events of %s: %w", userID, err)
 	}
 	return rows, nil
-}
-
-// MarkSessionExpired records, once, that a session was found expired: the first caller
-// gets true and writes the event in the same transaction; later callers get false.
-func (t *Tx) MarkSessionExpired(ctx context.Context, id string, now time.Time) (bool, error) {
-	res, err := t.tx.ExecContext(ctx, `
-		UPDATE sessions SET expired_logged_at = $2
-		WHERE id = $1 AND expired_logged_at IS NULL AND revoked_at IS NULL`, id, now)
-	if err != nil {
-		return false, fmt.Errorf("mark session %s expired: %w", id, err)
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return false, fmt.Errorf("mark session %s expired: %w", id, err)
-	}
-	return n == 1, nil
-}
-
-// EndedSession is a revoked or expired session, with the device that ended it.
-type EndedSession struct {
-	Session
-	EndedAt   time.Time      `db:"ended_at"`
-	ByBrowser sql.NullString `db:"by_browser"`
-	ByOS      sql.NullString `db:"by_os"`
-}
-
-// EndedSessions lists a user's sessions that were revoked or expired between since and
-// now, most recently ended first. idle is the idle timeout that ends unused sessions,
-// lifetime the maximum lifetime in force (it ends sessions before their stored end when
-// it was lowered since they began).
-func (s *Store) EndedSessions(ctx context.Context, userID string, since, now time.Time, idle, lifetime time.Duration, limit int) ([]EndedSession, error) {
-	var rows []EndedSession
-	err := s.db.SelectContext(ctx, &rows, `
-		SELECT * FROM (
-			SELECT s.id, s.user_id, s.user_agent, s.ip, s.browser, s.os, s.device_type, s.label,
-				s.created_at, s.last_seen_at, s.expires_at, s.revoked_at, s.revoked_by_session_id,
-				s.revoke_reason,
-				LEAST(s.revoked_at, s.expires_at, s.last_seen_at + make_interval(secs => $4),
-					s.created_at + make_interval(secs => $6)) AS ended_at,
-				b.browser AS by_browser, b.os AS by_os
-			FROM sessions s LEFT JOIN sessions b ON b.id = s.revoked_by_session_id
-			WHERE s.user_id = $1
-		) e
-		WHERE ended_at >= $2 AND ended_at <= $3
-		ORDER BY ended_at DESC, id LIMIT $5`, userID, since, now, idle.Seconds(), limit, lifetime.Seconds())
-	if err != nil {
-		return nil, fmt.Errorf("ended sessions of %s: %w", userID, err)
-	}
-	return rows, nil
-}
-
-// RememberDevice records that a browser (by the hash of its device id) signed in to the
-// account, and reports whether it was new for this account.
-func (t *Tx) RememberDevice(ctx context.Context, userID string, deviceHash []byte, now time.Time) (bool, error) {
-	res, err := t.tx.ExecContext(ctx, `
-		INSERT INTO known_devices (user_id, device_hash, first_seen_at) VALUES ($1, $2, $3)
-		ON CONFLICT DO NOTHING`, userID, deviceHash, now)
-	if err != nil {
-		return false, fmt.Errorf("remember device: %w", err)
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return false, fmt.Errorf("remember device: %w", err)
-	}
-	return n == 1, nil
-}
-
-// Notice is an in-app "new sign-in" notice with the session it is about.
-type Notice struct {
-	ID        int64     `db:"id"`
-	SessionID string    `db:"session_id"`
-	CreatedAt time.Time `db:"created_at"`
-	Browser   string    `db:"browser"`
-	OS        string    `db:"os"`
-	IP        string    `db:"ip"`
-}
-
-// CreateNotice tells the user's other sessions about a new sign-in.
-func (t *Tx) CreateNotice(ctx context.Context, userID, sessionID string, now time.Time) error {
-	_, err := t.tx.ExecContext(ctx, `
-		INSERT INTO notices (user_id, session_id, created_at) VALUES ($1, $2, $3)`, userID, sessionID, now)
-	if err != nil {
-		return fmt.Errorf("create notice: %w", err)
-	}
-	return nil
-}
-
-// OpenNotices lists the notices a session should see: not dismissed, about another
-// session that is still live, and newer than the viewing session itself.
-func (s *Store) OpenNotices(ctx context.Context, userID, viewerID string, now time.Time, limit int) ([]Notice, error) {
-	var rows []Notice
-	err := s.db.SelectContext(ctx, &rows, `
-		SELECT n.id, n.session_id, n.created_at, s.browser, s.os, s.ip
-		FROM notices n
-		JOIN sessions s ON s.id = n.session_id
-		JOIN sessions v ON v.id = $2
-		WHERE n.user_id = $1 AND n.dismissed_at IS NULL AND n.session_id <> $2
-			AND s.revoked_at IS NULL AND s.expires_at > $3 AND n.created_at > v.created_at
-		ORDER BY n.created_at DESC, n.id DESC LIMIT $4`, userID, viewerID, now, limit)
-	if err != nil {
-		return nil, fmt.Errorf("open notices of %s: %w", userID, err)
-	}
-	return rows, nil
-}
-
-// DismissNotice hides a notice for the user; dismissing an unknown or another user's
-// notice is ErrNotFound.
-func (s *Store) DismissNotice(ctx context.Context, userID string, id int64, now time.Time) error {
-	var got int64
-	err := s.db.GetContext(ctx, &got, `
-		UPDATE notices SET dismissed_at = COALESCE(dismissed_at, $3)
-		WHERE id = $1 AND user_id = $2 RETURNING id`, id, userID, now)
-	if errors.Is(err, sql.ErrNoRows) {
-		return ErrNotFound
-	}
-	if err != nil {
-		return fmt.Errorf("dismiss notice %d: %w", id, err)
-	}
-	return nil
 }
 
 // auditLog writes a structured line per committed audit event; a Store without a logger

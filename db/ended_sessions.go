@@ -1,0 +1,57 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+)
+
+// MarkSessionExpired records, once, that a session was found expired: the first caller
+// gets true and writes the event in the same transaction; later callers get false.
+func (t *Tx) MarkSessionExpired(ctx context.Context, id string, now time.Time) (bool, error) {
+	res, err := t.tx.ExecContext(ctx, `
+		UPDATE sessions SET expired_logged_at = $2
+		WHERE id = $1 AND expired_logged_at IS NULL AND revoked_at IS NULL`, id, now)
+	if err != nil {
+		return false, fmt.Errorf("mark session %s expired: %w", id, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("mark session %s expired: %w", id, err)
+	}
+	return n == 1, nil
+}
+
+// EndedSession is a revoked or expired session, with the device that ended it.
+type EndedSession struct {
+	Session
+	EndedAt   time.Time      `db:"ended_at"`
+	ByBrowser sql.NullString `db:"by_browser"`
+	ByOS      sql.NullString `db:"by_os"`
+}
+
+// EndedSessions lists a user's sessions that were revoked or expired between since and
+// now, most recently ended first. idle is the idle timeout that ends unused sessions,
+// lifetime the maximum lifetime in force (it ends sessions before their stored end when
+// it was lowered since they began).
+func (s *Store) EndedSessions(ctx context.Context, userID string, since, now time.Time, idle, lifetime time.Duration, limit int) ([]EndedSession, error) {
+	var rows []EndedSession
+	err := s.db.SelectContext(ctx, &rows, `
+		SELECT * FROM (
+			SELECT s.id, s.user_id, s.user_agent, s.ip, s.browser, s.os, s.device_type, s.label,
+				s.created_at, s.last_seen_at, s.expires_at, s.revoked_at, s.revoked_by_session_id,
+				s.revoke_reason,
+				LEAST(s.revoked_at, s.expires_at, s.last_seen_at + make_interval(secs => $4),
+					s.created_at + make_interval(secs => $6)) AS ended_at,
+				b.browser AS by_browser, b.os AS by_os
+			FROM sessions s LEFT JOIN sessions b ON b.id = s.revoked_by_session_id
+			WHERE s.user_id = $1
+		) e
+		WHERE ended_at >= $2 AND ended_at <= $3
+		ORDER BY ended_at DESC, id LIMIT $5`, userID, since, now, idle.Seconds(), limit, lifetime.Seconds())
+	if err != nil {
+		return nil, fmt.Errorf("ended sessions of %s: %w", userID, err)
+	}
+	return rows, nil
+}

@@ -1,0 +1,63 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Notice is an in-app "new sign-in" notice with the session it is about.
+type Notice struct {
+	ID        int64     `db:"id"`
+	SessionID string    `db:"session_id"`
+	CreatedAt time.Time `db:"created_at"`
+	Browser   string    `db:"browser"`
+	OS        string    `db:"os"`
+	IP        string    `db:"ip"`
+}
+
+// CreateNotice tells the user's other sessions about a new sign-in.
+func (t *Tx) CreateNotice(ctx context.Context, userID, sessionID string, now time.Time) error {
+	_, err := t.tx.ExecContext(ctx, `
+		INSERT INTO notices (user_id, session_id, created_at) VALUES ($1, $2, $3)`, userID, sessionID, now)
+	if err != nil {
+		return fmt.Errorf("create notice: %w", err)
+	}
+	return nil
+}
+
+// OpenNotices lists the notices a session should see: not dismissed, about another
+// session that is still live, and newer than the viewing session itself.
+func (s *Store) OpenNotices(ctx context.Context, userID, viewerID string, now time.Time, limit int) ([]Notice, error) {
+	var rows []Notice
+	err := s.db.SelectContext(ctx, &rows, `
+		SELECT n.id, n.session_id, n.created_at, s.browser, s.os, s.ip
+		FROM notices n
+		JOIN sessions s ON s.id = n.session_id
+		JOIN sessions v ON v.id = $2
+		WHERE n.user_id = $1 AND n.dismissed_at IS NULL AND n.session_id <> $2
+			AND s.revoked_at IS NULL AND s.expires_at > $3 AND n.created_at > v.created_at
+		ORDER BY n.created_at DESC, n.id DESC LIMIT $4`, userID, viewerID, now, limit)
+	if err != nil {
+		return nil, fmt.Errorf("open notices of %s: %w", userID, err)
+	}
+	return rows, nil
+}
+
+// DismissNotice hides a notice for the user; dismissing an unknown or another user's
+// notice is ErrNotFound.
+func (s *Store) DismissNotice(ctx context.Context, userID string, id int64, now time.Time) error {
+	var got int64
+	err := s.db.GetContext(ctx, &got, `
+		UPDATE notices SET dismissed_at = COALESCE(dismissed_at, $3)
+		WHERE id = $1 AND user_id = $2 RETURNING id`, id, userID, now)
+	if errors.Is(err, sql.ErrNoRows) {
+		return ErrNotFound
+	}
+	if err != nil {
+		return fmt.Errorf("dismiss notice %d: %w", id, err)
+	}
+	return nil
+}
