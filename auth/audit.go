@@ -23,20 +23,6 @@ type NewSignIn struct {
 	Lang      string    `json:"lang"` // the language of the sign-in page; "" is English
 }
 
-// sessionEvent describes an event about one session, acted on by another (or itself).
-func sessionEvent(typ string, s db.Session, actor *db.Session, now time.Time) db.AuditEvent {
-	e := db.AuditEvent{
-		UserID: s.UserID, Type: typ, SessionID: db.NullID(s.ID), IP: s.IP, DeviceLabel: s.Label,
-		CreatedAt: now, Details: db.Details{"browser": s.Browser, "os": s.OS},
-	}
-	if actor != nil {
-		e.ActorSessionID = db.NullID(actor.ID)
-		e.Details["actor_browser"], e.Details["actor_os"] = actor.Browser, actor.OS
-		e.IP = actor.IP // where the action came from
-	}
-	return e
-}
-
 // recordSignUp writes the sign_up event and remembers the browser as known.
 func (s *Service) recordSignUp(ctx context.Context, tx *db.Tx, cur Current, c Client) error {
 	if c.DeviceID != "" {
@@ -44,7 +30,7 @@ func (s *Service) recordSignUp(ctx context.Context, tx *db.Tx, cur Current, c Cl
 			return err
 		}
 	}
-	return tx.InsertAuditEvent(ctx, sessionEvent(db.EventSignUp, cur.Session, &cur.Session, cur.Session.CreatedAt))
+	return tx.InsertAuditEvent(ctx, db.SessionEvent(db.EventSignUp, cur.Session, &cur.Session, cur.Session.CreatedAt))
 }
 
 // recordSignIn writes the sign_in event; a browser this account has not seen before also
@@ -58,7 +44,7 @@ func (s *Service) recordSignIn(ctx context.Context, tx *db.Tx, cur Current, c Cl
 			return err
 		}
 	}
-	e := sessionEvent(db.EventSignIn, cur.Session, &cur.Session, now)
+	e := db.SessionEvent(db.EventSignIn, cur.Session, &cur.Session, now)
 	e.Details["new_device"] = isNew
 	if err := tx.InsertAuditEvent(ctx, e); err != nil {
 		return err
@@ -80,10 +66,9 @@ func (s *Service) recordSignIn(ctx context.Context, tx *db.Tx, cur Current, c Cl
 func (s *Service) recordFailedSignIn(ctx context.Context, u db.User, c Client) {
 	d := s.devices.Parse(truncateUTF8(c.UserAgent, MaxUserAgent))
 	err := s.store.InTx(ctx, func(tx *db.Tx) error {
-		return tx.InsertAuditEvent(ctx, db.AuditEvent{
-			UserID: u.ID, Type: db.EventSignInFailed, IP: truncateUTF8(c.IP, 64), DeviceLabel: d.Label,
-			CreatedAt: s.now(), Details: db.Details{"browser": d.Browser, "os": d.OS},
-		})
+		// No session: the event is about the device that tried.
+		tried := db.Session{UserID: u.ID, IP: truncateUTF8(c.IP, 64), Label: d.Label, Browser: d.Browser, OS: d.OS}
+		return tx.InsertAuditEvent(ctx, db.SessionEvent(db.EventSignInFailed, tried, nil, s.now()))
 	})
 	if err != nil {
 		s.log.Error("audit sign_in_failed", "user_id", u.ID, "error", err)
@@ -98,7 +83,7 @@ func (s *Service) recordExpired(ctx context.Context, sess db.Session, now time.T
 		if err != nil || !first {
 			return err
 		}
-		e := sessionEvent(db.EventSessionExpired, sess, nil, now)
+		e := db.SessionEvent(db.EventSessionExpired, sess, nil, now)
 		e.Details["expired_at"] = s.cfg.ExpiresAt(sess).UTC()
 		return tx.InsertAuditEvent(ctx, e)
 	})
@@ -116,7 +101,7 @@ func recordRevokeOthers(ctx context.Context, tx *db.Tx, cur Current, ended []db.
 	for _, s := range ended {
 		ids = append(ids, s.ID)
 	}
-	e := sessionEvent(db.EventOtherSessionsRevoked, cur.Session, &cur.Session, now)
+	e := db.SessionEvent(db.EventOtherSessionsRevoked, cur.Session, &cur.Session, now)
 	e.SessionID = db.NullID("")
 	e.Details["count"] = len(ended)
 	e.Details["session_ids"] = ids
@@ -132,7 +117,7 @@ func deviceHash(id string) []byte {
 
 // recordPasswordChanged writes password_changed, with how many other sessions it ended.
 func recordPasswordChanged(ctx context.Context, tx *db.Tx, cur Current, ended []db.Session, now time.Time) error {
-	e := sessionEvent(db.EventPasswordChanged, cur.Session, &cur.Session, now)
+	e := db.SessionEvent(db.EventPasswordChanged, cur.Session, &cur.Session, now)
 	e.Details["revoked_count"] = len(ended)
 	return tx.InsertAuditEvent(ctx, e)
 }

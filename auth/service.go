@@ -227,8 +227,7 @@ func (s *Service) SignOut(ctx context.Context, cur Current) error {
 	defer s.lists.forget(cur.UserID)
 	// The session acts on itself: its ip, browser and os never change after sign-in, so the
 	// request's copy of it gives the actor part the revoked row would.
-	e := sessionEvent(db.EventSignOut, db.Session{}, &cur.Session, time.Time{})
-	_, err := s.store.RevokeSessionAudited(ctx, cur.UserID, cur.Session.ID, cur.Session.ID, "sign_out", s.now(), e)
+	_, err := s.store.RevokeSessionAudited(ctx, cur.UserID, cur.Session.ID, &cur.Session, "sign_out", s.now(), db.EventSignOut)
 	if errors.Is(err, db.ErrNotFound) {
 		return nil // already ended: signing out again is not an error
 	}

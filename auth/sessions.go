@@ -58,10 +58,8 @@ func (s *Service) RevokeSession(ctx context.Context, cur Current, id string) (db
 	if id == cur.Session.ID {
 		return db.Session{}, ErrCurrentSession
 	}
-	// One statement, one round trip: the store completes the event's session part (user,
-	// label, browser, os, time) from the row it revokes.
-	e := sessionEvent(db.EventSessionRevoked, db.Session{}, &cur.Session, time.Time{})
-	ended, err := s.store.RevokeSessionAudited(ctx, cur.UserID, id, cur.Session.ID, "revoked", s.now(), e)
+	// One statement, one round trip, the revocation and its event.
+	ended, err := s.store.RevokeSessionAudited(ctx, cur.UserID, id, &cur.Session, "revoked", s.now(), db.EventSessionRevoked)
 	if errors.Is(err, db.ErrNotFound) {
 		return db.Session{}, fmt.Errorf("revoke session: %w", ErrSessionNotFound)
 	}

@@ -3,17 +3,11 @@ package db
 import (
 	"context"
 	"database/sql/driver"
-	"errors"
 	"fmt"
 	"sync/atomic"
 
 	"github.com/lib/pq"
 )
-
-// ErrUnavailable marks a failed connect: no host in the DSN took the connection, because it
-// was down, still starting, or read-only (a standby not yet promoted). Callers answer 503 and
-// the pool tries again on the next query.
-var ErrUnavailable = errors.New("no database server accepting writes")
 
 // failoverConnector hands out lib/pq connections that retire themselves once the server
 // behind them refuses writes. lib/pq checks target_session_attrs=read-write only when it

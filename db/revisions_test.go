@@ -70,8 +70,7 @@ func TestEveryWriteMovesTheSecurityRevision(t *testing.T) {
 	if now := rev(user.ID); now != last {
 		t.Errorf("a last-seen touch moved security_rev from %d to %d", last, now)
 	}
-	if _, err := store.RevokeSessionAudited(ctx, user.ID, sessions[1].ID, sessions[0].ID, "revoked", now,
-		db.AuditEvent{Type: db.EventSessionRevoked, Details: db.Details{}}); err != nil {
+	if _, err := store.RevokeSessionAudited(ctx, user.ID, sessions[1].ID, &sessions[0], "revoked", now, db.EventSessionRevoked); err != nil {
 		t.Fatal(err)
 	}
 	moved("revoke (session and audit event in one statement)")

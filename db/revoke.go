@@ -5,19 +5,25 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"maps"
 	"time"
 )
 
-// RevokeSessionAudited marks one of a user's live sessions revoked and appends the audit
-// event that records it, in one statement on its own (a data-modifying CTE, autocommit,
-// prepared): one round trip where an UPDATE plus Tx.InsertAuditEvent in InTx took
-// six, and still the event exists if and only if the revocation happened. e is the event
-// as the acting side sees it (type, actor, ip, details); the revoked row fills in its
-// user_id, session_id, device_label, created_at (the revocation time) and the "browser"
-// and "os" of its details. ErrNotFound when the session is not the user's or was already
-// revoked. The event is logged like a committed one of InTx.
-func (s *Store) RevokeSessionAudited(ctx context.Context, userID, id, bySessionID, reason string, now time.Time, e AuditEvent) (Session, error) {
+// RevokeSessionAudited marks one of a user's live sessions revoked by the session by (nil:
+// by none) and appends the audit event of type eventType that records it, in one statement
+// on its own (a data-modifying CTE, autocommit, prepared): one round trip where an UPDATE
+// plus Tx.InsertAuditEvent in InTx took six, and still the event exists if and only if the
+// revocation happened. The event is SessionEvent's for the revoked row: the statement
+// takes the actor's part from it and the session's part from the row. ErrNotFound when the
+// session is not the user's or was already revoked. The event is logged like a committed
+// one of InTx.
+func (s *Store) RevokeSessionAudited(ctx context.Context, userID, id string, by *Session, reason string, now time.Time, eventType string) (Session, error) {
+	byID := ""
+	if by != nil {
+		byID = by.ID
+	}
+	// The statement takes the actor's part (ip, details) from here and overwrites the
+	// session's part from the row it revokes, as SessionEvent does below.
+	actor := SessionEvent(eventType, Session{}, by, now)
 	var row struct {
 		Session
 		EventID int64 `db:"event_id"`
@@ -37,26 +43,22 @@ func (s *Store) RevokeSessionAudited(ctx context.Context, userID, id, bySessionI
 			SELECT true AS user_locked FROM users WHERE id = (SELECT user_id FROM revoked) FOR NO KEY UPDATE
 		), event AS (
 			INSERT INTO audit_events (user_id, type, session_id, actor_session_id, ip, device_label, created_at, details)
-			SELECT user_id, $6::text, id, $7::uuid, $8::text, label, revoked_at,
-				$9::jsonb || jsonb_build_object('browser', browser, 'os', os)
+			SELECT user_id, $6::text, id, revoked_by_session_id,
+				CASE WHEN revoked_by_session_id IS NULL THEN ip ELSE $7::text END, label, revoked_at,
+				$8::jsonb || jsonb_build_object('browser', browser, 'os', os)
 			FROM revoked CROSS JOIN locked
 			RETURNING id AS event_id
 		)
 		SELECT `+sessionColumns+`, event_id FROM revoked CROSS JOIN event`,
-		id, userID, bySessionID, now, reason, e.Type, e.ActorSessionID, e.IP, e.Details)
+		id, userID, byID, now, reason, eventType, actor.IP, actor.Details)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Session{}, ErrNotFound
 	}
 	if err != nil {
 		return Session{}, fmt.Errorf("revoke session %s: %w", id, err)
 	}
-	e.ID, e.UserID, e.SessionID = row.EventID, row.UserID, NullID(row.ID)
-	e.DeviceLabel, e.CreatedAt = row.Label, row.RevokedAt.Time
-	e.Details = maps.Clone(e.Details)
-	if e.Details == nil {
-		e.Details = Details{}
-	}
-	e.Details["browser"], e.Details["os"] = row.Browser, row.OS
+	e := SessionEvent(eventType, row.Session, by, row.RevokedAt.Time)
+	e.ID = row.EventID
 	s.audit.log(ctx, []AuditEvent{e})
 	return row.Session, nil
 }

@@ -33,12 +33,6 @@ var (
 	phone = [3]string{"Safari", "iOS", "Safari on iPhone"}
 )
 
-// revokedBy is the event auth builds for a revocation by actor, before the row fills it in.
-func revokedBy(actor db.Session) db.AuditEvent {
-	return db.AuditEvent{Type: db.EventSessionRevoked, ActorSessionID: db.NullID(actor.ID), IP: actor.IP,
-		Details: db.Details{"browser": "", "os": "", "actor_browser": actor.Browser, "actor_os": actor.OS}}
-}
-
 // One round trip revokes the session and writes its event, with the session's part taken
 // from the revoked row; the event is logged once.
 func TestRevokeSessionAudited(t *testing.T) {
@@ -50,12 +44,12 @@ func TestRevokeSessionAudited(t *testing.T) {
 	actor, target := s[0], s[1]
 
 	// Warm up: the statement is prepared once per connection.
-	if _, err := store.RevokeSessionAudited(ctx, user.ID, s[2].ID, actor.ID, "revoked", time.Now(), revokedBy(actor)); err != nil {
+	if _, err := store.RevokeSessionAudited(ctx, user.ID, s[2].ID, &actor, "revoked", time.Now(), db.EventSessionRevoked); err != nil {
 		t.Fatal(err)
 	}
 	now := time.Now().Truncate(time.Microsecond)
 	before := store.RoundTrips()
-	ended, err := store.RevokeSessionAudited(ctx, user.ID, target.ID, actor.ID, "revoked", now, revokedBy(actor))
+	ended, err := store.RevokeSessionAudited(ctx, user.ID, target.ID, &actor, "revoked", now, db.EventSessionRevoked)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,9 +78,44 @@ func TestRevokeSessionAudited(t *testing.T) {
 	if !reflect.DeepEqual(got, want) || !got.CreatedAt.Equal(now) {
 		t.Errorf("stored event:\n got %+v\nwant %+v (created at %v)", got, want, now)
 	}
+	assertRuleEvent(t, got, db.SessionEvent(db.EventSessionRevoked, ended, &actor, now))
 	lines := strings.Count(logs.String(), "msg=audit ")
 	if lines != 2 || !strings.Contains(logs.String(), "session_id="+target.ID+" actor_session_id="+actor.ID) {
 		t.Errorf("want one audit log line per revoke, got %d: %s", lines, logs.String())
+	}
+}
+
+// A revocation by no session (an operator) records the revoked session's own ip, as
+// SessionEvent decides for an event without an actor.
+func TestRevokeSessionAuditedWithoutActor(t *testing.T) {
+	store := dbtest.NewStore(t)
+	ctx := context.Background()
+	user, s := deviceSessions(t, store, "no-actor@example.com", mac, win)
+	now := time.Now().Truncate(time.Microsecond)
+	ended, err := store.RevokeSessionAudited(ctx, user.ID, s[1].ID, nil, "revoked", now, db.EventSessionRevoked)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := store.AuditEvents(ctx, user.ID, nil, 10)
+	if err != nil || len(rows) != 1 {
+		t.Fatalf("want 1 event, got %d (%v)", len(rows), err)
+	}
+	if rows[0].IP != s[1].IP || rows[0].ActorSessionID.Valid {
+		t.Errorf("event ip %q actor %v; want the session's ip %q and no actor", rows[0].IP, rows[0].ActorSessionID, s[1].IP)
+	}
+	assertRuleEvent(t, rows[0], db.SessionEvent(db.EventSessionRevoked, ended, nil, now))
+}
+
+// assertRuleEvent checks that the event the revoke statement stored is the one
+// db.SessionEvent builds, so the SQL cannot drift from the one place that decides fields.
+func assertRuleEvent(t *testing.T, stored, rule db.AuditEvent) {
+	t.Helper()
+	if !stored.CreatedAt.Equal(rule.CreatedAt) {
+		t.Errorf("stored event at %v, SessionEvent says %v", stored.CreatedAt, rule.CreatedAt)
+	}
+	rule.ID, rule.CreatedAt = stored.ID, stored.CreatedAt
+	if !reflect.DeepEqual(stored, rule) {
+		t.Errorf("stored event differs from db.SessionEvent:\n got %+v\nwant %+v", stored, rule)
 	}
 }
 
@@ -99,7 +128,7 @@ func TestRevokeSessionAuditedNotFound(t *testing.T) {
 	ctx := context.Background()
 	user, s := deviceSessions(t, store, "ada@example.com", mac, win)
 	eve, theirs := deviceSessions(t, store, "eve@example.com", phone)
-	if _, err := store.RevokeSessionAudited(ctx, user.ID, s[1].ID, s[0].ID, "revoked", time.Now(), revokedBy(s[0])); err != nil {
+	if _, err := store.RevokeSessionAudited(ctx, user.ID, s[1].ID, &s[0], "revoked", time.Now(), db.EventSessionRevoked); err != nil {
 		t.Fatal(err)
 	}
 	tests := []struct{ name, id string }{
@@ -109,7 +138,7 @@ func TestRevokeSessionAuditedNotFound(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := store.RevokeSessionAudited(ctx, user.ID, tt.id, s[0].ID, "revoked", time.Now(), revokedBy(s[0]))
+			_, err := store.RevokeSessionAudited(ctx, user.ID, tt.id, &s[0], "revoked", time.Now(), db.EventSessionRevoked)
 			if !errors.Is(err, db.ErrNotFound) {
 				t.Fatalf("want ErrNotFound, got %v", err)
 			}
@@ -136,7 +165,7 @@ func TestRevokeSessionAuditedOnce(t *testing.T) {
 	errs := make(chan error, n)
 	for range n {
 		wg.Go(func() {
-			_, err := store.RevokeSessionAudited(ctx, user.ID, s[1].ID, s[0].ID, "revoked", time.Now(), revokedBy(s[0]))
+			_, err := store.RevokeSessionAudited(ctx, user.ID, s[1].ID, &s[0], "revoked", time.Now(), db.EventSessionRevoked)
 			errs <- err
 		})
 	}
@@ -179,7 +208,7 @@ func TestRevokeSessionAuditedConcurrentNoMultixacts(t *testing.T) {
 	for w := range workers {
 		wg.Go(func() {
 			for _, target := range s[1+w*each : 1+(w+1)*each] {
-				if _, err := store.RevokeSessionAudited(ctx, user.ID, target.ID, s[0].ID, "revoked", time.Now(), revokedBy(s[0])); err != nil {
+				if _, err := store.RevokeSessionAudited(ctx, user.ID, target.ID, &s[0], "revoked", time.Now(), db.EventSessionRevoked); err != nil {
 					t.Error(err)
 				}
 			}

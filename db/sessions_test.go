@@ -76,7 +76,7 @@ func TestActiveSessionsNewestFirstWithoutEnded(t *testing.T) {
 	user, sessions := newUserWithSessions(t, store, "a@example.com", 3)
 	newUserWithSessions(t, store, "b@example.com", 2) // someone else's never show
 	now := time.Now()
-	if _, err := store.RevokeSessionAudited(ctx, user.ID, sessions[0].ID, sessions[2].ID, "revoked", now, revokedBy(sessions[2])); err != nil {
+	if _, err := store.RevokeSessionAudited(ctx, user.ID, sessions[0].ID, &sessions[2], "revoked", now, db.EventSessionRevoked); err != nil {
 		t.Fatal(err)
 	}
 	active, _, err := store.ActiveSessions(ctx, user.ID, now, now.Add(-time.Hour), now.Add(-time.Hour))
@@ -109,7 +109,7 @@ func TestRevokeSessionOnlyOnceAndOnlyOwn(t *testing.T) {
 	alice, as := newUserWithSessions(t, store, "alice@example.com", 2)
 	bob, _ := newUserWithSessions(t, store, "bob@example.com", 1)
 	revoke := func(userID, id string) error {
-		_, err := store.RevokeSessionAudited(ctx, userID, id, as[1].ID, "revoked", time.Now(), revokedBy(as[1]))
+		_, err := store.RevokeSessionAudited(ctx, userID, id, &as[1], "revoked", time.Now(), db.EventSessionRevoked)
 		return err
 	}
 	if err := revoke(bob.ID, as[0].ID); !errors.Is(err, db.ErrNotFound) {

@@ -130,8 +130,7 @@ func TestFencedPrimaryConnectionsRetire(t *testing.T) {
 			}
 		}
 		testFencedPrimaryRetires(t, seed, func(ctx context.Context, store *db.Store, i int) error {
-			_, err := store.RevokeSessionAudited(ctx, userID, ids[i], "", "revoked", time.Now(),
-				db.AuditEvent{Type: db.EventSessionRevoked, Details: db.Details{}})
+			_, err := store.RevokeSessionAudited(ctx, userID, ids[i], nil, "revoked", time.Now(), db.EventSessionRevoked)
 			return err
 		}, `SELECT count(*) FROM sessions WHERE revoked_at IS NOT NULL`)
 	})

@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"context"
-	"crypto/rand"
 	"fmt"
 	"log/slog"
 
@@ -34,11 +33,7 @@ func Build(ctx context.Context, store *db.Store, s Settings, log *slog.Logger) (
 	if err != nil {
 		return nil, fmt.Errorf("build: %w", err)
 	}
-	candidate := make([]byte, 32)
-	if _, err := rand.Read(candidate); err != nil {
-		return nil, fmt.Errorf("build: csrf key: %w", err)
-	}
-	key, err := store.SecretKey(ctx, "csrf", candidate)
+	key, err := authSvc.CSRFKey(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("build: %w", err)
 	}

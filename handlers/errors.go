@@ -7,6 +7,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/docodego/sessions/auth"
+	"github.com/docodego/sessions/db"
 )
 
 // httpError is an answer with a status, an API error code and a message id for people.
@@ -87,7 +88,7 @@ func (h *Handler) ErrorHandler(c *fiber.Ctx, err error) error {
 		status, code, message = he.status, he.code, he.message
 	case errors.As(err, &fe):
 		status, code, message = fe.Code, fiberErrorCode(fe.Code), fiberErrorMessage(fe.Code)
-	case isUnavailable(err):
+	case db.IsUnavailable(err):
 		status, code, message = fiber.StatusServiceUnavailable, "unavailable", "error.unavailable"
 	case errors.As(err, &tooMany): // any route that signs in is rate limited
 		status, code, message = fiber.StatusTooManyRequests, "rate_limited", "error.rate_limited"

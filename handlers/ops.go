@@ -33,7 +33,7 @@ func (h *Handler) readyz(c *fiber.Ctx) error {
 }
 
 // deadline gives the request's context a deadline, which bounds both the wait for a pooled
-// connection and every query; the error it causes maps to 503 (isUnavailable).
+// connection and every query; the error it causes maps to 503 (db.IsUnavailable).
 func (h *Handler) deadline(timeout time.Duration) fiber.Handler {
 	if timeout <= 0 {
 		timeout = defaultRequestTimeout

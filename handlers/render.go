@@ -1,16 +1,10 @@
 package handlers
 
 import (
-	"context"
-	"database/sql/driver"
-	"errors"
-	"net"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/lib/pq"
 
-	"github.com/docodego/sessions/db"
 	"github.com/docodego/sessions/locale"
 )
 
@@ -65,21 +59,3 @@ func (h *Handler) fragment(c *fiber.Ctx, name string, data any) error {
 
 // isAPI reports whether the request is for the JSON API.
 func isAPI(c *fiber.Ctx) bool { return strings.HasPrefix(c.Path(), "/api/") }
-
-// isUnavailable tells errors that mean "the database is down or slow" from bugs.
-func isUnavailable(err error) bool {
-	var netErr net.Error
-	var pqErr *pq.Error
-	switch {
-	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, driver.ErrBadConn),
-		errors.Is(err, db.ErrUnavailable),
-		errors.As(err, &netErr):
-		return true
-	case errors.As(err, &pqErr):
-		// 57014 query_canceled (statement timeout), 57P0x shutdown, 08xxx connection,
-		// 25006 read-only: the server was fenced or demoted during a failover.
-		return pqErr.Code == "57014" || pqErr.Code == "25006" || strings.HasPrefix(string(pqErr.Code), "57P") ||
-			strings.HasPrefix(string(pqErr.Code), "08")
-	}
-	return false
-}
