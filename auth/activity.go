@@ -63,7 +63,9 @@ func EncodeCursor(c db.EventCursor) string {
 	return base64.RawURLEncoding.EncodeToString([]byte(raw))
 }
 
-// ParseCursor reads a cursor made by EncodeCursor; anything else is ErrBadCursor.
+// ParseCursor reads a cursor made by EncodeCursor; anything else is ErrBadCursor. Only
+// the canonical spelling counts: base64 decoding skips CR and LF, and the no-JavaScript
+// "Show more" writes the cursor into a Location header.
 func ParseCursor(s string) (db.EventCursor, error) {
 	raw, err := base64.RawURLEncoding.DecodeString(s)
 	if err != nil || len(s) > 64 {
@@ -75,7 +77,11 @@ func ParseCursor(s string) (db.EventCursor, error) {
 	if !ok || err1 != nil || err2 != nil || n <= 0 || micros < 0 {
 		return db.EventCursor{}, ErrBadCursor
 	}
-	return db.EventCursor{CreatedAt: time.UnixMicro(micros), ID: n}, nil
+	c := db.EventCursor{CreatedAt: time.UnixMicro(micros), ID: n}
+	if EncodeCursor(c) != s {
+		return db.EventCursor{}, ErrBadCursor
+	}
+	return c, nil
 }
 
 // EndedSessions lists the user's sessions revoked or expired in the last 30 days.

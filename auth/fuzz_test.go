@@ -5,8 +5,11 @@ import (
 	"encoding/base64"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/docodego/sessions/db"
 )
 
 // FuzzParseToken: any cookie value either is refused or is a canonical 32-byte token
@@ -50,6 +53,26 @@ func FuzzValidSessionID(f *testing.F) {
 		u, err := uuid.Parse(id)
 		if err != nil || len(id) != 36 || u.String() != strings.ToLower(id) {
 			t.Fatalf("accepted %q, which is not a canonical UUID", id)
+		}
+	})
+}
+
+// FuzzParseCursor: an accepted cursor is exactly what EncodeCursor writes for the position
+// it names, so it carries no byte the decoder skipped (CR, LF) into a Location header.
+func FuzzParseCursor(f *testing.F) {
+	c := EncodeCursor(db.EventCursor{CreatedAt: time.UnixMicro(1796000000000000), ID: 42})
+	for _, s := range []string{"", c, c[:6] + "\r\n" + c[6:], c + "\n", "\r" + c, c + "=", strings.ToUpper(c),
+		base64.RawURLEncoding.EncodeToString([]byte("+1796000000000000.42")),
+		base64.RawURLEncoding.EncodeToString([]byte("1796000000000000.042")), "garbage", "\x00"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		pos, err := ParseCursor(s)
+		if err != nil {
+			return
+		}
+		if EncodeCursor(pos) != s {
+			t.Fatalf("accepted %q, which is not the canonical %q", s, EncodeCursor(pos))
 		}
 	})
 }

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"errors"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -189,7 +190,7 @@ func (h *Handler) moreActivity(c *fiber.Ctx) error {
 		return err
 	}
 	if !isHTMX(c) {
-		return c.Redirect(securityPath+"?before="+before+"#activity-heading", fiber.StatusSeeOther)
+		return c.Redirect(securityPath+"?before="+url.QueryEscape(before)+"#activity-heading", fiber.StatusSeeOther)
 	}
 	l := h.localizer(c)
 	return h.fragment(c, "partials/activity_page", h.newActivityPage(l, page, true))

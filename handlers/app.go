@@ -38,7 +38,7 @@ func (h *Handler) NewApp(opt AppOptions) *fiber.App {
 		TrustedProxies:          opt.TrustedProxies,
 		EnableIPValidation:      true,
 	})
-	app.Use(requestid.New(), h.observe, recover.New(), h.deadline(opt.RequestTimeout))
+	app.Use(dropUnsafeRequestID, requestid.New(), h.observe, recover.New(), h.deadline(opt.RequestTimeout))
 	h.Register(app)
 	return app
 }

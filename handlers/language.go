@@ -28,7 +28,9 @@ func (h *Handler) setLanguage(c *fiber.Ctx) error {
 
 // localPath returns next when it can only mean a path on this site, else "/". Browsers
 // read "//host", "/\host" and paths with tabs or newlines in them ("/\t/host") as other
-// sites, so anything but a plain "/path?query" is refused rather than cleaned up.
+// sites, so anything but a plain "/path?query" is refused rather than cleaned up. The
+// answer goes into a Location header, so it must be printable ASCII (browsers send paths
+// percent-encoded).
 func localPath(next string) string {
 	if len(next) == 0 || len(next) > maxNext || next[0] != '/' {
 		return "/"
@@ -37,7 +39,7 @@ func localPath(next string) string {
 		return "/"
 	}
 	for i := 0; i < len(next); i++ {
-		if b := next[i]; b <= ' ' || b == 0x7f || b == '\\' {
+		if b := next[i]; b <= ' ' || b >= 0x7f || b == '\\' {
 			return "/"
 		}
 	}
