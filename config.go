@@ -71,6 +71,17 @@ func loadConfig(getenv func(string) string) (config, error) {
 	env.duration("SESSION_IDLE_TIMEOUT", &cfg.Auth.IdleTimeout)
 	env.duration("SESSION_MAX_LIFETIME", &cfg.Auth.AbsoluteLifetime)
 
+	// Abuse by strangers: sign-up, password checks, hashing, verification and sign-in mail
+	env.positiveInt("SIGNUP_LIMIT", &cfg.Auth.SignUpLimit)
+	env.duration("SIGNUP_WINDOW", &cfg.Auth.SignUpWindow)
+	env.positiveInt("PASSWORD_CHECK_LIMIT", &cfg.Auth.PasswordCheckLimit)
+	env.positiveInt("HASH_CONCURRENCY", &cfg.Auth.HashConcurrency)
+	env.duration("HASH_WAIT", &cfg.Auth.HashWait)
+	env.duration("EMAIL_VERIFICATION_TTL", &cfg.Auth.VerificationTTL)
+	env.positiveInt("VERIFY_MAIL_LIMIT", &cfg.Auth.VerifyMailLimit)
+	env.duration("VERIFY_MAIL_WINDOW", &cfg.Auth.VerifyMailWindow)
+	env.duration("SIGN_IN_MAIL_INTERVAL", &cfg.Auth.SignInMailInterval)
+
 	// Mail
 	env.str("SMTP_URL", &cfg.Mail.SMTPURL)
 	env.str("MAIL_FROM", &cfg.Mail.From)

@@ -21,9 +21,10 @@ type PasswordChange struct {
 // ChangePassword checks the current password, applies the policy to the new one, and
 // stores its hash and (when asked) ends the other sessions in one transaction: either
 // both happen or neither. It returns the sessions it ended. Checking the current
-// password counts against the sign-in limits, so a stolen session cannot guess it.
+// password has a limit per session (PasswordCheckLimit), so a stolen session cannot
+// guess it, and strangers failing to sign in cannot lock the owner out of it.
 func (s *Service) ChangePassword(ctx context.Context, cur Current, c Client, pc PasswordChange) ([]db.Session, error) {
-	attempt, err := s.recordAttempt(ctx, cur.Email, c.IP)
+	attempt, err := s.hit(ctx, db.LimitPasswordCheck, cur.Session.ID, s.cfg.PasswordCheckLimit, s.cfg.SignInWindow)
 	if err != nil {
 		return nil, err
 	}
@@ -31,20 +32,20 @@ func (s *Service) ChangePassword(ctx context.Context, cur Current, c Client, pc 
 	if err != nil {
 		return nil, fmt.Errorf("change password: %w", err)
 	}
-	ok, err := s.checkPassword(pc.Current, u.PasswordHash)
+	ok, err := s.verifyPassword(ctx, pc.Current, u.PasswordHash)
 	if err != nil {
 		return nil, fmt.Errorf("change password: %w", err)
 	}
 	if !ok {
 		return nil, ErrWrongPassword
 	}
-	if err := s.store.LoginSucceeded(ctx, attempt); err != nil {
+	if err := s.store.ForgetHit(ctx, attempt); err != nil {
 		return nil, fmt.Errorf("change password: %w", err)
 	}
 	if err := ValidatePassword(pc.New); err != nil {
 		return nil, err
 	}
-	hash, err := HashPassword(pc.New, s.cfg.Password)
+	hash, err := s.hashPassword(ctx, pc.New)
 	if err != nil {
 		return nil, fmt.Errorf("change password: %w", err)
 	}

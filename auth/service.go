@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"time"
 
 	"github.com/docodego/sessions/db"
@@ -16,23 +17,69 @@ type Config struct {
 	IdleTimeout      time.Duration // a session unused this long ends (default 7 days)
 	AbsoluteLifetime time.Duration // a session ends this long after sign-in whatever happens (default 30 days)
 	Password         PasswordParams
-	SignInLimit      int           // sign-in attempts per IP and per account within SignInWindow (default 10)
+	SignInLimit      int           // sign-in attempts per IP, per account and per known browser within SignInWindow (default 10)
 	SignInWindow     time.Duration // (default 10 minutes)
 	// ViewCacheTTL bounds how long a user's session list, or a page rendered from it, is
 	// served from memory (default 10 s). Changes end it at once; only "last active" times,
 	// which a last-seen touch does not announce, can show this much later.
 	ViewCacheTTL time.Duration
+	SignUpLimit  int           // sign-ups per IP within SignUpWindow (default 10)
+	SignUpWindow time.Duration // (default 1 hour)
+	// PasswordCheckLimit bounds wrong current passwords per session within SignInWindow
+	// (default 10): a signed-in person is never held to the account's sign-in limit.
+	PasswordCheckLimit int
+	HashConcurrency    int           // password hashes running at once (default: the number of cores)
+	HashWait           time.Duration // longest wait for a hashing slot before 503 (default 5 s)
+	VerificationTTL    time.Duration // an email verification link works this long (default 24 hours)
+	VerifyMailLimit    int           // verification mails per account within VerifyMailWindow (default 3)
+	VerifyMailWindow   time.Duration // (default 1 hour)
+	// SignInMailInterval is the least time between two "new sign-in" mails of an account
+	// (default 10 minutes); sign-ins in between go out together in one digest.
+	SignInMailInterval time.Duration
 }
 
 // DefaultConfig is the configuration the app runs with unless told otherwise.
 func DefaultConfig() Config {
 	return Config{
-		IdleTimeout:      7 * 24 * time.Hour,
-		AbsoluteLifetime: 30 * 24 * time.Hour,
-		Password:         DefaultPasswordParams,
-		SignInLimit:      10,
-		SignInWindow:     10 * time.Minute,
-		ViewCacheTTL:     10 * time.Second,
+		IdleTimeout:        7 * 24 * time.Hour,
+		AbsoluteLifetime:   30 * 24 * time.Hour,
+		Password:           DefaultPasswordParams,
+		SignInLimit:        10,
+		SignInWindow:       10 * time.Minute,
+		ViewCacheTTL:       10 * time.Second,
+		SignUpLimit:        10,
+		SignUpWindow:       time.Hour,
+		PasswordCheckLimit: 10,
+		HashConcurrency:    runtime.NumCPU(),
+		HashWait:           5 * time.Second,
+		VerificationTTL:    24 * time.Hour,
+		VerifyMailLimit:    3,
+		VerifyMailWindow:   time.Hour,
+		SignInMailInterval: 10 * time.Minute,
+	}
+}
+
+// withDefaults fills the settings a caller left zero from DefaultConfig.
+func (c Config) withDefaults() Config {
+	d := DefaultConfig()
+	orDefault(&c.SignInLimit, d.SignInLimit)
+	orDefault(&c.SignInWindow, d.SignInWindow)
+	orDefault(&c.ViewCacheTTL, d.ViewCacheTTL)
+	orDefault(&c.SignUpLimit, d.SignUpLimit)
+	orDefault(&c.SignUpWindow, d.SignUpWindow)
+	orDefault(&c.PasswordCheckLimit, d.PasswordCheckLimit)
+	orDefault(&c.HashConcurrency, d.HashConcurrency)
+	orDefault(&c.HashWait, d.HashWait)
+	orDefault(&c.VerificationTTL, d.VerificationTTL)
+	orDefault(&c.VerifyMailLimit, d.VerifyMailLimit)
+	orDefault(&c.VerifyMailWindow, d.VerifyMailWindow)
+	orDefault(&c.SignInMailInterval, d.SignInMailInterval)
+	return c
+}
+
+func orDefault[T int | time.Duration](v *T, def T) {
+	if *v <= 0 {
+		*v = def
 	}
 }
 
@@ -67,6 +114,7 @@ type Service struct {
 	// checkPassword is CheckPassword unless a test counts its calls (SetPasswordCheck).
 	checkPassword func(password, encoded string) (bool, error)
 	lists         *listCache // users' live sessions, checked against Current.Rev
+	hashSlots     *HashSlots // bounds concurrent password hashing (hashslots.go)
 }
 
 // NewService builds the auth service.
@@ -75,12 +123,11 @@ func NewService(store *db.Store, devices *device.Parser, cfg Config, log *slog.L
 	if err != nil {
 		return nil, fmt.Errorf("new auth service: %w", err)
 	}
-	if cfg.ViewCacheTTL <= 0 {
-		cfg.ViewCacheTTL = DefaultConfig().ViewCacheTTL
-	}
+	cfg = cfg.withDefaults()
 	store.LogAuditEvents(log) // one structured line per committed audit event
 	return &Service{store: store, devices: devices, cfg: cfg, log: log, now: time.Now, dummy: dummy,
-		checkPassword: CheckPassword, lists: newListCache(cfg.ViewCacheTTL)}, nil
+		checkPassword: CheckPassword, lists: newListCache(cfg.ViewCacheTTL),
+		hashSlots: NewHashSlots(cfg.HashConcurrency, cfg.HashWait)}, nil
 }
 
 // Config returns the rules in force.
@@ -103,7 +150,10 @@ func (s *Service) SignUp(ctx context.Context, name, email, password string, c Cl
 	if err != nil {
 		return Current{}, "", err
 	}
-	hash, err := HashPassword(password, s.cfg.Password)
+	if _, err := s.hit(ctx, db.LimitSignUp, c.IP, s.cfg.SignUpLimit, s.cfg.SignUpWindow); err != nil {
+		return Current{}, "", err
+	}
+	hash, err := s.hashPassword(ctx, password)
 	if err != nil {
 		return Current{}, "", err
 	}
@@ -131,19 +181,21 @@ func (s *Service) SignUp(ctx context.Context, name, email, password string, c Cl
 // SignIn checks a password and starts a new session with a new token; any session the
 // request already carried is left alone, so a planted cookie cannot be fixed on the user.
 func (s *Service) SignIn(ctx context.Context, email, password string, c Client) (Current, string, error) {
-	attempt, err := s.recordAttempt(ctx, email, c.IP)
+	attempt, err := s.recordAttempt(ctx, email, c)
 	if err != nil {
 		return Current{}, "", err
 	}
 	u, err := s.store.UserByEmail(ctx, email)
 	if errors.Is(err, db.ErrNotFound) {
-		_, _ = s.checkPassword(password, s.dummy)
+		if _, err := s.verifyPassword(ctx, password, s.dummy); err != nil {
+			return Current{}, "", err
+		}
 		return Current{}, "", ErrInvalidCredentials
 	}
 	if err != nil {
 		return Current{}, "", fmt.Errorf("sign in: %w", err)
 	}
-	ok, err := s.checkPassword(password, u.PasswordHash)
+	ok, err := s.verifyPassword(ctx, password, u.PasswordHash)
 	if err != nil {
 		return Current{}, "", fmt.Errorf("sign in: %w", err)
 	}

@@ -21,7 +21,11 @@ func (h *Handler) apiSignUp(c *fiber.Ctx) error {
 	}
 	cur, token, err := h.auth.SignUp(c.UserContext(), body.Name, body.Email, body.Password, h.signInClient(c))
 	var inputErr *auth.InputError
+	var tooMany *auth.TooManyAttemptsError
 	switch {
+	case errors.As(err, &tooMany):
+		setRetryAfter(c, tooMany.RetryAfter)
+		return baError(c, fiber.StatusTooManyRequests, "rate_limited", "TOO_MANY_REQUESTS", h.localizer(c).T("error.rate_limited"))
 	case errors.As(err, &inputErr):
 		l := h.localizer(c)
 		return baError(c, fiber.StatusBadRequest, "invalid_"+inputErr.Field, baInputCode(inputErr.Code),
@@ -53,7 +57,7 @@ func (h *Handler) apiSignIn(c *fiber.Ctx) error {
 		return baError(c, fiber.StatusUnauthorized, "invalid_credentials", "INVALID_EMAIL_OR_PASSWORD",
 			h.localizer(c).T("error.invalid_credentials"))
 	case errors.As(err, &tooMany):
-		setRetryAfter(c, tooMany)
+		setRetryAfter(c, tooMany.RetryAfter)
 		return baError(c, fiber.StatusTooManyRequests, "rate_limited", "TOO_MANY_REQUESTS", h.localizer(c).T("error.rate_limited"))
 	case err != nil:
 		return err

@@ -50,7 +50,7 @@ func (h *Handler) login(c *fiber.Ctx) error {
 		status, message = fiber.StatusUnauthorized, "error.invalid_credentials"
 	case errors.As(err, &tooMany):
 		status, message = fiber.StatusTooManyRequests, "error.rate_limited"
-		setRetryAfter(c, tooMany)
+		setRetryAfter(c, tooMany.RetryAfter)
 	case err != nil:
 		return err
 	}
@@ -78,18 +78,22 @@ func (h *Handler) signup(c *fiber.Ctx) error {
 	name, email, password := formValue(c, "name"), formValue(c, "email"), formValue(c, "password")
 	_, token, err := h.auth.SignUp(c.UserContext(), name, email, password, h.signInClient(c))
 	var inputErr *auth.InputError
-	message, field := "", ""
+	var tooMany *auth.TooManyAttemptsError
+	status, message, field := fiber.StatusUnprocessableEntity, "", ""
 	switch {
 	case errors.As(err, &inputErr):
 		message, field = inputErr.Code, inputErr.Field
 	case errors.Is(err, auth.ErrEmailTaken):
 		message, field = "error.email_taken", "email"
+	case errors.As(err, &tooMany):
+		status, message = fiber.StatusTooManyRequests, "error.rate_limited"
+		setRetryAfter(c, tooMany.RetryAfter)
 	case err != nil:
 		return err
 	}
 	if message != "" {
 		l := h.localizer(c)
-		c.Status(fiber.StatusUnprocessableEntity)
+		c.Status(status)
 		return h.page(c, "pages/signup", &authPage{
 			layoutData: h.layout(c, l.T("signup.title")), Name: name, Email: email,
 			Error: l.T(message, "Min", auth.MinPasswordLength), Field: field,

@@ -83,6 +83,7 @@ func (h *Handler) ErrorHandler(c *fiber.Ctx, err error) error {
 	if a := authAnswer(err); a != nil {
 		he = a
 	}
+	var busy *auth.BusyError
 	switch {
 	case he != nil, errors.As(err, &he):
 		status, code, message = he.status, he.code, he.message
@@ -92,10 +93,16 @@ func (h *Handler) ErrorHandler(c *fiber.Ctx, err error) error {
 		status, code, message = fiber.StatusServiceUnavailable, "unavailable", "error.unavailable"
 	case errors.As(err, &tooMany): // any route that signs in is rate limited
 		status, code, message = fiber.StatusTooManyRequests, "rate_limited", "error.rate_limited"
-		setRetryAfter(c, tooMany)
+		setRetryAfter(c, tooMany.RetryAfter)
+	case errors.As(err, &busy): // every password hash waits for a slot (auth.HashSlots)
+		status, code, message = fiber.StatusServiceUnavailable, "busy", "error.busy"
+		setRetryAfter(c, busy.RetryAfter)
 	}
 	level := slog.LevelInfo
-	if status >= 500 {
+	switch {
+	case busy != nil:
+		level = slog.LevelWarn // load, not a fault of ours
+	case status >= 500:
 		level = slog.LevelError
 	}
 	h.log.Log(c.UserContext(), level, "request failed",

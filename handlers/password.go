@@ -3,6 +3,7 @@ package handlers
 import (
 	"errors"
 	"strconv"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -52,7 +53,7 @@ func passwordProblem(c *fiber.Ctx, err error) (status int, message, field string
 	case errors.As(err, &inputErr):
 		return fiber.StatusUnprocessableEntity, inputErr.Code, "new_password", true
 	case errors.As(err, &tooMany):
-		setRetryAfter(c, tooMany)
+		setRetryAfter(c, tooMany.RetryAfter)
 		return fiber.StatusTooManyRequests, "error.rate_limited", "", true
 	}
 	return 0, "", "", false
@@ -147,7 +148,7 @@ func (h *Handler) apiChangePassword(c *fiber.Ctx) error {
 }
 
 // setRetryAfter tells a refused client how many seconds to wait.
-func setRetryAfter(c *fiber.Ctx, e *auth.TooManyAttemptsError) {
-	secs := int(e.RetryAfter.Seconds() + 0.999)
+func setRetryAfter(c *fiber.Ctx, wait time.Duration) {
+	secs := int(wait.Seconds() + 0.999)
 	c.Set(fiber.HeaderRetryAfter, strconv.Itoa(secs))
 }

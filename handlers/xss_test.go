@@ -79,7 +79,7 @@ func mustJSON(v any) []byte {
 // that shows it: the security page, the confirm page, the revoke fragment, the sessions
 // JSON, and the sign-in and sign-up forms re-rendered with an error (ASVS 5.3.1, 5.3.3).
 func TestXSSPayloadsAreEscapedEverywhere(t *testing.T) {
-	e := newEnvWith(t, envOptions{auth: func(c *auth.Config) { c.SignInLimit = 1000 }})
+	e := newEnvWith(t, envOptions{auth: func(c *auth.Config) { c.SignInLimit, c.SignUpLimit = 1000, 1000 }})
 	for i, p := range xssPayloads {
 		t.Run(fmt.Sprint(i), func(t *testing.T) {
 			email := fmt.Sprintf("xss%d@example.com", i)

@@ -1,0 +1,74 @@
+package auth
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// BusyError refuses a request that waited too long for a password-hashing slot: the
+// server is saturated, so the client should come back (503 with Retry-After).
+type BusyError struct {
+	RetryAfter time.Duration
+}
+
+func (e *BusyError) Error() string {
+	return fmt.Sprintf("password hashing busy, retry after %s", e.RetryAfter)
+}
+
+// HashSlots bounds how many password hashes run at once. Each argon2id run takes 19 MiB
+// and a core for ~40 ms: unbounded, a burst of sign-ups took the process from 53 MB to
+// 206 MB and starved every other request of CPU. Past the bound, requests queue for at
+// most the wait and are then refused. One HashSlots serves every KDF run of the process
+// (sign-up, sign-in, password change, re-authentication).
+type HashSlots struct {
+	slots chan struct{}
+	wait  time.Duration
+}
+
+// NewHashSlots allows n concurrent hashes (at least 1); a request waits at most wait.
+func NewHashSlots(n int, wait time.Duration) *HashSlots {
+	return &HashSlots{slots: make(chan struct{}, max(n, 1)), wait: wait}
+}
+
+// Acquire takes a slot, waiting at most the configured time (or until ctx ends); it
+// returns the function that gives the slot back, or a *BusyError.
+func (h *HashSlots) Acquire(ctx context.Context) (release func(), err error) {
+	select {
+	case h.slots <- struct{}{}:
+		return h.release, nil
+	default:
+	}
+	t := time.NewTimer(h.wait)
+	defer t.Stop()
+	select {
+	case h.slots <- struct{}{}:
+		return h.release, nil
+	case <-t.C:
+	case <-ctx.Done():
+	}
+	return nil, &BusyError{RetryAfter: time.Second}
+}
+
+func (h *HashSlots) release() { <-h.slots }
+
+// hashPassword is HashPassword within a hashing slot.
+func (s *Service) hashPassword(ctx context.Context, password string) (string, error) {
+	release, err := s.hashSlots.Acquire(ctx)
+	if err != nil {
+		return "", err
+	}
+	defer release()
+	return HashPassword(password, s.cfg.Password)
+}
+
+// verifyPassword is the password check (CheckPassword unless a test replaced it) within
+// a hashing slot. Every check of a password against a stored hash goes through it.
+func (s *Service) verifyPassword(ctx context.Context, password, encoded string) (bool, error) {
+	release, err := s.hashSlots.Acquire(ctx)
+	if err != nil {
+		return false, err
+	}
+	defer release()
+	return s.checkPassword(password, encoded)
+}

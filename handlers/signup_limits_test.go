@@ -1,0 +1,107 @@
+package handlers_test
+
+import (
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/docodego/sessions/auth"
+)
+
+// signUpFrom posts the JSON sign-up as if from ip.
+func (c *client) signUpFrom(ip, email string) response {
+	return c.do("POST", "/api/auth/sign-up/email", `{"name":"Test Person","email":"`+email+`","password":"`+testPassword+`"}`,
+		map[string]string{"Content-Type": "application/json", "X-Forwarded-For": ip})
+}
+
+// checkSignUpLimited wants 429 with a Retry-After within the sign-up window.
+func checkSignUpLimited(t *testing.T, r response) {
+	t.Helper()
+	secs, err := strconv.Atoi(r.header.Get("Retry-After"))
+	if r.status != 429 || err != nil || secs < 1 || secs > int(auth.DefaultConfig().SignUpWindow.Seconds()) {
+		t.Fatalf("want 429 with Retry-After within the window, got %d %q %s", r.status, r.header.Get("Retry-After"), r.body)
+	}
+}
+
+// One address can create SignUpLimit accounts per window; the next is refused with 429
+// and Retry-After (JSON and form alike), another address still signs up, and each new
+// account is signed in at once.
+func TestSignUpRateLimitPerIP(t *testing.T) {
+	e := newEnvWith(t, envOptions{proxies: []string{"0.0.0.0"}})
+	for i := range auth.DefaultConfig().SignUpLimit {
+		c := e.client(uaChromeMac)
+		if r := c.signUpFrom("203.0.113.5", fmt.Sprintf("p%d@example.com", i)); r.status != 200 {
+			t.Fatalf("sign-up %d: %d %s", i, r.status, r.body)
+		}
+		if r := c.get("/api/users/me/current-session"); r.status != 200 {
+			t.Fatalf("sign-up %d is not signed in: %d", i, r.status)
+		}
+	}
+	r := e.client(uaChromeMac).signUpFrom("203.0.113.5", "one-more@example.com")
+	checkSignUpLimited(t, r)
+	if !strings.Contains(r.body, `"code":"TOO_MANY_REQUESTS"`) {
+		t.Errorf("body %s", r.body)
+	}
+	c := e.client(uaFirefoxWin)
+	form := url.Values{"name": {"Form Person"}, "email": {"form@example.com"}, "password": {testPassword}, "_csrf": {c.csrf()}}
+	page := c.do("POST", "/signup", form.Encode(),
+		map[string]string{"Content-Type": "application/x-www-form-urlencoded", "X-Forwarded-For": "203.0.113.5"})
+	checkSignUpLimited(t, page)
+	if !strings.Contains(page.body, `id="form-error">Too many attempts.`) {
+		t.Errorf("form page: %s", page.body)
+	}
+	if r := e.client(uaChromeMac).signUpFrom("203.0.113.6", "elsewhere@example.com"); r.status != 200 {
+		t.Errorf("another address: %d %s", r.status, r.body)
+	}
+}
+
+// Password hashing runs in a bounded number of slots shared by sign-up, sign-in and
+// password change. With the one slot held, the others wait HashWait and then get 503
+// with Retry-After (JSON and page), never a 500; once it is free they work again.
+func TestPasswordHashingIsBoundedAcrossRoutes(t *testing.T) {
+	e := newEnvWith(t, envOptions{auth: func(c *auth.Config) {
+		c.HashConcurrency, c.HashWait = 1, 20*time.Millisecond
+	}})
+	owner := e.client(uaChromeMac)
+	owner.signUp("owner@example.com")
+	entered, hold := make(chan struct{}), make(chan struct{})
+	e.auth.SetPasswordCheck(func(password, encoded string) (bool, error) {
+		if password == "hold the slot!" {
+			close(entered)
+			<-hold
+		}
+		return auth.CheckPassword(password, encoded)
+	})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		e.client(uaFirefoxWin).json("POST", "/api/auth/sign-in/email", `{"email":"owner@example.com","password":"hold the slot!"}`)
+	})
+	<-entered
+	busy := func(what string, r response) {
+		t.Helper()
+		secs, err := strconv.Atoi(r.header.Get("Retry-After"))
+		if r.status != 503 || err != nil || secs < 1 {
+			t.Errorf("%s: want 503 with Retry-After, got %d %q %s", what, r.status, r.header.Get("Retry-After"), r.body)
+		}
+	}
+	busy("sign-in", e.client(uaFirefoxWin).json("POST", "/api/auth/sign-in/email", `{"email":"owner@example.com","password":"`+testPassword+`"}`))
+	busy("sign-up", e.client(uaFirefoxWin).json("POST", "/api/auth/sign-up/email", `{"name":"N","email":"new@example.com","password":"`+testPassword+`"}`))
+	busy("password change", owner.json("POST", "/api/auth/change-password", `{"currentPassword":"`+testPassword+`","newPassword":"`+newPassword+`"}`))
+	page := e.client(uaSafariPhone).form("/login", url.Values{"email": {"owner@example.com"}, "password": {testPassword}})
+	busy("sign-in form", page)
+	if !strings.Contains(page.body, "The server is busy right now.") {
+		t.Errorf("page lacks the words: %s", page.body)
+	}
+	if strings.Contains(e.logs.String(), "level=ERROR") {
+		t.Errorf("a busy answer was logged as an error:\n%s", e.logs.String())
+	}
+	close(hold)
+	wg.Wait()
+	if r := e.client(uaFirefoxWin).json("POST", "/api/auth/sign-up/email", `{"name":"N","email":"new@example.com","password":"`+testPassword+`"}`); r.status != 200 {
+		t.Errorf("after the slot is free: %d %s", r.status, r.body)
+	}
+}
