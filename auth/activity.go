@@ -103,13 +103,18 @@ func (s *Service) Notices(ctx context.Context, cur Current) ([]db.Notice, error)
 	return rows, nil
 }
 
-// DismissNotice hides a notice for every session of the user.
+// DismissNotice hides a notice for every session of the user. Only a session the notice
+// is shown to may dismiss it: one of the user's sessions older than the sign-in it is
+// about, never that new session itself. So ids stay short numbers: guessing one gains an
+// intruder nothing, as the notice about its own (first) sign-in is one it cannot reach.
 func (s *Service) DismissNotice(ctx context.Context, cur Current, id string) error {
 	n, err := strconv.ParseInt(id, 10, 64)
 	if err != nil || n <= 0 {
 		return ErrNoticeNotFound
 	}
-	err = s.store.DismissNotice(ctx, cur.UserID, n, s.now())
+	err = s.inActingTx(ctx, cur, func(tx *db.Tx) error {
+		return tx.DismissNotice(ctx, cur.UserID, cur.Session.ID, n, s.now())
+	})
 	if errors.Is(err, db.ErrNotFound) {
 		return ErrNoticeNotFound
 	}

@@ -79,7 +79,7 @@ func (s *Service) recordFailedSignIn(ctx context.Context, u db.User, c Client) {
 // expired; later requests with the same cookie write nothing.
 func (s *Service) recordExpired(ctx context.Context, sess db.Session, now time.Time) {
 	err := s.store.InTx(ctx, func(tx *db.Tx) error {
-		first, err := tx.MarkSessionExpired(ctx, sess.ID, now)
+		first, err := tx.MarkSessionExpired(ctx, sess.UserID, sess.ID, now)
 		if err != nil || !first {
 			return err
 		}

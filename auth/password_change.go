@@ -52,10 +52,10 @@ func (s *Service) ChangePassword(ctx context.Context, cur Current, c Client, pc 
 	var ended []db.Session
 	now := s.now()
 	defer s.lists.forget(cur.UserID)
-	err = s.store.InTx(ctx, func(tx *db.Tx) error {
-		// Sessions first, the users row last: every write to sessions also updates the
-		// users row (its security_rev, by trigger), so this order is the one all writers
-		// take, and a concurrent last-seen touch cannot deadlock with this transaction.
+	err = s.inActingTx(ctx, cur, func(tx *db.Tx) error {
+		// The users row and this session are locked (db "Lock order"): a session revoked
+		// before this commits makes it write nothing, and a sign-in racing it either
+		// commits first (and is ended here) or sees the new hash.
 		if pc.RevokeOthers {
 			if ended, err = tx.RevokeOtherSessions(ctx, u.ID, cur.Session.ID, "password_changed", now); err != nil {
 				return err

@@ -60,8 +60,11 @@ func (s *Service) RevokeSession(ctx context.Context, cur Current, id string) (db
 	}
 	// One statement, one round trip, the revocation and its event.
 	ended, err := s.store.RevokeSessionAudited(ctx, cur.UserID, id, &cur.Session, "revoked", s.now(), db.EventSessionRevoked)
-	if errors.Is(err, db.ErrNotFound) {
+	switch {
+	case errors.Is(err, db.ErrNotFound):
 		return db.Session{}, fmt.Errorf("revoke session: %w", ErrSessionNotFound)
+	case errors.Is(err, db.ErrSessionEnded):
+		return db.Session{}, fmt.Errorf("revoke session: %w", ErrSessionRevoked)
 	}
 	if err != nil {
 		return db.Session{}, fmt.Errorf("revoke session: %w", err)
@@ -73,7 +76,7 @@ func (s *Service) RevokeSession(ctx context.Context, cur Current, id string) (db
 func (s *Service) RevokeOtherSessions(ctx context.Context, cur Current) ([]db.Session, error) {
 	defer s.lists.forget(cur.UserID)
 	var ended []db.Session
-	err := s.store.InTx(ctx, func(tx *db.Tx) error {
+	err := s.inActingTx(ctx, cur, func(tx *db.Tx) error {
 		var err error
 		now := s.now()
 		if ended, err = tx.RevokeOtherSessions(ctx, cur.UserID, cur.Session.ID, "revoked", now); err != nil {
@@ -85,6 +88,22 @@ func (s *Service) RevokeOtherSessions(ctx context.Context, cur Current) ([]db.Se
 		return nil, fmt.Errorf("revoke other sessions: %w", err)
 	}
 	return ended, nil
+}
+
+// inActingTx runs fn in a transaction that first locks the user's row and the acting
+// session's (db "Lock order") and goes on only while that session is live: a write made
+// on behalf of a session commits only if no revocation of it committed first, and a
+// revocation that comes later waits for it. An ended session is ErrSessionRevoked.
+func (s *Service) inActingTx(ctx context.Context, cur Current, fn func(tx *db.Tx) error) error {
+	return s.store.InTx(ctx, func(tx *db.Tx) error {
+		if err := tx.LockActingSession(ctx, cur.UserID, cur.Session.ID); err != nil {
+			if errors.Is(err, db.ErrSessionEnded) {
+				return ErrSessionRevoked
+			}
+			return err
+		}
+		return fn(tx)
+	})
 }
 
 // SessionStatus tells the state of one of the user's sessions.

@@ -9,10 +9,13 @@ import (
 
 // MarkSessionExpired records, once, that a session was found expired: the first caller
 // gets true and writes the event in the same transaction; later callers get false.
-func (t *Tx) MarkSessionExpired(ctx context.Context, id string, now time.Time) (bool, error) {
+// The users row is locked first, as every writer of sessions does (acting.go).
+func (t *Tx) MarkSessionExpired(ctx context.Context, userID, id string, now time.Time) (bool, error) {
 	res, err := t.tx.ExecContext(ctx, `
+		WITH user_locked AS (SELECT id FROM users WHERE id = $3 FOR NO KEY UPDATE)
 		UPDATE sessions SET expired_logged_at = $2
-		WHERE id = $1 AND expired_logged_at IS NULL AND revoked_at IS NULL`, id, now)
+		WHERE EXISTS (SELECT FROM user_locked) AND id = $1 AND user_id = $3
+			AND expired_logged_at IS NULL AND revoked_at IS NULL`, id, now, userID)
 	if err != nil {
 		return false, fmt.Errorf("mark session %s expired: %w", id, err)
 	}

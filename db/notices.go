@@ -46,13 +46,17 @@ func (s *Store) OpenNotices(ctx context.Context, userID, viewerID string, now ti
 	return rows, nil
 }
 
-// DismissNotice hides a notice for the user; dismissing an unknown or another user's
-// notice is ErrNotFound.
-func (s *Store) DismissNotice(ctx context.Context, userID string, id int64, now time.Time) error {
+// DismissNotice hides a notice for the user on behalf of viewerID, which must be one the
+// notice is shown to (OpenNotices): not the session it is about, and older than it.
+// Anything else, or an unknown or another user's notice, is ErrNotFound.
+func (t *Tx) DismissNotice(ctx context.Context, userID, viewerID string, id int64, now time.Time) error {
 	var got int64
-	err := s.db.GetContext(ctx, &got, `
-		UPDATE notices SET dismissed_at = COALESCE(dismissed_at, $3)
-		WHERE id = $1 AND user_id = $2 RETURNING id`, id, userID, now)
+	err := t.tx.GetContext(ctx, &got, `
+		UPDATE notices n SET dismissed_at = COALESCE(n.dismissed_at, $4)
+		FROM sessions v
+		WHERE n.id = $1 AND n.user_id = $2 AND v.id = $3 AND v.user_id = $2
+			AND n.session_id <> v.id AND n.created_at > v.created_at
+		RETURNING n.id`, id, userID, viewerID, now)
 	if errors.Is(err, sql.ErrNoRows) {
 		return ErrNotFound
 	}

@@ -4,6 +4,8 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/docodego/sessions/db"
 )
 
 const newPassword = "a brand new passphrase"
@@ -24,11 +26,17 @@ func (c *client) changePassword(hx bool, current, next, confirm string, revokeOt
 // passwordHash is the stored hash, to see that a refused change changed nothing.
 func (e *env) passwordHash(email string) string {
 	e.t.Helper()
+	return e.user(email).PasswordHash
+}
+
+// user is the account with this email.
+func (e *env) user(email string) db.User {
+	e.t.Helper()
 	u, err := e.store.UserByEmail(e.t.Context(), email)
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	return u.PasswordHash
+	return u
 }
 
 // The card works without JavaScript: errors re-render the page with the words, a
