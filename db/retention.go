@@ -9,13 +9,18 @@ import (
 // DeleteEndedSessions deletes up to batch sessions that ended (revoked, past their
 // lifetime, or idle past idle) before cutoff, and returns how many it deleted. Rows another
 // instance is deleting are skipped (SKIP LOCKED), so janitors never wait on each other.
+// The sessions' users rows are locked with them, and skipped when busy: the delete's
+// security_rev trigger updates them, and waiting for one while holding sessions rows would
+// take the locks against the order every writer follows (acting.go), so a janitor never
+// waits on anything a user's writer holds.
 func (s *Store) DeleteEndedSessions(ctx context.Context, cutoff time.Time, idle time.Duration, batch int) (int, error) {
 	res, err := s.db.ExecContext(ctx, `
 		DELETE FROM sessions WHERE id IN (
-			SELECT id FROM sessions
-			WHERE LEAST(revoked_at, expires_at, last_seen_at + make_interval(secs => $2)) < $1
+			SELECT s.id FROM sessions s JOIN users u ON u.id = s.user_id
+			WHERE LEAST(s.revoked_at, s.expires_at, s.last_seen_at + make_interval(secs => $2)) < $1
 			LIMIT $3
-			FOR UPDATE SKIP LOCKED
+			FOR UPDATE OF s SKIP LOCKED
+			FOR NO KEY UPDATE OF u SKIP LOCKED
 		)`, cutoff, idle.Seconds(), batch)
 	if err != nil {
 		return 0, fmt.Errorf("delete ended sessions: %w", err)
