@@ -20,7 +20,8 @@ test: lint
 # seconds: Go 1.26's fuzz coordinator can fail a time-limited run with a bare "context
 # deadline exceeded" at the deadline (golang/go#75804, fixed in Go 1.27), and a count has
 # no deadline.
-FUZZ_TARGETS := ./auth:FuzzParseToken ./auth:FuzzValidSessionID ./auth:FuzzParseCursor ./device:FuzzParse
+FUZZ_TARGETS := ./auth:FuzzParseToken ./auth:FuzzValidSessionID ./auth:FuzzParseCursor ./device:FuzzParse \
+	./handlers:FuzzFormHandlers ./handlers:FuzzJSONHandlers
 FUZZTIME ?= 60s
 
 fuzz-smoke:

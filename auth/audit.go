@@ -64,7 +64,7 @@ func (s *Service) recordSignIn(ctx context.Context, tx *db.Tx, cur Current, c Cl
 // recordFailedSignIn writes sign_in_failed for an existing account, in its own small
 // transaction (there is no action to join). A failure to write it is logged, not shown.
 func (s *Service) recordFailedSignIn(ctx context.Context, u db.User, c Client) {
-	d := s.devices.Parse(truncateUTF8(c.UserAgent, MaxUserAgent))
+	d := s.devices.Parse(cleanUserAgent(c.UserAgent))
 	err := s.store.InTx(ctx, func(tx *db.Tx) error {
 		// No session: the event is about the device that tried.
 		tried := db.Session{UserID: u.ID, IP: truncateUTF8(c.IP, 64), Label: d.Label, Browser: d.Browser, OS: d.OS}

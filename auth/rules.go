@@ -87,7 +87,10 @@ func validateSignUp(name, email, password string) (string, string, error) {
 	if name == "" {
 		return "", "", &InputError{Field: "name", Code: "error.name_required"}
 	}
-	if utf8.RuneCountInString(name) > maxNameLength || !utf8.ValidString(name) {
+	if !oneLine(name) {
+		return "", "", &InputError{Field: "name", Code: "error.name_invalid"}
+	}
+	if utf8.RuneCountInString(name) > maxNameLength {
 		return "", "", &InputError{Field: "name", Code: "error.name_too_long"}
 	}
 	email, err := validateEmail(email)
@@ -103,7 +106,7 @@ func validateSignUp(name, email, password string) (string, string, error) {
 func validateEmail(email string) (string, error) {
 	email = strings.TrimSpace(email)
 	addr, err := mail.ParseAddress(email)
-	if err != nil || addr.Address != email || len(email) > maxEmailLength {
+	if err != nil || addr.Address != email || len(email) > maxEmailLength || !oneLine(email) {
 		return "", &InputError{Field: "email", Code: "error.email_invalid"}
 	}
 	return email, nil

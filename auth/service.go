@@ -181,6 +181,9 @@ func (s *Service) SignUp(ctx context.Context, name, email, password string, c Cl
 // SignIn checks a password and starts a new session with a new token; any session the
 // request already carried is left alone, so a planted cookie cannot be fixed on the user.
 func (s *Service) SignIn(ctx context.Context, email, password string, c Client) (Current, string, error) {
+	if !oneLine(email) || len(email) > maxEmailLength {
+		return Current{}, "", &InputError{Field: "email", Code: "error.email_invalid"} // no account has it
+	}
 	attempt, err := s.recordAttempt(ctx, email, c)
 	if err != nil {
 		return Current{}, "", err
@@ -236,7 +239,7 @@ func (s *Service) startSession(ctx context.Context, tx *db.Tx, u db.User, c Clie
 	if err != nil {
 		return Current{}, "", err
 	}
-	ua := truncateUTF8(c.UserAgent, MaxUserAgent)
+	ua := cleanUserAgent(c.UserAgent)
 	d := s.devices.Parse(ua)
 	now := s.now()
 	sess, err := tx.CreateSession(ctx, db.NewSession{

@@ -52,10 +52,14 @@ func (h *Handler) apiSignIn(c *fiber.Ctx) error {
 	}
 	cur, token, err := h.auth.SignIn(c.UserContext(), body.Email, body.Password, h.signInClient(c))
 	var tooMany *auth.TooManyAttemptsError
+	var inputErr *auth.InputError
 	switch {
 	case errors.Is(err, auth.ErrInvalidCredentials):
 		return baError(c, fiber.StatusUnauthorized, "invalid_credentials", "INVALID_EMAIL_OR_PASSWORD",
 			h.localizer(c).T("error.invalid_credentials"))
+	case errors.As(err, &inputErr):
+		return baError(c, fiber.StatusBadRequest, "invalid_"+inputErr.Field, baInputCode(inputErr.Code),
+			h.localizer(c).T(inputErr.Code))
 	case errors.As(err, &tooMany):
 		setRetryAfter(c, tooMany.RetryAfter)
 		return baError(c, fiber.StatusTooManyRequests, "rate_limited", "TOO_MANY_REQUESTS", h.localizer(c).T("error.rate_limited"))

@@ -43,11 +43,14 @@ func (h *Handler) loginPage(c *fiber.Ctx) error {
 func (h *Handler) login(c *fiber.Ctx) error {
 	email, password := formValue(c, "email"), formValue(c, "password")
 	_, token, err := h.auth.SignIn(c.UserContext(), email, password, h.signInClient(c))
-	status, message := 0, ""
+	status, message, field := 0, "", "password"
 	var tooMany *auth.TooManyAttemptsError
+	var inputErr *auth.InputError
 	switch {
 	case errors.Is(err, auth.ErrInvalidCredentials):
 		status, message = fiber.StatusUnauthorized, "error.invalid_credentials"
+	case errors.As(err, &inputErr):
+		status, message, field = fiber.StatusUnprocessableEntity, inputErr.Code, inputErr.Field
 	case errors.As(err, &tooMany):
 		status, message = fiber.StatusTooManyRequests, "error.rate_limited"
 		setRetryAfter(c, tooMany.RetryAfter)
@@ -58,8 +61,8 @@ func (h *Handler) login(c *fiber.Ctx) error {
 		l := h.localizer(c)
 		c.Status(status)
 		return h.page(c, "pages/login", &authPage{
-			layoutData: h.layout(c, l.T("login.title")), Email: email,
-			Error: l.T(message), Field: "password",
+			layoutData: h.layout(c, l.T("login.title")), Email: echoText(email),
+			Error: l.T(message), Field: field,
 		})
 	}
 	h.setSessionCookie(c, token)
@@ -95,7 +98,7 @@ func (h *Handler) signup(c *fiber.Ctx) error {
 		l := h.localizer(c)
 		c.Status(status)
 		return h.page(c, "pages/signup", &authPage{
-			layoutData: h.layout(c, l.T("signup.title")), Name: name, Email: email,
+			layoutData: h.layout(c, l.T("signup.title")), Name: echoText(name), Email: echoText(email),
 			Error: l.T(message, "Min", auth.MinPasswordLength), Field: field,
 		})
 	}

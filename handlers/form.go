@@ -1,6 +1,10 @@
 package handlers
 
-import "github.com/gofiber/fiber/v2"
+import (
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+)
 
 // formValue is a field of the request body (urlencoded or multipart), never of the URL.
 // Fiber's FormValue reads the query string first: a link could then carry a CSRF token,
@@ -14,3 +18,7 @@ func formValue(c *fiber.Ctx, key string) string {
 	}
 	return ""
 }
+
+// echoText is a refused field's value as the form shows it again: invalid UTF-8 would make
+// the page itself invalid.
+func echoText(s string) string { return strings.ToValidUTF8(s, "\uFFFD") }

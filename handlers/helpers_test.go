@@ -46,14 +46,14 @@ var shared struct {
 
 // env is one test's app on its own fresh database.
 type env struct {
-	t     *testing.T
+	t     testing.TB
 	app   *fiber.App
 	store *db.Store
 	auth  *auth.Service
 	logs  *testserver.LogBuffer
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t testing.TB) *env {
 	t.Helper()
 	shared.once.Do(func() {
 		shared.devices, shared.err = device.NewParser("DoCodeGo")

@@ -23,7 +23,7 @@ type envOptions struct {
 }
 
 // newEnvWith is newEnv with another base URL, trusted proxies, database or rules.
-func newEnvWith(t *testing.T, o envOptions) *env {
+func newEnvWith(t testing.TB, o envOptions) *env {
 	t.Helper()
 	newEnv(t) // loads the shared parser and catalog
 	if o.baseURL == "" {
