@@ -7,15 +7,11 @@ import (
 )
 
 // oneLine reports whether s may fill a one-line field such as a name or an email: valid
-// UTF-8 with no control character (C0, DEL, C1) and no line or paragraph separator.
-// PostgreSQL refuses NUL and invalid UTF-8 outright (SQLSTATE 22021), and a line break in
-// a name would start a new line in a mail that quotes it.
+// UTF-8 with no control character (C0, DEL, C1; CR and LF among them). PostgreSQL
+// refuses NUL and invalid UTF-8 outright (SQLSTATE 22021), and a line break in a name
+// would start a new line in a mail that quotes it.
 func oneLine(s string) bool {
-	return utf8.ValidString(s) && !strings.ContainsFunc(s, breaksLine)
-}
-
-func breaksLine(r rune) bool {
-	return unicode.IsControl(r) || r == '\u2028' || r == '\u2029'
+	return utf8.ValidString(s) && !strings.ContainsFunc(s, unicode.IsControl)
 }
 
 // cleanUserAgent is a User-Agent as it is parsed and stored: control characters become
@@ -23,7 +19,7 @@ func breaksLine(r rune) bool {
 // cleaned, not refused: an odd header must not keep a device from signing in.
 func cleanUserAgent(ua string) string {
 	ua = strings.Map(func(r rune) rune {
-		if breaksLine(r) {
+		if unicode.IsControl(r) {
 			return ' '
 		}
 		return r
