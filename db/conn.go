@@ -20,6 +20,10 @@ const defaultStatementTimeout = 5 * time.Second
 // openCounted opens a pool whose connections count their network round trips and carry a
 // statement_timeout (unless the DSN already sets one).
 func openCounted(dsn string, statementTimeout time.Duration) (*sqlx.DB, *roundTrips, error) {
+	dsn, err := KeyValueDSN(dsn)
+	if err != nil {
+		return nil, nil, err
+	}
 	cfg, err := pq.NewConfig(dsn)
 	if err != nil {
 		return nil, nil, err

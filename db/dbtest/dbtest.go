@@ -8,7 +8,6 @@ import (
 	"database/sql"
 	"fmt"
 	"os"
-	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -72,10 +71,8 @@ func setup() error {
 
 // withDBName points a DATABASE_URL (URL or key=value form) at another database.
 func withDBName(url, name string) string {
-	if strings.HasPrefix(url, "postgres://") || strings.HasPrefix(url, "postgresql://") {
-		if parsed, err := pq.ParseURL(url); err == nil {
-			return parsed + " dbname=" + name
-		}
+	if kv, err := db.KeyValueDSN(url); err == nil {
+		return kv + " dbname=" + name
 	}
 	return url + " dbname=" + name
 }
