@@ -50,10 +50,13 @@ func (h *Handler) Register(app *fiber.App) {
 	app.Get("/healthz", h.healthz)
 	app.Get("/readyz", h.readyz)
 
-	app.Use(h.securityHeaders, h.crossOriginCheck, h.loadSession)
+	app.Use(h.securityHeaders, h.crossOriginCheck)
 
-	// Static files are embedded; see app.go.
+	// Static files are embedded (app.go); served before the session middleware, so a
+	// request for one never looks its cookie up.
 	h.registerStatic(app)
+
+	app.Use(h.loadSession)
 
 	// Pages and forms (work without JavaScript).
 	app.Get("/", h.home)

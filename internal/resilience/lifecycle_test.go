@@ -159,6 +159,43 @@ func TestAuthenticatedReadRoundTrips(t *testing.T) {
 	}
 }
 
+// Static files are served before the session middleware: a request for one with a
+// session cookie costs no database round trip (sessions_db_round_trips_total stays),
+// while an API read with the same cookie costs its token lookup.
+func TestStaticFilesCostNoRoundTrip(t *testing.T) {
+	srv := testserver.Start(t, testserver.Options{})
+	metrics := httptest.NewServer(srv.Handler.MetricsHandler())
+	t.Cleanup(metrics.Close)
+	token := signIn(t, srv, "static@example.test", true)
+	roundTrips := func() float64 {
+		return metricValue(mustCall(t, "GET", metrics.URL, "", "").body, "sessions_db_round_trips_total")
+	}
+
+	before := roundTrips()
+	for _, path := range []string{"/static/app.css", "/static/app.js", "/static/htmx.min.js"} {
+		req, _ := http.NewRequest("GET", srv.URL+path, nil)
+		req.AddCookie(&http.Cookie{Name: "session", Value: token})
+		resp, err := httpClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 || resp.Header.Get("Content-Security-Policy") == "" {
+			t.Errorf("%s: %d, CSP %q; want 200 with the security headers", path, resp.StatusCode,
+				resp.Header.Get("Content-Security-Policy"))
+		}
+	}
+	if n := roundTrips() - before; n != 0 {
+		t.Errorf("3 static files with a session cookie cost %v database round trips; want 0", n)
+	}
+
+	before = roundTrips()
+	mustCall(t, "GET", srv.URL+"/api/users/me/current-session/", token, "")
+	if n := roundTrips() - before; n < 1 {
+		t.Errorf("an API read with the cookie cost %v round trips; the counter does not count lookups", n)
+	}
+}
+
 func metricValue(text, series string) float64 {
 	m := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(series) + ` (\S+)$`).FindStringSubmatch(text)
 	if m == nil {
