@@ -34,25 +34,27 @@ type EndedSession struct {
 	ByOS      sql.NullString `db:"by_os"`
 }
 
+const endedSessionsSQL = `
+	SELECT * FROM (
+		SELECT s.id, s.user_id, s.user_agent, s.ip, s.browser, s.os, s.device_type, s.label,
+			s.created_at, s.last_seen_at, s.expires_at, s.revoked_at, s.revoked_by_session_id,
+			s.revoke_reason,
+			LEAST(s.revoked_at, s.expires_at, s.last_seen_at + make_interval(secs => $4),
+				s.created_at + make_interval(secs => $6)) AS ended_at,
+			b.browser AS by_browser, b.os AS by_os
+		FROM sessions s LEFT JOIN sessions b ON b.id = s.revoked_by_session_id
+		WHERE s.user_id = $1
+	) e
+	WHERE ended_at >= $2 AND ended_at <= $3
+	ORDER BY ended_at DESC, id LIMIT $5`
+
 // EndedSessions lists a user's sessions that were revoked or expired between since and
 // now, most recently ended first. idle is the idle timeout that ends unused sessions,
 // lifetime the maximum lifetime in force (it ends sessions before their stored end when
 // it was lowered since they began).
 func (s *Store) EndedSessions(ctx context.Context, userID string, since, now time.Time, idle, lifetime time.Duration, limit int) ([]EndedSession, error) {
 	var rows []EndedSession
-	err := s.db.SelectContext(ctx, &rows, `
-		SELECT * FROM (
-			SELECT s.id, s.user_id, s.user_agent, s.ip, s.browser, s.os, s.device_type, s.label,
-				s.created_at, s.last_seen_at, s.expires_at, s.revoked_at, s.revoked_by_session_id,
-				s.revoke_reason,
-				LEAST(s.revoked_at, s.expires_at, s.last_seen_at + make_interval(secs => $4),
-					s.created_at + make_interval(secs => $6)) AS ended_at,
-				b.browser AS by_browser, b.os AS by_os
-			FROM sessions s LEFT JOIN sessions b ON b.id = s.revoked_by_session_id
-			WHERE s.user_id = $1
-		) e
-		WHERE ended_at >= $2 AND ended_at <= $3
-		ORDER BY ended_at DESC, id LIMIT $5`, userID, since, now, idle.Seconds(), limit, lifetime.Seconds())
+	err := s.db.SelectContext(ctx, &rows, endedSessionsSQL, userID, since, now, idle.Seconds(), limit, lifetime.Seconds())
 	if err != nil {
 		return nil, fmt.Errorf("ended sessions of %s: %w", userID, err)
 	}

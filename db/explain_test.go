@@ -8,14 +8,16 @@ import (
 
 	"github.com/lib/pq"
 
+	"github.com/docodego/sessions/db"
 	"github.com/docodego/sessions/db/dbtest"
 )
 
-// TestPlannerUsesIndexes checks, on a table big enough for the planner to care, that the two
-// queries behind every authenticated read use their indexes: the token lookup its unique
-// index, the sessions list the partial index of live sessions. For a user's ~50 rows spread
-// over as many heap pages the planner may pick a Bitmap Index Scan of that index; either
-// form reads only the user's live rows, never the table.
+// TestPlannerUsesIndexes checks, on a table big enough for the planner to care, that the
+// queries behind the security page use their indexes: the token lookup its unique index,
+// the sessions list the partial index of live sessions, the ended list the user's index.
+// It EXPLAINs the very SQL the methods send (export_test.go), so a change to a query is
+// checked here. For a user's ~50 rows spread over as many heap pages the planner may pick
+// a Bitmap Index Scan; either form reads only the user's rows, never the table.
 func TestPlannerUsesIndexes(t *testing.T) {
 	store := dbtest.NewStore(t)
 	ctx := context.Background()
@@ -33,26 +35,23 @@ func TestPlannerUsesIndexes(t *testing.T) {
 		t.Fatal(err)
 	}
 	now := time.Now()
+	user := "00000000-0000-4000-a000-000000000007"
 	for _, tc := range []struct {
 		name, query, index string
 		args               []any
 	}{
 		// The batched lookup (session_lookup.go): one index probe per hash of the batch.
-		{"sessions by token hashes", `EXPLAIN SELECT s.id, u.email, u.security_rev FROM sessions s JOIN users u ON u.id = s.user_id
-			WHERE s.token_hash = ANY($1)`, "sessions_token_hash_key",
+		{"sessions by token hashes", db.SessionLookupSQL, "sessions_token_hash_key",
 			[]any{pq.ByteaArray{[]byte("0123456789abcdef0123456789abcdef"), []byte("fedcba9876543210fedcba9876543210")}}},
-		{"active sessions", `EXPLAIN SELECT id FROM sessions
-			WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $2 AND last_seen_at > $3
-			ORDER BY created_at DESC, id`, "sessions_user_active_idx",
-			[]any{"00000000-0000-4000-a000-000000000007", now, now.Add(-7 * 24 * time.Hour)}},
+		{"active sessions", db.ActiveSessionsSQL, "sessions_user_active_idx",
+			[]any{user, now, now.Add(-7 * 24 * time.Hour), now.Add(-30 * 24 * time.Hour)}},
 		// The "recently ended" list: revoked or expired, so every row of the user.
-		{"all sessions of a user", `EXPLAIN SELECT id FROM sessions
-			WHERE user_id = $1 AND LEAST(revoked_at, expires_at) < now()`, "sessions_user_idx",
-			[]any{"00000000-0000-4000-a000-000000000007"}},
+		{"ended sessions", db.EndedSessionsSQL, "sessions_user_idx",
+			[]any{user, now.Add(-7 * 24 * time.Hour), now, (7 * 24 * time.Hour).Seconds(), 20, (30 * 24 * time.Hour).Seconds()}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var lines []string
-			if err := store.DB().SelectContext(ctx, &lines, tc.query, tc.args...); err != nil {
+			if err := store.DB().SelectContext(ctx, &lines, "EXPLAIN "+tc.query, tc.args...); err != nil {
 				t.Fatal(err)
 			}
 			plan := strings.Join(lines, "\n")

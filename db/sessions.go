@@ -82,6 +82,13 @@ func (s *Store) TouchSession(ctx context.Context, id string, now time.Time, ever
 	return nil
 }
 
+const activeSessionsSQL = `
+	SELECT ` + sessionColumns + `, (SELECT security_rev FROM users WHERE id = $1) AS security_rev
+	FROM sessions
+	WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $2 AND last_seen_at > $3
+		AND created_at > $4
+	ORDER BY created_at DESC, id`
+
 // ActiveSessions lists a user's sessions that are neither revoked, expired, created before
 // bornSince (the maximum lifetime in force) nor idle past idleSince, newest first, with
 // the user's security_rev read in the same snapshot: the rows are the state of that
@@ -91,12 +98,7 @@ func (s *Store) ActiveSessions(ctx context.Context, userID string, now, idleSinc
 		Session
 		SecurityRev int64 `db:"security_rev"`
 	}
-	err = s.selectPrepared(ctx, &withRev, `
-		SELECT `+sessionColumns+`, (SELECT security_rev FROM users WHERE id = $1) AS security_rev
-		FROM sessions
-		WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $2 AND last_seen_at > $3
-			AND created_at > $4
-		ORDER BY created_at DESC, id`, userID, now, idleSince, bornSince)
+	err = s.selectPrepared(ctx, &withRev, activeSessionsSQL, userID, now, idleSince, bornSince)
 	if err != nil {
 		return nil, 0, fmt.Errorf("active sessions of %s: %w", userID, err)
 	}
