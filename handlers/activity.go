@@ -21,14 +21,6 @@ var (
 	errBadLimit  = &httpError{fiber.StatusBadRequest, "invalid_limit", "error.bad_request"}
 )
 
-// signInClient is client(c) plus the browser's device id, which decides "new device".
-func (h *Handler) signInClient(c *fiber.Ctx) auth.Client {
-	cl := client(c)
-	cl.DeviceID = h.deviceID(c)
-	cl.Lang = h.localizer(c).Lang()
-	return cl
-}
-
 // activityRow is one event in plain words; the page and "Show more" render it alike.
 type activityRow struct {
 	L     *locale.Localizer

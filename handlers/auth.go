@@ -17,11 +17,6 @@ func (h *Handler) home(c *fiber.Ctx) error {
 	return c.Redirect("/login", fiber.StatusSeeOther)
 }
 
-// client describes the device making the request, for a new session.
-func client(c *fiber.Ctx) auth.Client {
-	return auth.Client{UserAgent: c.Get(fiber.HeaderUserAgent), IP: clientIP(c)}
-}
-
 func (h *Handler) loginPage(c *fiber.Ctx) error {
 	if current(c) != nil {
 		return c.Redirect(securityPath, fiber.StatusSeeOther)

@@ -144,6 +144,3 @@ func (h *Handler) unauthenticatedCode(c *fiber.Ctx) string {
 	}
 	return "unauthenticated"
 }
-
-// isHTMX reports whether htmx made the request (it then wants a fragment).
-func isHTMX(c *fiber.Ctx) bool { return c.Get("HX-Request") == "true" }

@@ -2,8 +2,6 @@ package handlers
 
 import (
 	"errors"
-	"strconv"
-	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -145,10 +143,4 @@ func (h *Handler) apiChangePassword(c *fiber.Ctx) error {
 		"user":            apiUser{ID: cur.UserID, Email: cur.Email, Name: cur.Name},
 		"revokedSessions": len(ended),
 	})
-}
-
-// setRetryAfter tells a refused client how many seconds to wait.
-func setRetryAfter(c *fiber.Ctx, wait time.Duration) {
-	secs := int(wait.Seconds() + 0.999)
-	c.Set(fiber.HeaderRetryAfter, strconv.Itoa(secs))
 }

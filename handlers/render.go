@@ -1,8 +1,6 @@
 package handlers
 
 import (
-	"strings"
-
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/docodego/sessions/locale"
@@ -56,6 +54,3 @@ func (h *Handler) fragment(c *fiber.Ctx, name string, data any) error {
 	setPageHeaders(c)
 	return c.Render(name, data, "")
 }
-
-// isAPI reports whether the request is for the JSON API.
-func isAPI(c *fiber.Ctx) bool { return strings.HasPrefix(c.Path(), "/api/") }
