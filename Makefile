@@ -45,7 +45,8 @@ lint:
 	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 
-# Refresh the vendored htmx from npm (pinned); the file is committed.
+# Refresh the vendored htmx and its own SSE extension from npm (pinned); the files are committed.
 vendor-htmx:
 	tmp=$$(mktemp -d) && cd $$tmp && npm pack --silent htmx.org@$(HTMX_VERSION) >/dev/null && \
-	tar -xzf htmx.org-$(HTMX_VERSION).tgz && cp package/dist/htmx.min.js $(CURDIR)/static/htmx.min.js && rm -rf $$tmp
+	tar -xzf htmx.org-$(HTMX_VERSION).tgz && cp package/dist/htmx.min.js $(CURDIR)/static/htmx.min.js && \
+	cp package/dist/ext/hx-sse.min.js $(CURDIR)/static/hx-sse.min.js && rm -rf $$tmp

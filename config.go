@@ -9,6 +9,7 @@ import (
 
 	"github.com/docodego/sessions/auth"
 	"github.com/docodego/sessions/janitor"
+	"github.com/docodego/sessions/live"
 	"github.com/docodego/sessions/notify"
 )
 
@@ -27,6 +28,7 @@ type config struct {
 	Auth           auth.Config
 	Mail           notify.Options
 	Janitor        janitor.Options
+	Streams        live.Limits // open live streams this instance holds, per user and in all
 }
 
 // defaultMemoryLimit is the Go runtime's soft memory limit unless GOMEMLIMIT says
@@ -46,6 +48,7 @@ func defaultConfig() config {
 		Auth:        auth.DefaultConfig(),
 		Mail:        notify.DefaultOptions(),
 		Janitor:     janitor.DefaultOptions(),
+		Streams:     live.DefaultLimits(),
 	}
 }
 
@@ -92,6 +95,10 @@ func loadConfig(getenv func(string) string) (config, error) {
 	env.duration("AUDIT_RETENTION", &cfg.Janitor.AuditRetention)
 	env.duration("JANITOR_INTERVAL", &cfg.Janitor.Interval)
 	cfg.Janitor.IdleTimeout = cfg.Auth.IdleTimeout
+
+	// Live streams
+	env.positiveInt("STREAM_LIMIT_PER_USER", &cfg.Streams.PerUser)
+	env.positiveInt("STREAM_LIMIT", &cfg.Streams.Total)
 
 	// Go runtime: the runtime reads GOMEMLIMIT itself; ours applies only without it.
 	if getenv("GOMEMLIMIT") != "" {

@@ -17,6 +17,7 @@ import (
 	"github.com/docodego/sessions/db"
 	"github.com/docodego/sessions/handlers"
 	"github.com/docodego/sessions/internal/pgserver"
+	"github.com/docodego/sessions/live"
 )
 
 func main() {
@@ -56,8 +57,14 @@ func run(log *slog.Logger) error {
 		return err
 	}
 
+	// Live updates: one LISTEN connection of this instance's own, beside the pool.
+	hub := live.New(cfg.Streams)
+	defer hub.Close()
+	if err := hub.Listen(ctx, dsn, 10*time.Second, log); err != nil {
+		return err
+	}
 	h, err := handlers.Build(ctx, store, handlers.Settings{
-		AppName: cfg.AppName, BaseURL: cfg.BaseURL, Auth: cfg.Auth,
+		AppName: cfg.AppName, BaseURL: cfg.BaseURL, Auth: cfg.Auth, Live: hub,
 	}, log)
 	if err != nil {
 		return err
@@ -83,7 +90,9 @@ func run(log *slog.Logger) error {
 		return fmt.Errorf("listen %s: %w", cfg.Addr, err)
 	case <-ctx.Done():
 	}
-	log.Info("shutting down: finishing requests in flight")
+	log.Info("shutting down: finishing requests in flight", "live_streams", hub.Count())
+	// Streams first: they never finish by themselves, and the pages reconnect elsewhere.
+	hub.Close()
 	if err := app.ShutdownWithTimeout(20 * time.Second); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}

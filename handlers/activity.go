@@ -42,6 +42,7 @@ type activityPage struct {
 
 // endedRow is a revoked or expired session.
 type endedRow struct {
+	ID      string // the session's id: a live update names the session that ended
 	Label   string
 	How     string
 	EndedAt time.Time
@@ -97,7 +98,7 @@ func (h *Handler) newSecurityActivity(c *fiber.Ctx, l *locale.Localizer, csrf st
 		return a, err
 	}
 	for _, s := range ended {
-		a.Ended = append(a.Ended, endedRow{Label: label(l, s.Session), How: endedHow(l, s), EndedAt: s.EndedAt})
+		a.Ended = append(a.Ended, endedRow{ID: s.ID, Label: label(l, s.Session), How: endedHow(l, s), EndedAt: s.EndedAt})
 	}
 	return a, nil
 }

@@ -4,18 +4,22 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/docodego/sessions/auth"
 	"github.com/docodego/sessions/db"
 	"github.com/docodego/sessions/device"
+	"github.com/docodego/sessions/live"
 	"github.com/docodego/sessions/locale"
 )
 
 // Settings are what Build needs beyond the store.
 type Settings struct {
-	AppName string
-	BaseURL string
-	Auth    auth.Config
+	AppName   string
+	BaseURL   string
+	Auth      auth.Config
+	Live      *live.Hub     // nil: no live stream
+	Heartbeat time.Duration // of live streams; 0 is DefaultHeartbeat
 }
 
 // Build wires the domain services into a Handler: the one place the app is assembled,
@@ -37,7 +41,8 @@ func Build(ctx context.Context, store *db.Store, s Settings, log *slog.Logger) (
 	if err != nil {
 		return nil, fmt.Errorf("build: %w", err)
 	}
-	h := New(authSvc, catalog, log, Config{AppName: s.AppName, BaseURL: s.BaseURL, CSRFKey: key})
+	h := New(authSvc, catalog, log, Config{AppName: s.AppName, BaseURL: s.BaseURL, CSRFKey: key,
+		Live: s.Live, Heartbeat: s.Heartbeat})
 	h.metrics.watchRoundTrips(store.RoundTrips)
 	return h, nil
 }

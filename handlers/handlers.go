@@ -5,10 +5,12 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/docodego/sessions/auth"
+	"github.com/docodego/sessions/live"
 	"github.com/docodego/sessions/locale"
 )
 
@@ -17,6 +19,10 @@ type Config struct {
 	AppName string
 	BaseURL string // an https address makes cookies Secure and __Host- prefixed
 	CSRFKey []byte // shared by every instance: tokens verify wherever they land
+	// Live is this instance's hub of live updates; nil turns the stream off (503).
+	Live *live.Hub
+	// Heartbeat is how often a stream sends a comment and re-checks its session.
+	Heartbeat time.Duration
 }
 
 // Handler holds the dependencies of every handler; it is built once in main.
@@ -35,11 +41,17 @@ type Handler struct {
 
 // New builds the handlers.
 func New(authSvc *auth.Service, catalog *locale.Catalog, log *slog.Logger, cfg Config) *Handler {
+	if cfg.Heartbeat <= 0 {
+		cfg.Heartbeat = DefaultHeartbeat
+	}
 	return &Handler{auth: authSvc, catalog: catalog, log: log, cfg: cfg, cookies: newCookieNames(cfg.BaseURL),
 		crossOrigin: http.NewCrossOriginProtection(), metrics: newMetrics(),
 		pages: newAnswerCache(pageCacheEntries, authSvc.Config().ViewCacheTTL),
 		lists: newAnswerCache(listCacheEntries, authSvc.Config().ViewCacheTTL)}
 }
+
+// DefaultHeartbeat is how often a live stream sends a comment and re-checks its session.
+const DefaultHeartbeat = 20 * time.Second
 
 // secure reports whether the app is served over https.
 func (h *Handler) secure() bool { return strings.HasPrefix(h.cfg.BaseURL, "https://") }
@@ -77,6 +89,10 @@ func (h *Handler) Register(app *fiber.App) {
 	app.Delete("/app/settings/security/sessions/:id", h.requirePage, h.checkCSRF, h.revokeSession)
 	app.Post("/app/settings/security/password", h.requirePage, h.checkCSRF, h.changePassword)
 	app.Get("/app/settings/security/activity", h.requirePage, h.moreActivity)
+	// Live updates (live.go): the stream every signed-in page opens, and the fragment a
+	// page fetches when the stream says something changed.
+	app.Get("/app/settings/security/events", h.securityEvents)
+	app.Get("/app/settings/security/live", h.requirePage, h.liveUpdate)
 	app.Post("/app/settings/security/notices/:id/dismiss", h.requirePage, h.checkCSRF, h.dismissNotice)
 
 	// JSON API: better-auth shaped sign-in, and the sessions resource.

@@ -93,13 +93,14 @@
   // page as it was, so nothing claims a success that did not happen. The Confirm button
   // stays enabled: pressing it again is the retry.
   document.addEventListener("htmx:response:error", function (e) {
+    if (isLive(e.detail.ctx)) return; // a refused stream (503): the page works as without it
     showFailure(e.detail.ctx, messageFrom(e.detail.ctx.text) || pageMessage("data-server"));
   });
 
   // No answer at all: the network is down or the request timed out.
   document.addEventListener("htmx:error", function (e) {
     var ctx = e.detail.ctx;
-    if (!ctx || ctx.response) return;
+    if (!ctx || ctx.response || isLive(ctx)) return;
     showFailure(ctx, pageMessage("data-network"));
   });
 
@@ -148,8 +149,9 @@
 
   // --- Focus after a swap ----------------------------------------------------------------
   // The focused element was swapped away (a row, a notice); put focus somewhere that makes
-  // sense rather than leaving it on <body>.
-  document.addEventListener("htmx:after:swap", function () {
+  // sense rather than leaving it on <body>. A live change never moves focus.
+  document.addEventListener("htmx:after:swap", function (e) {
+    if (isLive(e.detail && e.detail.ctx)) return;
     var active = document.activeElement;
     if (active && active !== document.body && active.isConnected) return;
     focusAfterRevoke();
@@ -179,4 +181,59 @@
       if (next) next.focus();
     }
   }, true);
+
+  // --- Live updates ----------------------------------------------------------------------
+  // The layout's #live-stream holds the SSE stream (htmx's hx-sse extension); the server
+  // sends named events, which the extension dispatches on that element and which bubble
+  // here. Nothing here moves focus: a live change is announced in the polite live region.
+  function isLive(ctx) {
+    var src = ctx && ctx.sourceElement;
+    return !!(src && src.id === "live-stream");
+  }
+
+  // This device's session ended: go to sign-in, which says why.
+  document.addEventListener("session-ended", function (e) {
+    var to = e.detail && e.detail.data;
+    window.location.replace(to && to.charAt(0) === "/" ? to : "/login?ended=revoked");
+  });
+
+  // Something changed elsewhere: fetch the fresh partials (morphed in place). A change this
+  // page made itself is already shown (the row is gone, or there), so it is not fetched again.
+  document.addEventListener("security-changed", function (e) {
+    var parts = String((e.detail && e.detail.data) || "").split(":");
+    var op = parts[0], id = parts[1] || "";
+    var row = id && document.getElementById("session-" + id);
+    if ((op === "end" && id && !row) || (op === "new" && row)) return;
+    refreshLive(op, id);
+  });
+
+  // The stream reconnected, or the server's listener did: anything may have changed.
+  document.addEventListener("security-resync", function () { refreshLive("", ""); });
+
+  function refreshLive(op, id) {
+    if (!document.getElementById("sessions") || !window.htmx) return; // not the security page
+    var url = "/app/settings/security/live?op=" + encodeURIComponent(op) + "&session=" + encodeURIComponent(id);
+    htmx.ajax("GET", url, { source: document.getElementById("live-stream"), swap: "none" })
+      .then(markEndedDialog, function () {});
+  }
+
+  // An open confirm dialog whose session ended elsewhere says so and offers Close; the
+  // words are in the page (#session-ended-text), in the reader's language.
+  function markEndedDialog() {
+    document.querySelectorAll("dialog[open]").forEach(function (dialog) {
+      var id = dialog.getAttribute("data-session");
+      if (!id || document.getElementById("session-" + id)) return;
+      var text = document.getElementById("session-ended-text");
+      if (!text || dialog.querySelector(".dialog-ended")) return;
+      var msg = dialog.querySelector(".dialog-error");
+      if (msg) {
+        msg.textContent = text.getAttribute("data-message");
+        msg.hidden = false;
+        msg.classList.add("dialog-ended");
+      }
+      dialog.querySelectorAll("[hx-delete],[hx-post]").forEach(function (b) { b.hidden = true; });
+      var close = dialog.querySelector("[data-close]");
+      if (close) close.textContent = text.getAttribute("data-close");
+    });
+  }
 })();

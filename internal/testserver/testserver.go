@@ -9,6 +9,7 @@ import (
 	"net"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -16,13 +17,16 @@ import (
 	"github.com/docodego/sessions/db"
 	"github.com/docodego/sessions/db/dbtest"
 	"github.com/docodego/sessions/handlers"
+	"github.com/docodego/sessions/live"
 )
 
 // Options change the app under test; zero values give the defaults.
 type Options struct {
-	AppName string
-	Auth    *auth.Config
-	DSN     string // run on this database (say, another server's DSN) instead of a fresh one
+	AppName   string
+	Auth      *auth.Config
+	DSN       string        // run on this database (say, another server's DSN) instead of a fresh one
+	Streams   live.Limits   // live stream limits; zero: the defaults
+	Heartbeat time.Duration // of live streams; zero: the default
 }
 
 // Server is a running app.
@@ -31,6 +35,7 @@ type Server struct {
 	DSN     string // the database it runs on
 	Store   *db.Store
 	App     *fiber.App
+	Hub     *live.Hub
 	Handler *handlers.Handler
 	logs    *LogBuffer
 	ln      net.Listener
@@ -63,21 +68,34 @@ func Start(t testing.TB, opt Options) *Server {
 	url := "http://" + ln.Addr().String()
 	logs := &LogBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, nil))
+	if opt.Streams == (live.Limits{}) {
+		opt.Streams = live.Limits{PerUser: 20, Total: 10000}
+	}
+	hub := live.New(opt.Streams)
+	listenCtx, stopListening := context.WithCancel(context.Background())
+	t.Cleanup(stopListening)
+	if err := hub.Listen(listenCtx, dsn, 10*time.Second, log); err != nil {
+		t.Fatal(err)
+	}
 	h, err := handlers.Build(context.Background(), store, handlers.Settings{
-		AppName: opt.AppName, BaseURL: url, Auth: cfg,
+		AppName: opt.AppName, BaseURL: url, Auth: cfg, Live: hub, Heartbeat: opt.Heartbeat,
 	}, log)
 	if err != nil {
 		t.Fatal(err)
 	}
 	app := h.NewApp(handlers.AppOptions{})
 	go func() { _ = app.Listener(ln) }()
-	s := &Server{URL: url, DSN: dsn, Store: store, App: app, Handler: h, logs: logs, ln: ln}
+	s := &Server{URL: url, DSN: dsn, Store: store, App: app, Hub: hub, Handler: h, logs: logs, ln: ln}
 	t.Cleanup(s.Stop)
 	return s
 }
 
-// Stop shuts the server down (requests in flight finish); later requests fail to connect.
-func (s *Server) Stop() { _ = s.App.Shutdown() }
+// Stop shuts the server down as main does: live streams end, requests in flight finish;
+// later requests fail to connect.
+func (s *Server) Stop() {
+	s.Hub.Close()
+	_ = s.App.Shutdown()
+}
 
 // Logs returns everything the app logged so far.
 func (s *Server) Logs() string { return s.logs.String() }

@@ -1,0 +1,209 @@
+package handlers
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/docodego/sessions/auth"
+	"github.com/docodego/sessions/live"
+)
+
+// The live security stream (GET /app/settings/security/events): one per signed-in page,
+// opened by htmx's SSE extension from the layout. It carries named events only; app.js
+// acts on them:
+//   session-ended     this session ended: data is where to go (/login?ended=...)
+//   security-changed  something of the person's changed: data is "op:session id"
+//   security-resync   changes may have been missed: fetch everything afresh
+// A reconnect (the extension resends Last-Event-ID) starts with a resync, as the page
+// missed whatever happened while it was away.
+
+// streamCheckTimeout bounds a stream's re-check of its session.
+const streamCheckTimeout = 3 * time.Second
+
+// securityEvents opens the stream. A request that is not signed in gets a stream of one
+// session-ended event (a reconnect goes through plain fetch, which would not follow an
+// HX-Redirect); past a limit, 503 and the page works as it does without JavaScript.
+func (h *Handler) securityEvents(c *fiber.Ctx) error {
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	c.Set("X-Accel-Buffering", "no") // nginx: do not buffer this answer
+	cur := current(c)
+	if cur == nil {
+		to := "/login"
+		if reason := endedReason(c); reason != "" {
+			to += "?ended=" + reason
+			h.clearSessionCookie(c)
+		}
+		c.Set(fiber.HeaderContentType, "text/event-stream")
+		return c.SendString(endedEvent(to))
+	}
+	if h.cfg.Live == nil {
+		return c.Status(fiber.StatusServiceUnavailable).SendString("live updates are off")
+	}
+	sub, err := h.cfg.Live.Subscribe(cur.UserID, cur.Session.ID)
+	if errors.Is(err, live.ErrLimit) || errors.Is(err, live.ErrClosed) {
+		c.Set(fiber.HeaderRetryAfter, "60")
+		return c.Status(fiber.StatusServiceUnavailable).SendString("too many open pages")
+	}
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, "text/event-stream")
+	s := &eventStream{h: h, cur: *cur, sub: sub, conn: c.Context().Conn(),
+		resync: c.Get("Last-Event-ID") != "", log: h.log.With("session_id", cur.Session.ID)}
+	c.Context().SetBodyStreamWriter(s.run)
+	return nil
+}
+
+// endedEvent tells a page its session ended and where to go.
+func endedEvent(to string) string { return "event: session-ended\ndata: " + to + "\n\n" }
+
+// eventStream is one open stream, run by fasthttp after the handler returned.
+type eventStream struct {
+	h      *Handler
+	cur    auth.Current
+	sub    *live.Stream
+	conn   net.Conn
+	resync bool
+	log    *slog.Logger
+}
+
+// run writes the stream until the session ends, the client goes (a failed Flush), or the
+// hub shuts down.
+func (s *eventStream) run(w *bufio.Writer) {
+	defer s.sub.Close()
+	hub, beatEvery := s.h.cfg.Live, s.h.cfg.Heartbeat
+	// The id makes the extension send Last-Event-ID when it reconnects: then it resyncs.
+	first := ": live\nid: 1\n\n"
+	if s.resync {
+		first += "event: security-resync\ndata: \n\n"
+	}
+	if !s.write(w, first) {
+		return
+	}
+	expires, ok := s.check(w)
+	if !ok {
+		return
+	}
+	beat := time.NewTicker(beatEvery)
+	defer beat.Stop()
+	expiry := time.NewTimer(time.Until(expires))
+	defer expiry.Stop()
+	for {
+		select {
+		case <-hub.Done():
+			return // shutting down: the page reconnects, through another instance if need be
+		case <-s.sub.Wake():
+			if !s.deliver(w, s.sub.Take()) {
+				return
+			}
+		case <-expiry.C:
+			if expires, ok = s.check(w); !ok {
+				return
+			}
+			expiry.Reset(time.Until(expires))
+		case <-beat.C:
+			// A heartbeat re-checks the session: no revocation can leave a stream open,
+			// even one whose notification was lost.
+			if _, ok = s.check(w); !ok || !s.write(w, ": ping\n\n") {
+				return
+			}
+		}
+	}
+}
+
+// deliver writes a batch of events; false ends the stream.
+func (s *eventStream) deliver(w *bufio.Writer, events []live.Event) bool {
+	var b strings.Builder
+	for _, e := range events {
+		switch e.Kind {
+		case live.Ended:
+			// Trust the database's word only after checking it (a stale "end" after a
+			// failover must not sign out a live session).
+			_, ok := s.check(w)
+			return ok
+		case live.Resync:
+			b.WriteString("event: security-resync\ndata: \n\n")
+		case live.Changed:
+			b.WriteString("event: security-changed\ndata: " + e.Op + ":" + e.SessionID + "\n\n")
+		}
+	}
+	return s.write(w, b.String())
+}
+
+// check re-reads the session; when it ended, it tells the page and answers false.
+func (s *eventStream) check(w *bufio.Writer) (time.Time, bool) {
+	ctx, cancel := context.WithTimeout(context.Background(), streamCheckTimeout)
+	defer cancel()
+	expires, err := s.h.auth.StillLive(ctx, s.cur)
+	switch {
+	case errors.Is(err, auth.ErrSessionRevoked):
+		s.write(w, endedEvent("/login?ended=revoked"))
+		return expires, false
+	case errors.Is(err, auth.ErrSessionExpired):
+		s.write(w, endedEvent("/login?ended=expired"))
+		return expires, false
+	case err != nil:
+		// The database is away: keep the stream; the next heartbeat asks again.
+		s.log.Warn("live stream: session check failed", "error", err)
+		return time.Now().Add(s.h.cfg.Heartbeat), true
+	}
+	return expires, true
+}
+
+// write sends text and flushes it; a failed flush means the client went away.
+func (s *eventStream) write(w *bufio.Writer, text string) bool {
+	if text == "" {
+		return true
+	}
+	if s.conn != nil {
+		// The server's WriteTimeout is one deadline for a whole answer; a stream needs one
+		// per write instead.
+		_ = s.conn.SetWriteDeadline(time.Now().Add(2 * s.h.cfg.Heartbeat))
+	}
+	if _, err := w.WriteString(text); err != nil {
+		return false
+	}
+	return w.Flush() == nil
+}
+
+// liveUpdate is what a page fetches when its stream says something changed: the same
+// partials the page renders, morphed in place (so focus, and an open dialog, stay where
+// they are), and a line for the live region about the session the change was about.
+func (h *Handler) liveUpdate(c *fiber.Ctx) error {
+	cur := current(c)
+	rows, err := h.auth.Sessions(c.UserContext(), *cur)
+	if err != nil {
+		return err
+	}
+	l := h.localizer(c)
+	csrf := h.csrfToken(c)
+	activity, err := h.newSecurityActivity(c, l, csrf, cur)
+	if err != nil {
+		return err
+	}
+	u := sessionsUpdate{Table: h.newSessionsTable(l, csrf, cur, rows), Activity: activity}
+	id := c.Query("session")
+	switch c.Query("op") {
+	case "new":
+		for _, r := range u.Table.Rows {
+			if r.ID == id && !r.Current {
+				u.Announce = l.T("live.signed_in", "Device", r.Label)
+			}
+		}
+	case "end":
+		for _, r := range activity.Ended {
+			if r.ID == id {
+				u.Announce = l.T("live.ended", "Device", r.Label)
+			}
+		}
+	}
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return h.fragment(c, "partials/live_update", u)
+}
