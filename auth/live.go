@@ -9,6 +9,10 @@ import (
 	"github.com/docodego/sessions/db"
 )
 
+// ErrSignedOut is StillLive's answer for a session that signed itself out (in another tab
+// of the same browser, say): not "ended from another device".
+var ErrSignedOut = errors.New("signed out")
+
 // StillLive re-reads an open stream's session without touching it (an open tab must not
 // keep an idle session alive): nil while it is live, else ErrSessionRevoked or
 // ErrSessionExpired. An expiry found here is recorded like one found by a request, so the
@@ -25,6 +29,9 @@ func (s *Service) StillLive(ctx context.Context, cur Current) (time.Time, error)
 	now := s.now()
 	switch s.cfg.Status(row, now) {
 	case StatusRevoked:
+		if row.RevokeReason == "sign_out" {
+			return time.Time{}, ErrSignedOut
+		}
 		return time.Time{}, ErrSessionRevoked
 	case StatusExpired:
 		s.recordExpired(ctx, row, now)

@@ -141,7 +141,7 @@ func TestAccessibility(t *testing.T) {
 		a.waitFor("the announcement", `document.getElementById("live").textContent.trim() !== ""`)
 		check(a, "after-revoke")
 
-		b.open(srv.URL + securityPath)
+		// B's open page went to sign-in by itself (the live stream).
 		b.waitFor("the revoked notice", `location.search === "?ended=revoked" && !!document.querySelector(".notice")`)
 		check(b, "revoked-notice")
 

@@ -146,6 +146,9 @@ func (s *eventStream) check(w *bufio.Writer) (time.Time, bool) {
 	case errors.Is(err, auth.ErrSessionRevoked):
 		s.write(w, endedEvent("/login?ended=revoked"))
 		return expires, false
+	case errors.Is(err, auth.ErrSignedOut):
+		s.write(w, endedEvent("/login?signed_out=1"))
+		return expires, false
 	case errors.Is(err, auth.ErrSessionExpired):
 		s.write(w, endedEvent("/login?ended=expired"))
 		return expires, false

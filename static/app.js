@@ -191,24 +191,64 @@
     return !!(src && src.id === "live-stream");
   }
 
-  // This device's session ended: go to sign-in, which says why.
+  // This device's session ended: go to sign-in, which says why; unless the page is already
+  // on its way somewhere (its own "Sign out", say), where it will hear the same.
+  var leaving = false;
+  document.addEventListener("submit", function (e) { if (!e.defaultPrevented) leaving = true; });
+  window.addEventListener("pageshow", function () { leaving = false; });
+
   document.addEventListener("session-ended", function (e) {
+    if (leaving) return;
     var to = e.detail && e.detail.data;
     window.location.replace(to && to.charAt(0) === "/" ? to : "/login?ended=revoked");
   });
 
   // Something changed elsewhere: fetch the fresh partials (morphed in place). A change this
-  // page made itself is already shown (the row is gone, or there), so it is not fetched again.
+  // page made itself is already shown (the row is gone, or there), so it is not fetched
+  // again; while a request of the page is in flight, changes wait for its answer, which
+  // may be the one that shows them.
+  var busy = 0, busySince = 0, waiting = [];
+
   document.addEventListener("security-changed", function (e) {
     var parts = String((e.detail && e.detail.data) || "").split(":");
-    var op = parts[0], id = parts[1] || "";
-    var row = id && document.getElementById("session-" + id);
-    if ((op === "end" && id && !row) || (op === "new" && row)) return;
-    refreshLive(op, id);
+    waiting.push({ op: parts[0], id: parts[1] || "" });
+    flushLive();
   });
 
   // The stream reconnected, or the server's listener did: anything may have changed.
-  document.addEventListener("security-resync", function () { refreshLive("", ""); });
+  document.addEventListener("security-resync", function () {
+    waiting.push({ op: "resync", id: "" });
+    flushLive();
+  });
+
+  document.addEventListener("htmx:before:request", function (e) {
+    if (isLive(e.detail.ctx)) return;
+    if (busy++ === 0) busySince = Date.now();
+  });
+
+  document.addEventListener("htmx:finally:request", function (e) {
+    if (isLive(e.detail.ctx) || busy === 0) return;
+    busy--;
+    flushLive();
+  });
+
+  function flushLive() {
+    // A request that never reports its end must not stop live updates for good.
+    if (busy > 0 && Date.now() - busySince < 20000) return;
+    busy = 0;
+    var changes = waiting;
+    waiting = [];
+    var news = [], any = false;
+    changes.forEach(function (c) {
+      var row = c.id && document.getElementById("session-" + c.id);
+      if ((c.op === "end" && c.id && !row) || (c.op === "new" && row)) return;
+      any = true;
+      if (c.op === "new" || c.op === "end") news.push(c);
+    });
+    // One fetch shows every change; it names a session when exactly one came or went.
+    if (news.length === 1) refreshLive(news[0].op, news[0].id);
+    else if (any) refreshLive("", "");
+  }
 
   function refreshLive(op, id) {
     if (!document.getElementById("sessions") || !window.htmx) return; // not the security page
