@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 )
 
 // TestLiveSignOut: B's open security page lands on sign-in, saying why, within 2 s of A's
@@ -20,10 +21,9 @@ func TestLiveSignOut(t *testing.T) {
 	a.open(srv.URL + securityPath)
 	a.waitLive()
 	bRow := a.rowLabelled("DoCodeGo Desktop")
-	id := strings.TrimPrefix(bRow.ID, "session-")
 	a.do(chromedp.Click(chromedp.CSS("#" + bRow.ID + " [data-dialog]")))
-	a.waitFor("the dialog", `document.getElementById("revoke-dialog-`+id+`").open`)
-	a.do(chromedp.Click(chromedp.CSS("#revoke-dialog-" + id + " button.danger")))
+	a.waitFor("the dialog", `document.getElementById("confirm-dialog").open`)
+	a.do(chromedp.Click(chromedp.CSS("#confirm-dialog button.danger")))
 	a.waitFor("B's row to go on A", `!document.getElementById("`+bRow.ID+`")`)
 	revoked := time.Now()
 	b.waitFor("B on sign-in", `location.pathname === "/login" && document.readyState === "complete"`)
@@ -77,6 +77,42 @@ func TestLiveNewSignInAppears(t *testing.T) {
 		t.Error(`"Revoke all other sessions" still shown with one session`)
 	}
 	a.audit("a session ended live")
+}
+
+// TestLiveDialogSessionEnded: A's confirm dialog is open about C's session when C signs
+// out: the dialog stays open, says the session has already ended, and offers Close.
+func TestLiveDialogSessionEnded(t *testing.T) {
+	srv := start(t)
+	a := newDevice(t, "A (Chrome)", uaChrome)
+	c := newDevice(t, "C (Firefox)", uaFirefox)
+	a.signUp(srv, "Ada Lovelace", "live-dialog@example.com")
+	c.signIn(srv, "live-dialog@example.com")
+	a.open(srv.URL + securityPath)
+	a.waitLive()
+	cRow := a.rowLabelled("Firefox")
+	a.do(chromedp.Click(chromedp.CSS("#" + cRow.ID + " [data-dialog]")))
+	a.waitFor("the dialog", `document.getElementById("confirm-dialog").open`)
+	a.do(chromedp.Evaluate[chromedp.Void](`window.e2eFocus = document.activeElement`))
+	c.submit(`form[action="/logout"] button[type="submit"]`)
+	a.waitFor("the ended words", `document.querySelector("#confirm-dialog .dialog-error").textContent.indexOf("already ended") >= 0`)
+	if !eval[bool](a, `document.getElementById("confirm-dialog").open`) {
+		t.Error("the dialog closed")
+	}
+	if !eval[bool](a, `document.querySelector("#confirm-dialog button.danger").hidden`) {
+		t.Error("Confirm is still offered for an ended session")
+	}
+	if got := a.text("#confirm-dialog [data-close]"); got != "Close" {
+		t.Errorf("the dialog's way out reads %q; want Close", got)
+	}
+	if !eval[bool](a, `document.activeElement === window.e2eFocus`) {
+		t.Errorf("focus moved to %s", a.focused())
+	}
+	if eval[bool](a, `!!document.getElementById("`+cRow.ID+`")`) {
+		t.Error("C's row is still in the table")
+	}
+	a.audit("dialog about an ended session")
+	a.keys(kb.Enter) // on Close (focus was on Cancel, which is now Close)
+	a.waitFor("the dialog to close", `!document.getElementById("confirm-dialog").open`)
 }
 
 // waitLive waits until the page's stream is open, so a change after it is heard.

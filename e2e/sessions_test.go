@@ -173,8 +173,8 @@ func TestRevokeAllOthers(t *testing.T) {
 	if f := a.focused(); f == "body" {
 		t.Error("focus fell back to <body>")
 	}
-	for _, d := range []*device{b, c} {
-		d.open(srv.URL + securityPath)
+	for _, d := range []*device{b, c} { // their open pages went to sign-in by themselves
+		d.waitFor("sign-in, live", `location.pathname === "/login" && document.readyState === "complete"`)
 		assertEndedNotice(t, d)
 	}
 }
@@ -227,8 +227,8 @@ func TestWithoutJavaScript(t *testing.T) {
 	if eval[bool](a, `!!document.getElementById("revoke-others")`) {
 		t.Error(`"Revoke all other sessions" is still there`)
 	}
-	for _, d := range []*device{b, c} {
-		d.open(srv.URL + securityPath)
+	for _, d := range []*device{b, c} { // their open pages went to sign-in by themselves
+		d.waitFor("sign-in, live", `location.pathname === "/login" && document.readyState === "complete"`)
 		assertEndedNotice(t, d)
 	}
 }

@@ -254,26 +254,34 @@
     if (!document.getElementById("sessions") || !window.htmx) return; // not the security page
     var url = "/app/settings/security/live?op=" + encodeURIComponent(op) + "&session=" + encodeURIComponent(id);
     htmx.ajax("GET", url, { source: document.getElementById("live-stream"), swap: "none" })
-      .then(markEndedDialog, function () {});
+      .catch(function () {}); // a failed fetch: the next change or resync tries again
   }
 
-  // An open confirm dialog whose session ended elsewhere says so and offers Close; the
-  // words are in the page (#session-ended-text), in the reader's language.
+  // The page's one confirm dialog, open about a session that ended elsewhere, says so and
+  // offers Close; the words are in the page (#session-ended-text), in the reader's language.
+  // Focus stays where it is, unless it was on Confirm, which goes: then Close gets it.
+  document.addEventListener("htmx:after:swap", function (e) {
+    if (isLive(e.detail && e.detail.ctx)) markEndedDialog();
+  });
+
   function markEndedDialog() {
-    document.querySelectorAll("dialog[open]").forEach(function (dialog) {
-      var id = dialog.getAttribute("data-session");
-      if (!id || document.getElementById("session-" + id)) return;
-      var text = document.getElementById("session-ended-text");
-      if (!text || dialog.querySelector(".dialog-ended")) return;
-      var msg = dialog.querySelector(".dialog-error");
-      if (msg) {
-        msg.textContent = text.getAttribute("data-message");
-        msg.hidden = false;
-        msg.classList.add("dialog-ended");
-      }
-      dialog.querySelectorAll("[hx-delete],[hx-post]").forEach(function (b) { b.hidden = true; });
-      var close = dialog.querySelector("[data-close]");
-      if (close) close.textContent = text.getAttribute("data-close");
-    });
+    var dialog = document.getElementById("confirm-dialog");
+    var text = document.getElementById("session-ended-text");
+    var confirm = dialog && dialog.open && dialog.querySelector("[hx-delete]");
+    if (!confirm || !text || confirm.hidden) return;
+    var id = confirm.getAttribute("hx-delete").split("/").pop();
+    if (document.getElementById("session-" + id)) return;
+    var hadFocus = confirm === document.activeElement;
+    confirm.hidden = true;
+    var msg = dialog.querySelector(".dialog-error");
+    if (msg) {
+      msg.textContent = text.getAttribute("data-message");
+      msg.hidden = false;
+    }
+    var close = dialog.querySelector("[data-close]");
+    if (close) {
+      close.textContent = text.getAttribute("data-close");
+      if (hadFocus) close.focus();
+    }
   }
 })();
