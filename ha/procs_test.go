@@ -183,6 +183,18 @@ http {
 	server {
 		listen %s;
 		location = /nginx-ready { return 200 "ok"; }
+		# The live stream: unbuffered, and read timeout above the 20 s heartbeat.
+		location = /app/settings/security/events {
+			proxy_pass http://app;
+			proxy_http_version 1.1;
+			proxy_set_header Host $http_host;
+			proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+			proxy_buffering off;
+			proxy_cache off;
+			proxy_read_timeout 60s;
+			proxy_connect_timeout 2s;
+			add_header X-Upstream $upstream_addr always;
+		}
 		location / {
 			proxy_pass http://app;
 			proxy_http_version 1.1;

@@ -36,10 +36,10 @@ func TestLiveSignOutAcrossInstances(t *testing.T) {
 			email := "live" + string(rune('a'+i)) + "@example.test"
 			owner := signIn(t, a, email, true)
 			victim := signIn(t, a, email, false)
-			watcher := openStream(t, b.URL, owner, "") // the owner's other page, on B
-			stream := openStream(t, b.URL, victim, "")
-			if stream.status != 200 || watcher.status != 200 {
-				t.Fatalf("stream status %d, %d; want 200", stream.status, watcher.status)
+			watcher := testserver.OpenStream(t, b.URL, owner, "") // the owner's other page, on B
+			stream := testserver.OpenStream(t, b.URL, victim, "")
+			if stream.Status != 200 || watcher.Status != 200 {
+				t.Fatalf("stream status %d, %d; want 200", stream.Status, watcher.Status)
 			}
 			waitStreams(t, b.Hub, 2)
 			r := tc.revoke(owner, currentSessionID(t, a, victim))
@@ -47,18 +47,18 @@ func TestLiveSignOutAcrossInstances(t *testing.T) {
 			if r.status >= 300 {
 				t.Fatalf("revoke: %d %s", r.status, r.body)
 			}
-			ev, ok := stream.next(time.Second, "session-ended")
+			ev, ok := stream.Next(time.Second, "session-ended")
 			if !ok {
 				t.Fatal("no session-ended event within 1 s of the revoke")
 			}
-			if ev.data != "/login?ended=revoked" {
-				t.Errorf("session-ended data %q; want /login?ended=revoked", ev.data)
+			if ev.Data != "/login?ended=revoked" {
+				t.Errorf("session-ended data %q; want /login?ended=revoked", ev.Data)
 			}
-			t.Logf("signed out %v after the answer", ev.at.Sub(committed).Round(time.Millisecond))
-			if !stream.ended(time.Second) {
+			t.Logf("signed out %v after the answer", ev.At.Sub(committed).Round(time.Millisecond))
+			if !stream.Ended(time.Second) {
 				t.Error("the stream stayed open after its session ended")
 			}
-			if _, ok := watcher.next(time.Second, "security-changed"); !ok {
+			if _, ok := watcher.Next(time.Second, "security-changed"); !ok {
 				t.Error("the owner's other page heard nothing of the change")
 			}
 		})
@@ -74,13 +74,13 @@ func TestLiveRevokeRacesStreamOpen(t *testing.T) {
 		victim := signIn(t, srv, "race@example.test", false)
 		id := currentSessionID(t, srv, victim)
 		var wg sync.WaitGroup
-		var stream *liveStream
+		var stream *testserver.Stream
 		start := make(chan struct{})
-		wg.Go(func() { <-start; stream = openStream(t, srv.URL, victim, "") })
+		wg.Go(func() { <-start; stream = testserver.OpenStream(t, srv.URL, victim, "") })
 		wg.Go(func() { <-start; mustCall(t, "DELETE", srv.URL+"/api/auth/sessions/"+id, owner, "") })
 		close(start)
 		wg.Wait()
-		if !stream.ended(2 * time.Second) {
+		if !stream.Ended(2 * time.Second) {
 			t.Fatalf("round %d: a stream of a revoked session stayed open", i)
 		}
 	}
@@ -92,7 +92,7 @@ func TestLiveHeartbeatEndsRevokedStream(t *testing.T) {
 	srv := testserver.Start(t, testserver.Options{Heartbeat: 200 * time.Millisecond})
 	owner := signIn(t, srv, "beat@example.test", true)
 	victim := signIn(t, srv, "beat@example.test", false)
-	stream := openStream(t, srv.URL, victim, "")
+	stream := testserver.OpenStream(t, srv.URL, victim, "")
 	waitStreams(t, srv.Hub, 1)
 	// Revoke behind the triggers' back: replica mode fires no trigger, so no NOTIFY.
 	tx, err := srv.Store.DB().BeginTx(context.Background(), nil)
@@ -109,10 +109,10 @@ func TestLiveHeartbeatEndsRevokedStream(t *testing.T) {
 		t.Fatal(err)
 	}
 	_ = owner
-	if _, ok := stream.next(2*time.Second, "session-ended"); !ok {
+	if _, ok := stream.Next(2*time.Second, "session-ended"); !ok {
 		t.Fatal("no session-ended at the heartbeat after a silent revoke")
 	}
-	if !stream.ended(time.Second) {
+	if !stream.Ended(time.Second) {
 		t.Error("the stream stayed open")
 	}
 }
@@ -123,15 +123,15 @@ func TestLiveStreamLimits(t *testing.T) {
 	one := signIn(t, srv, "limit1@example.test", true)
 	two := signIn(t, srv, "limit2@example.test", true)
 	for i, want := range []int{200, 200, 503} {
-		if s := openStream(t, srv.URL, one, ""); s.status != want {
-			t.Errorf("user stream %d: status %d; want %d", i+1, s.status, want)
+		if s := testserver.OpenStream(t, srv.URL, one, ""); s.Status != want {
+			t.Errorf("user stream %d: status %d; want %d", i+1, s.Status, want)
 		}
 	}
-	if s := openStream(t, srv.URL, two, ""); s.status != 200 {
-		t.Errorf("another user's stream: %d; want 200", s.status)
+	if s := testserver.OpenStream(t, srv.URL, two, ""); s.Status != 200 {
+		t.Errorf("another user's stream: %d; want 200", s.Status)
 	}
-	if s := openStream(t, srv.URL, two, ""); s.status != 503 {
-		t.Errorf("a stream past the instance limit: %d; want 503", s.status)
+	if s := testserver.OpenStream(t, srv.URL, two, ""); s.Status != 503 {
+		t.Errorf("a stream past the instance limit: %d; want 503", s.Status)
 	}
 }
 
@@ -139,12 +139,12 @@ func TestLiveStreamLimits(t *testing.T) {
 func TestLiveShutdownClosesStreams(t *testing.T) {
 	srv := testserver.Start(t, testserver.Options{})
 	token := signIn(t, srv, "shutdown-live@example.test", true)
-	streams := []*liveStream{openStream(t, srv.URL, token, ""), openStream(t, srv.URL, token, "")}
+	streams := []*testserver.Stream{testserver.OpenStream(t, srv.URL, token, ""), testserver.OpenStream(t, srv.URL, token, "")}
 	waitStreams(t, srv.Hub, 2)
 	done := make(chan struct{})
 	go func() { srv.Stop(); close(done) }()
 	for i, s := range streams {
-		if !s.ended(2 * time.Second) {
+		if !s.Ended(2 * time.Second) {
 			t.Errorf("stream %d still open 2 s after shutdown began", i)
 		}
 	}
@@ -161,23 +161,23 @@ func TestLiveShutdownClosesStreams(t *testing.T) {
 func TestLiveResyncAfterDatabaseRestart(t *testing.T) {
 	srv := testserver.Start(t, testserver.Options{Heartbeat: time.Second})
 	token := signIn(t, srv, "resync@example.test", true)
-	var streams []*liveStream
+	var streams []*testserver.Stream
 	for range 5 {
-		streams = append(streams, openStream(t, srv.URL, token, ""))
+		streams = append(streams, testserver.OpenStream(t, srv.URL, token, ""))
 	}
 	waitStreams(t, srv.Hub, 5)
 	if err := dbtest.Server().Restart(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	for i, s := range streams {
-		if _, ok := s.next(10*time.Second, "security-resync"); !ok {
+		if _, ok := s.Next(10*time.Second, "security-resync"); !ok {
 			t.Fatalf("stream %d: no resync within 10 s of the restart", i)
 		}
 	}
 	signIn(t, srv, "resync@example.test", false)
 	for i, s := range streams {
-		if ev, ok := s.next(5*time.Second, "security-changed"); !ok || ev.data[:4] != "new:" {
-			t.Errorf("stream %d: no news of a sign-in after the restart (%q)", i, ev.data)
+		if ev, ok := s.Next(5*time.Second, "security-changed"); !ok || ev.Data[:4] != "new:" {
+			t.Errorf("stream %d: no news of a sign-in after the restart (%q)", i, ev.Data)
 		}
 	}
 }
@@ -186,11 +186,11 @@ func TestLiveResyncAfterDatabaseRestart(t *testing.T) {
 func TestLiveReconnectResyncs(t *testing.T) {
 	srv := testserver.Start(t, testserver.Options{})
 	token := signIn(t, srv, "reconnect@example.test", true)
-	if _, ok := openStream(t, srv.URL, token, "1").next(time.Second, "security-resync"); !ok {
+	if _, ok := testserver.OpenStream(t, srv.URL, token, "1").Next(time.Second, "security-resync"); !ok {
 		t.Error("a reconnect got no resync")
 	}
-	signedOut := openStream(t, srv.URL, "", "1")
-	if ev, ok := signedOut.next(time.Second, "session-ended"); !ok || ev.data != "/login" {
+	signedOut := testserver.OpenStream(t, srv.URL, "", "1")
+	if ev, ok := signedOut.Next(time.Second, "session-ended"); !ok || ev.Data != "/login" {
 		t.Errorf("a stream without a session: %+v; want session-ended to /login", ev)
 	}
 }

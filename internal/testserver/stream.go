@@ -1,0 +1,103 @@
+package testserver
+
+import (
+	"bufio"
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+)
+
+// Event is one named event of a live stream.
+type Event struct {
+	Name, Data string
+	At         time.Time
+}
+
+// Stream is an open GET /app/settings/security/events, read in the background, as the
+// page's SSE extension would hold it.
+type Stream struct {
+	Status int
+	Header http.Header
+	events chan Event // closed when the stream ends
+}
+
+// OpenStream opens a stream at base with the session cookie token; lastEventID set makes it
+// a reconnect. The stream is closed when the test ends.
+func OpenStream(t testing.TB, base, token, lastEventID string) *Stream {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	req, _ := http.NewRequestWithContext(ctx, "GET", base+"/app/settings/security/events", nil)
+	if token != "" {
+		req.AddCookie(&http.Cookie{Name: "session", Value: token})
+	}
+	req.Header.Set("Accept", "text/html, text/event-stream")
+	if lastEventID != "" {
+		req.Header.Set("Last-Event-ID", lastEventID)
+	}
+	resp, err := http.DefaultClient.Do(req) // no timeout: a stream stays open
+	if err != nil {
+		t.Fatalf("open stream: %v", err)
+	}
+	s := &Stream{Status: resp.StatusCode, Header: resp.Header, events: make(chan Event, 64)}
+	go func() {
+		defer close(s.events)
+		defer resp.Body.Close()
+		sc := bufio.NewScanner(resp.Body)
+		var ev Event
+		for sc.Scan() {
+			line := sc.Text()
+			switch {
+			case line == "":
+				if ev.Name != "" {
+					ev.At = time.Now()
+					s.events <- ev
+				}
+				ev = Event{}
+			case strings.HasPrefix(line, "event: "):
+				ev.Name = line[len("event: "):]
+			case strings.HasPrefix(line, "data: "):
+				ev.Data = line[len("data: "):]
+			}
+		}
+	}()
+	return s
+}
+
+// Next waits up to d for the next event named one of names (others are skipped); ok is
+// false when none came, or the stream ended first.
+func (s *Stream) Next(d time.Duration, names ...string) (Event, bool) {
+	deadline := time.After(d)
+	for {
+		select {
+		case ev, open := <-s.events:
+			if !open {
+				return Event{}, false
+			}
+			for _, n := range names {
+				if ev.Name == n {
+					return ev, true
+				}
+			}
+		case <-deadline:
+			return Event{}, false
+		}
+	}
+}
+
+// Ended reports whether the stream closes within d (events before the end are skipped).
+func (s *Stream) Ended(d time.Duration) bool {
+	deadline := time.After(d)
+	for {
+		select {
+		case _, open := <-s.events:
+			if !open {
+				return true
+			}
+		case <-deadline:
+			return false
+		}
+	}
+}
