@@ -21,6 +21,7 @@ import (
 	"github.com/docodego/sessions/device"
 	"github.com/docodego/sessions/handlers"
 	"github.com/docodego/sessions/internal/testserver"
+	"github.com/docodego/sessions/live"
 	"github.com/docodego/sessions/locale"
 )
 
@@ -75,6 +76,9 @@ func newEnv(t testing.TB) *env {
 	}
 	h := handlers.New(svc, shared.catalog, log, handlers.Config{
 		AppName: "DoCodeGo", BaseURL: "http://example.test", CSRFKey: []byte("test key, 32 bytes long........"),
+		// A hub without a listener: streams open and end; tests of notifications are in
+		// internal/resilience. Roomy limits: some tests open many streams of one user.
+		Live: live.New(live.Limits{PerUser: 1000, Total: 1000}),
 	})
 	return &env{t: t, app: h.NewApp(handlers.AppOptions{}), store: store, auth: svc, logs: logs}
 }

@@ -43,6 +43,10 @@ func (h *Handler) securityEvents(c *fiber.Ctx) error {
 		c.Set(fiber.HeaderContentType, "text/event-stream")
 		return c.SendString(endedEvent(to))
 	}
+	if c.Method() == fiber.MethodHead {
+		c.Set(fiber.HeaderContentType, "text/event-stream")
+		return nil // the headers a stream would have; no stream
+	}
 	if h.cfg.Live == nil {
 		return c.Status(fiber.StatusServiceUnavailable).SendString("live updates are off")
 	}
