@@ -16,7 +16,7 @@ const (
 
 // TestDesktopAppSessions is the desktop app's life on the security page, in its own engine:
 // sign in, see itself as "DoCodeGo Desktop" (Current), revoke another device with the
-// modal, and be signed out when another device revokes it.
+// modal, and be signed out live (no input) when another device revokes it.
 func TestDesktopAppSessions(t *testing.T) {
 	srv := testserver.Start(t, testserver.Options{})
 	t.Cleanup(func() {
@@ -49,10 +49,13 @@ func TestDesktopAppSessions(t *testing.T) {
 	phone.must(http.StatusNoContent, http.MethodDelete, "/api/auth/sessions/"+deskID+"/", nil)
 	endedFromAnotherDevice(t, desk)
 
-	// Once more, when the desktop's next request is an htmx one from a page left open.
+	// Once more, when the desktop's next request is an htmx one from a page left open
+	// without a stream (refused past a limit, say): removing the element ends it.
 	signInDesktopAgain(t, desk)
 	desk.refresh()
 	desk.loaded("/app/settings/security")
+	var gone bool
+	desk.eval(&gone, `document.getElementById("live-stream").remove(); return true`)
 	deskID = strings.TrimPrefix(desk.attr("#sessions-body tr.current", "id"), "session-")
 	phone.must(http.StatusNoContent, http.MethodDelete, "/api/auth/sessions/"+deskID+"/", nil)
 	endedDuringHTMX(t, desk, phone.currentSessionID())
@@ -157,7 +160,7 @@ func revokeWithModal(t *testing.T, p *page, otherID string) {
 // endedFromAnotherDevice: the desktop's next request lands on sign-in, told why.
 func endedFromAnotherDevice(t *testing.T, p *page) {
 	t.Helper()
-	p.navigate(p.base + "/app/settings/security")
+	// No input on the desktop: its open page hears of it on its stream.
 	p.loaded("/login")
 	if u := p.currentURL(); !strings.HasSuffix(u, "/login?ended=revoked") {
 		t.Errorf("landed on %s, want /login?ended=revoked", u)
