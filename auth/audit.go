@@ -21,6 +21,10 @@ type NewSignIn struct {
 	Browser   string    `json:"browser"` // with OS: the label, composed in the mail's language
 	OS        string    `json:"os"`
 	Lang      string    `json:"lang"` // the language of the sign-in page; "" is English
+	// Where the sign-in came from (no names: the mail names the country in its language).
+	City        string `json:"city,omitempty"`
+	CountryCode string `json:"country_code,omitempty"`
+	NewCountry  bool   `json:"new_country,omitempty"` // the account's first sign-in from there
 }
 
 // recordSignUp writes the sign_up event and remembers the browser as known.
@@ -29,6 +33,9 @@ func (s *Service) recordSignUp(ctx context.Context, tx *db.Tx, cur Current, c Cl
 		if _, err := tx.RememberDevice(ctx, cur.UserID, deviceHash(c.DeviceID), cur.Session.CreatedAt); err != nil {
 			return err
 		}
+	}
+	if _, err := s.rememberCountry(ctx, tx, cur); err != nil {
+		return err
 	}
 	return tx.InsertAuditEvent(ctx, db.SessionEvent(db.EventSignUp, cur.Session, &cur.Session, cur.Session.CreatedAt))
 }
@@ -44,30 +51,47 @@ func (s *Service) recordSignIn(ctx context.Context, tx *db.Tx, cur Current, c Cl
 			return err
 		}
 	}
+	newCountry, err := s.rememberCountry(ctx, tx, cur)
+	if err != nil {
+		return err
+	}
 	e := db.SessionEvent(db.EventSignIn, cur.Session, &cur.Session, now)
 	e.Details["new_device"] = isNew
+	e.Details["new_country"] = newCountry
 	if err := tx.InsertAuditEvent(ctx, e); err != nil {
 		return err
 	}
-	if !isNew {
+	if !isNew && !newCountry {
 		return nil
 	}
-	if err := tx.CreateNotice(ctx, cur.UserID, cur.Session.ID, now); err != nil {
+	if err := tx.CreateNotice(ctx, cur.UserID, cur.Session.ID, newCountry, now); err != nil {
 		return err
 	}
 	return tx.EnqueueMail(ctx, db.MailNewSignIn, cur.Email, NewSignIn{
 		Name: cur.Name, Device: cur.Session.Label, IP: cur.Session.IP, At: now, SessionID: cur.Session.ID,
 		Browser: cur.Session.Browser, OS: cur.Session.OS, Lang: c.Lang,
+		City: cur.Session.City, CountryCode: cur.Session.CountryCode, NewCountry: newCountry,
 	}, now)
+}
+
+// rememberCountry records the sign-in's country for the account and reports whether it is
+// the account's first sign-in from there (a sign-in with no known place is never news).
+func (s *Service) rememberCountry(ctx context.Context, tx *db.Tx, cur Current) (bool, error) {
+	if cur.Session.CountryCode == "" {
+		return false, nil
+	}
+	return tx.RememberCountry(ctx, cur.UserID, cur.Session.CountryCode, cur.Session.CreatedAt)
 }
 
 // recordFailedSignIn writes sign_in_failed for an existing account, in its own small
 // transaction (there is no action to join). A failure to write it is logged, not shown.
 func (s *Service) recordFailedSignIn(ctx context.Context, u db.User, c Client) {
 	d := s.devices.Parse(cleanUserAgent(c.UserAgent))
+	place := s.locate(c.IP)
 	err := s.store.InTx(ctx, func(tx *db.Tx) error {
-		// No session: the event is about the device that tried.
-		tried := db.Session{UserID: u.ID, IP: truncateUTF8(c.IP, 64), Label: d.Label, Browser: d.Browser, OS: d.OS}
+		// No session: the event is about the device that tried, where it tried from.
+		tried := db.Session{UserID: u.ID, IP: truncateUTF8(c.IP, 64), Label: d.Label, Browser: d.Browser, OS: d.OS,
+			City: place.City, Region: place.Region, CountryCode: place.CountryCode}
 		return tx.InsertAuditEvent(ctx, db.SessionEvent(db.EventSignInFailed, tried, nil, s.now()))
 	})
 	if err != nil {

@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime"
+	"sync/atomic"
 	"time"
 
 	"github.com/docodego/sessions/db"
 	"github.com/docodego/sessions/device"
+	"github.com/docodego/sessions/geo"
 )
 
 // Config holds the session and password rules.
@@ -36,6 +38,9 @@ type Config struct {
 	// SignInMailInterval is the least time between two "new sign-in" mails of an account
 	// (default 10 minutes); sign-ins in between go out together in one digest.
 	SignInMailInterval time.Duration
+	// Places is where addresses are looked up, at sign-in and when a session is seen from
+	// a new address (nil: no location data; sessions then record no place).
+	Places *geo.DB
 }
 
 // DefaultConfig is the configuration the app runs with unless told otherwise.
@@ -113,8 +118,9 @@ type Service struct {
 	dummy   string // a hash checked for unknown emails, so they take as long as wrong passwords
 	// checkPassword is CheckPassword unless a test counts its calls (SetPasswordCheck).
 	checkPassword func(password, encoded string) (bool, error)
-	lists         *listCache // users' live sessions, checked against Current.Rev
-	hashSlots     *HashSlots // bounds concurrent password hashing (hashslots.go)
+	lists         *listCache  // users' live sessions, checked against Current.Rev
+	hashSlots     *HashSlots  // bounds concurrent password hashing (hashslots.go)
+	geoFailed     atomic.Bool // a lookup error was logged: a damaged file is said once
 }
 
 // NewService builds the auth service.
@@ -159,6 +165,7 @@ func (s *Service) SignUp(ctx context.Context, name, email, password string, c Cl
 	}
 	var cur Current
 	var token string
+	place := s.locate(c.IP)
 	err = s.store.InTx(ctx, func(tx *db.Tx) error {
 		u, err := tx.CreateUser(ctx, email, name, hash)
 		if errors.Is(err, db.ErrEmailTaken) {
@@ -167,7 +174,7 @@ func (s *Service) SignUp(ctx context.Context, name, email, password string, c Cl
 		if err != nil {
 			return err
 		}
-		if cur, token, err = s.startSession(ctx, tx, u, c); err != nil {
+		if cur, token, err = s.startSession(ctx, tx, u, c, place); err != nil {
 			return err
 		}
 		return s.recordSignUp(ctx, tx, cur, c)
@@ -208,6 +215,7 @@ func (s *Service) SignIn(ctx context.Context, email, password string, c Client) 
 	}
 	var cur Current
 	var token string
+	place := s.locate(c.IP) // before the transaction: a first lookup may read from disk
 	err = s.store.InTx(ctx, func(tx *db.Tx) error {
 		// The hash was checked outside the transaction (~40 ms of argon2id): a session starts
 		// only if it is still the account's credential. Locked, so a password change either
@@ -219,7 +227,7 @@ func (s *Service) SignIn(ctx context.Context, email, password string, c Client) 
 		if current != u.PasswordHash {
 			return ErrInvalidCredentials
 		}
-		if cur, token, err = s.startSession(ctx, tx, u, c); err != nil {
+		if cur, token, err = s.startSession(ctx, tx, u, c, place); err != nil {
 			return err
 		}
 		return s.recordSignIn(ctx, tx, cur, c)
@@ -234,7 +242,7 @@ func (s *Service) SignIn(ctx context.Context, email, password string, c Client) 
 }
 
 // startSession records a new session; the user agent is parsed here, once, not per render.
-func (s *Service) startSession(ctx context.Context, tx *db.Tx, u db.User, c Client) (Current, string, error) {
+func (s *Service) startSession(ctx context.Context, tx *db.Tx, u db.User, c Client, place geo.Place) (Current, string, error) {
 	token, hash, err := NewToken()
 	if err != nil {
 		return Current{}, "", err
@@ -244,7 +252,7 @@ func (s *Service) startSession(ctx context.Context, tx *db.Tx, u db.User, c Clie
 	now := s.now()
 	sess, err := tx.CreateSession(ctx, db.NewSession{
 		UserID: u.ID, TokenHash: hash, UserAgent: ua, IP: truncateUTF8(c.IP, 64),
-		Browser: d.Browser, OS: d.OS, DeviceType: d.Type, Label: d.Label,
+		Browser: d.Browser, OS: d.OS, DeviceType: d.Type, Label: d.Label, Place: place,
 		CreatedAt: now, ExpiresAt: now.Add(s.cfg.AbsoluteLifetime),
 	})
 	if err != nil {
@@ -253,10 +261,10 @@ func (s *Service) startSession(ctx context.Context, tx *db.Tx, u db.User, c Clie
 	return Current{Session: sess, UserID: u.ID, Email: u.Email, Name: u.Name}, token, nil
 }
 
-// Authenticate finds the live session behind a cookie value. A revoked or expired one is
-// refused on its very next request: there is no cache in front of this lookup (the list
-// cache behind it is checked against the revision this lookup reads).
-func (s *Service) Authenticate(ctx context.Context, token string) (Current, error) {
+// Authenticate finds the live session behind a cookie value, for a request from ip. A
+// revoked or expired one is refused on its very next request: there is no cache in front
+// of this lookup (the list cache behind it is checked against the revision this lookup reads).
+func (s *Service) Authenticate(ctx context.Context, token, ip string) (Current, error) {
 	hash, ok := ParseToken(token)
 	if !ok {
 		return Current{}, ErrNoSession
@@ -279,10 +287,9 @@ func (s *Service) Authenticate(ctx context.Context, token string) (Current, erro
 	}
 	if every := s.cfg.TouchInterval(); now.Sub(row.LastSeenAt) >= every {
 		// The touch leaves the revision as it is (migration 00005): cached views stay.
-		if err := s.store.TouchSession(ctx, row.ID, now, every); err != nil {
+		if err := s.touch(ctx, &row.Session, now, every, ip); err != nil {
 			return Current{}, fmt.Errorf("authenticate: %w", err)
 		}
-		row.LastSeenAt = now
 	}
 	return Current{Session: row.Session, UserID: row.UserID, Email: row.UserEmail, Name: row.UserName, Rev: row.SecurityRev}, nil
 }
@@ -300,4 +307,34 @@ func (s *Service) SignOut(ctx context.Context, cur Current) error {
 		return fmt.Errorf("sign out: %w", err)
 	}
 	return nil
+}
+
+// touch records that the session was seen now from ip. The address is looked up only when
+// it is not the one last seen: the place rides along in the throttled last-seen write, so a
+// session costs no lookup per page view.
+func (s *Service) touch(ctx context.Context, sess *db.Session, now time.Time, every time.Duration, ip string) error {
+	ip = truncateUTF8(ip, 64)
+	if ip == "" {
+		ip = sess.LatestIP()
+	}
+	place := sess.LatestPlace()
+	if ip != sess.LatestIP() {
+		place = s.locate(ip)
+	}
+	if err := s.store.TouchSession(ctx, sess.ID, now, every, ip, place); err != nil {
+		return err
+	}
+	sess.LastSeenAt, sess.LastIP = now, ip
+	sess.LastCity, sess.LastRegion, sess.LastCountryCode = place.City, place.Region, place.CountryCode
+	return nil
+}
+
+// locate is where ip is, or the zero Place. A damaged data file is logged once, not on
+// every sign-in; the sign-in goes on without a place.
+func (s *Service) locate(ip string) geo.Place {
+	p, err := s.cfg.Places.Lookup(ip)
+	if err != nil && s.geoFailed.CompareAndSwap(false, true) {
+		s.log.Error("geoip lookup failed: locations may be missing until the data is replaced", "error", err)
+	}
+	return p
 }

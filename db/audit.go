@@ -94,17 +94,21 @@ func (d Details) Int(key string) int {
 
 // SessionEvent is the one place that decides an audit event's fields: the event of type
 // typ about session s (its user, id, device label, browser and os), acted on by actor
-// (nil: by no session, such as an expiry), at the given time. The actor's ip is where
-// the action came from. RevokeSessionAudited builds its event here too.
+// (nil: by no session, such as an expiry), at the given time. The actor's latest ip, and
+// its place, is where the action came from. RevokeSessionAudited builds its event here too.
 func SessionEvent(typ string, s Session, actor *Session, at time.Time) AuditEvent {
 	e := AuditEvent{
 		UserID: s.UserID, Type: typ, SessionID: NullID(s.ID), IP: s.IP, DeviceLabel: s.Label,
 		CreatedAt: at, Details: Details{"browser": s.Browser, "os": s.OS},
 	}
+	place := s.SignInPlace()
 	if actor != nil {
 		e.ActorSessionID = NullID(actor.ID)
 		e.Details["actor_browser"], e.Details["actor_os"] = actor.Browser, actor.OS
-		e.IP = actor.IP
+		e.IP, place = actor.LatestIP(), actor.LatestPlace()
+	}
+	if place.Known() { // where ip is, as the location data had it (never coordinates)
+		e.Details["city"], e.Details["region"], e.Details["country_code"] = place.City, place.Region, place.CountryCode
 	}
 	return e
 }

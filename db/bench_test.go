@@ -54,7 +54,7 @@ func BenchmarkSessionCheck(b *testing.B) {
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
-			if _, err := svc.Authenticate(ctx, token); err != nil {
+			if _, err := svc.Authenticate(ctx, token, "127.0.0.1"); err != nil {
 				b.Fatal(err)
 			}
 		}

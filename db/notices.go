@@ -16,12 +16,17 @@ type Notice struct {
 	Browser   string    `db:"browser"`
 	OS        string    `db:"os"`
 	IP        string    `db:"ip"`
+	// Where the session signed in, and whether it was the account's first from there.
+	City        string `db:"city"`
+	CountryCode string `db:"country_code"`
+	NewCountry  bool   `db:"new_country"`
 }
 
 // CreateNotice tells the user's other sessions about a new sign-in.
-func (t *Tx) CreateNotice(ctx context.Context, userID, sessionID string, now time.Time) error {
+func (t *Tx) CreateNotice(ctx context.Context, userID, sessionID string, newCountry bool, now time.Time) error {
 	_, err := t.tx.ExecContext(ctx, `
-		INSERT INTO notices (user_id, session_id, created_at) VALUES ($1, $2, $3)`, userID, sessionID, now)
+		INSERT INTO notices (user_id, session_id, created_at, new_country) VALUES ($1, $2, $3, $4)`,
+		userID, sessionID, now, newCountry)
 	if err != nil {
 		return fmt.Errorf("create notice: %w", err)
 	}
@@ -33,7 +38,8 @@ func (t *Tx) CreateNotice(ctx context.Context, userID, sessionID string, now tim
 func (s *Store) OpenNotices(ctx context.Context, userID, viewerID string, now time.Time, limit int) ([]Notice, error) {
 	var rows []Notice
 	err := s.db.SelectContext(ctx, &rows, `
-		SELECT n.id, n.session_id, n.created_at, s.browser, s.os, s.ip
+		SELECT n.id, n.session_id, n.created_at, s.browser, s.os, s.ip, s.city, s.country_code,
+			n.new_country
 		FROM notices n
 		JOIN sessions s ON s.id = n.session_id
 		JOIN sessions v ON v.id = $2

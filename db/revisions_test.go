@@ -8,6 +8,7 @@ import (
 
 	"github.com/docodego/sessions/db"
 	"github.com/docodego/sessions/db/dbtest"
+	"github.com/docodego/sessions/geo"
 )
 
 // Every write to what a user's security page shows moves the user's security_rev (the
@@ -57,7 +58,7 @@ func TestEveryWriteMovesTheSecurityRevision(t *testing.T) {
 	moved("any update of a session")
 	// A last-seen touch is the exception: it only moves "last active", which cached views
 	// may show up to their TTL late.
-	if err := store.TouchSession(ctx, sessions[0].ID, now.Add(5*time.Minute), time.Minute); err != nil {
+	if err := store.TouchSession(ctx, sessions[0].ID, now.Add(5*time.Minute), time.Minute, sessions[0].IP, geo.Place{}); err != nil {
 		t.Fatal(err)
 	}
 	var seen time.Time
@@ -78,7 +79,7 @@ func TestEveryWriteMovesTheSecurityRevision(t *testing.T) {
 		return tx.InsertAuditEvent(ctx, db.AuditEvent{UserID: user.ID, Type: db.EventSignInFailed, Details: db.Details{}})
 	})
 	moved("audit event alone")
-	inTx(func(tx *db.Tx) error { return tx.CreateNotice(ctx, user.ID, sessions[2].ID, now) })
+	inTx(func(tx *db.Tx) error { return tx.CreateNotice(ctx, user.ID, sessions[2].ID, false, now) })
 	moved("notice")
 	inTx(func(tx *db.Tx) error {
 		// The users row first, then an audit event: the event's trigger finds the row

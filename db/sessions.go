@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/docodego/sessions/geo"
 )
 
 // Session is a row of the sessions table. The secret token is never stored, only its hash.
@@ -24,11 +26,41 @@ type Session struct {
 	RevokedAt          sql.NullTime   `db:"revoked_at"`
 	RevokedBySessionID sql.NullString `db:"revoked_by_session_id"`
 	RevokeReason       string         `db:"revoke_reason"`
+	// Where the sign-in address is (geo.Place), and the latest address and its place.
+	City            string `db:"city"`
+	Region          string `db:"region"`
+	CountryCode     string `db:"country_code"`
+	LastIP          string `db:"last_ip"` // "" until seen from another address than ip
+	LastCity        string `db:"last_city"`
+	LastRegion      string `db:"last_region"`
+	LastCountryCode string `db:"last_country_code"`
+}
+
+// SignInPlace is where the session signed in.
+func (s Session) SignInPlace() geo.Place {
+	return geo.Place{City: s.City, Region: s.Region, CountryCode: s.CountryCode}
+}
+
+// LatestIP is the address the session was last seen from.
+func (s Session) LatestIP() string {
+	if s.LastIP == "" {
+		return s.IP
+	}
+	return s.LastIP
+}
+
+// LatestPlace is where the session was last seen.
+func (s Session) LatestPlace() geo.Place {
+	if s.LastIP == "" {
+		return s.SignInPlace()
+	}
+	return geo.Place{City: s.LastCity, Region: s.LastRegion, CountryCode: s.LastCountryCode}
 }
 
 // sessionColumns is the explicit column list every session query selects.
 const sessionColumns = `id, user_id, user_agent, ip, browser, os, device_type, label,
-	created_at, last_seen_at, expires_at, revoked_at, revoked_by_session_id, revoke_reason`
+	created_at, last_seen_at, expires_at, revoked_at, revoked_by_session_id, revoke_reason,
+	city, region, country_code, last_ip, last_city, last_region, last_country_code`
 
 // NewSession is what a sign-in records about a new session.
 type NewSession struct {
@@ -40,6 +72,7 @@ type NewSession struct {
 	OS         string
 	DeviceType string
 	Label      string
+	Place      geo.Place // of IP, looked up before the transaction
 	CreatedAt  time.Time
 	ExpiresAt  time.Time
 }
@@ -59,11 +92,11 @@ func (t *Tx) CreateSession(ctx context.Context, n NewSession) (Session, error) {
 	var s Session
 	err := t.tx.GetContext(ctx, &s, `
 		INSERT INTO sessions (user_id, token_hash, user_agent, ip, browser, os, device_type, label,
-			created_at, last_seen_at, expires_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10)
+			created_at, last_seen_at, expires_at, city, region, country_code)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11, $12, $13)
 		RETURNING `+sessionColumns,
 		n.UserID, n.TokenHash, n.UserAgent, n.IP, n.Browser, n.OS, n.DeviceType, n.Label,
-		n.CreatedAt, n.ExpiresAt)
+		n.CreatedAt, n.ExpiresAt, n.Place.City, n.Place.Region, n.Place.CountryCode)
 	if err != nil {
 		return Session{}, fmt.Errorf("create session: %w", err)
 	}
@@ -71,11 +104,15 @@ func (t *Tx) CreateSession(ctx context.Context, n NewSession) (Session, error) {
 }
 
 // TouchSession moves last_seen_at forward unless it was moved less than every ago, so
-// busy sessions cost one write per interval, not one per request.
-func (s *Store) TouchSession(ctx context.Context, id string, now time.Time, every time.Duration) error {
+// busy sessions cost one write per interval, not one per request. The same write records
+// the address the session is seen from and its place (the caller looks it up only when
+// the address is new).
+func (s *Store) TouchSession(ctx context.Context, id string, now time.Time, every time.Duration, ip string, place geo.Place) error {
 	_, err := s.db.ExecContext(ctx, `
-		UPDATE sessions SET last_seen_at = $2
-		WHERE id = $1 AND last_seen_at <= $3`, id, now, now.Add(-every))
+		UPDATE sessions SET last_seen_at = $2,
+			last_ip = $4, last_city = $5, last_region = $6, last_country_code = $7
+		WHERE id = $1 AND last_seen_at <= $3`,
+		id, now, now.Add(-every), ip, place.City, place.Region, place.CountryCode)
 	if err != nil {
 		return fmt.Errorf("touch session %s: %w", id, err)
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/docodego/sessions/db"
 	"github.com/docodego/sessions/db/dbtest"
+	"github.com/docodego/sessions/geo"
 )
 
 // newUser creates a user and, in the same transaction, n sessions: session(i, now) says
@@ -162,7 +163,7 @@ func TestTouchSessionAtMostOncePerInterval(t *testing.T) {
 	user, sessions := newUserWithSessions(t, store, "e@example.com", 1)
 	s := sessions[0]
 	soon := s.LastSeenAt.Add(30 * time.Second)
-	if err := store.TouchSession(ctx, s.ID, soon, time.Minute); err != nil {
+	if err := store.TouchSession(ctx, s.ID, soon, time.Minute, s.IP, geo.Place{}); err != nil {
 		t.Fatal(err)
 	}
 	got, _ := store.UserSession(ctx, user.ID, s.ID)
@@ -170,7 +171,7 @@ func TestTouchSessionAtMostOncePerInterval(t *testing.T) {
 		t.Fatalf("touched within the interval: %v -> %v", s.LastSeenAt, got.LastSeenAt)
 	}
 	later := s.LastSeenAt.Add(2 * time.Minute)
-	if err := store.TouchSession(ctx, s.ID, later, time.Minute); err != nil {
+	if err := store.TouchSession(ctx, s.ID, later, time.Minute, s.IP, geo.Place{}); err != nil {
 		t.Fatal(err)
 	}
 	got, _ = store.UserSession(ctx, user.ID, s.ID)

@@ -72,7 +72,7 @@ func (h *Handler) loadSession(c *fiber.Ctx) error {
 	if token == "" {
 		return c.Next()
 	}
-	cur, err := h.auth.Authenticate(c.UserContext(), token)
+	cur, err := h.auth.Authenticate(c.UserContext(), token, clientIP(c))
 	switch {
 	case err == nil:
 		c.Locals(keyCurrent, &cur)

@@ -1,0 +1,112 @@
+package geo_test
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/docodego/sessions/geo"
+	"github.com/docodego/sessions/geo/geotest"
+)
+
+func TestLookup(t *testing.T) {
+	d, err := geo.Open(geotest.Dir(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	for _, tc := range []struct {
+		ip   string
+		want geo.Place
+	}{
+		{"85.214.132.117", geo.Place{"Berlin", "Berlin", "DE"}},
+		{"41.58.1.2", geo.Place{"Lagos", "Lagos", "NG"}},
+		{"2a01:238:4200::1", geo.Place{"Berlin", "Berlin", "DE"}},      // IPv6
+		{"::ffff:85.214.132.117", geo.Place{"Berlin", "Berlin", "DE"}}, // IPv4-mapped: looked up as IPv4
+		{"::ffff:41.58.1.2", geo.Place{"Lagos", "Lagos", "NG"}},        // (the v6 file has no IPv4 data)
+		{"5.5.5.5", geo.Place{"", "", "FR"}},                           // no city
+		{"8.8.8.8", geo.Place{}},                                       // not in the data
+		{"2001:db9::1", geo.Place{}},                                   // not in the data
+		{"10.1.2.3", geo.Place{}}, {"192.168.0.1", geo.Place{}}, {"127.0.0.1", geo.Place{}},
+		{"100.64.1.1", geo.Place{}}, {"169.254.1.1", geo.Place{}}, {"fd00::1", geo.Place{}}, {"fe80::1", geo.Place{}},
+		{"::1", geo.Place{}}, {"not an ip", geo.Place{}}, {"", geo.Place{}},
+	} {
+		got, err := d.Lookup(tc.ip)
+		if err != nil || got != tc.want {
+			t.Errorf("Lookup(%q) = %+v, %v; want %+v", tc.ip, got, err, tc.want)
+		}
+	}
+}
+
+func TestIsLocal(t *testing.T) {
+	for ip, want := range map[string]bool{
+		"10.0.0.1": true, "172.16.5.4": true, "192.168.1.1": true, "127.0.0.1": true, "::1": true,
+		"169.254.0.1": true, "fe80::1": true, "100.64.0.1": true, "100.127.255.254": true,
+		"fd12:3456::1": true, "fc00::1": true, "::ffff:192.168.1.1": true, "0.0.0.0": true,
+		"100.128.0.1": false, "8.8.8.8": false, "2001:4860::1": false, "::ffff:8.8.8.8": false, "junk": false,
+	} {
+		if got := geo.IsLocalIP(ip); got != want {
+			t.Errorf("geo.IsLocalIP(%q) = %v, want %v", ip, got, want)
+		}
+	}
+}
+
+func TestNilDBHasNoData(t *testing.T) {
+	var d *geo.DB
+	if d.Loaded() {
+		t.Fatal("nil DB says it is loaded")
+	}
+	if p, err := d.Lookup("85.214.132.117"); p.Known() || err != nil {
+		t.Fatalf("nil DB looked up %+v, %v", p, err)
+	}
+	if err := d.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestOpenMissingAndOff(t *testing.T) {
+	if _, err := geo.Open(t.TempDir()); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("empty folder: %v, want fs.ErrNotExist", err)
+	}
+	if _, err := geo.Open(geo.Off); !errors.Is(err, geo.ErrOff) {
+		t.Fatalf("off: %v, want geo.ErrOff", err)
+	}
+}
+
+// TestOpenCorrupt: a truncated file (metadata gone) and one whose search tree is garbage
+// (metadata intact) are both refused at Open, with the file's name in the error.
+func TestOpenCorrupt(t *testing.T) {
+	for name, damage := range map[string]func([]byte) []byte{
+		"truncated": func(b []byte) []byte { return b[:len(b)/2] },
+		"garbage tree": func(b []byte) []byte {
+			for i := 0; i < len(b)/2; i++ {
+				b[i] = 0xff
+			}
+			return b
+		},
+		"empty": func([]byte) []byte { return nil },
+	} {
+		t.Run(name, func(t *testing.T) {
+			dir := geotest.Dir(t)
+			path := filepath.Join(dir, geo.IPv4File)
+			b, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(path, damage(b), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			d, err := geo.Open(dir)
+			if err == nil {
+				d.Close()
+				t.Fatal("opened a damaged file")
+			}
+			if errors.Is(err, fs.ErrNotExist) || !strings.Contains(err.Error(), geo.IPv4File) {
+				t.Fatalf("error %q does not name the damaged file", err)
+			}
+		})
+	}
+}
