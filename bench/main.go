@@ -142,6 +142,7 @@ func run(ctx context.Context, cfg benchConfig) error {
 	}
 	n, _ := countSessions(ctx, store)
 	printReport(cfg, rows, n, idle)
+	geoReport(app.cmd.Process.Pid) // bench/geo.go
 	return nil
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/docodego/sessions/auth"
 	"github.com/docodego/sessions/db"
+	"github.com/docodego/sessions/geo"
 	"github.com/docodego/sessions/locale"
 )
 
@@ -28,6 +29,7 @@ type activityRow struct {
 	Type  string
 	Text  string
 	IP    string
+	Place string // where IP is ("" without location data)
 	At    time.Time
 	Now   time.Time
 	Focus bool // the first row of a page loaded by "Show more" takes focus
@@ -77,12 +79,8 @@ func (h *Handler) newSecurityActivity(c *fiber.Ctx, l *locale.Localizer, csrf st
 		return a, err
 	}
 	for _, n := range notices {
-		at := n.CreatedAt.UTC().Format("15:04 UTC")
-		if now.Sub(n.CreatedAt) > 20*time.Hour {
-			at = l.DateTime(n.CreatedAt)
-		}
 		a.Notices = append(a.Notices, noticeRow{ID: n.ID, SessionID: n.SessionID, At: n.CreatedAt,
-			Text: l.T("notice.new_sign_in", "Device", l.Device(n.Browser, n.OS), "Time", at)})
+			Text: h.noticeText(l, n, now)})
 	}
 	before := c.Query("before")
 	if _, err := auth.ParseCursor(before); err != nil {
@@ -107,10 +105,38 @@ func (h *Handler) newActivityPage(l *locale.Localizer, page auth.EventPage, focu
 	now := h.auth.Now()
 	p := activityPage{L: l, Next: page.Next, Rows: make([]activityRow, 0, len(page.Events))}
 	for i, e := range page.Events {
+		var place string
+		if h.auth.Config().Places.Loaded() {
+			place = placeText(l, e.IP, eventPlace(e.Details))
+		}
 		p.Rows = append(p.Rows, activityRow{L: l, ID: e.ID, Type: e.Type, Text: eventText(l, e),
-			IP: e.IP, At: e.CreatedAt, Now: now, Focus: focus && i == 0})
+			IP: e.IP, Place: place, At: e.CreatedAt, Now: now, Focus: focus && i == 0})
 	}
 	return p
+}
+
+// noticeText is a "new sign-in" notice in words, with the place when there is location
+// data, and "the first from <country>" when it was the account's first sign-in from there.
+func (h *Handler) noticeText(l *locale.Localizer, n db.Notice, now time.Time) string {
+	at := n.CreatedAt.UTC().Format("15:04 UTC")
+	if now.Sub(n.CreatedAt) > 20*time.Hour {
+		at = l.DateTime(n.CreatedAt)
+	}
+	device := l.Device(n.Browser, n.OS)
+	place := geo.Place{City: n.City, CountryCode: n.CountryCode}
+	switch {
+	case n.NewCountry && place.Known():
+		return l.T("notice.new_country", "Place", placeText(l, n.IP, place), "Country", l.Country(n.CountryCode),
+			"Device", device, "Time", at)
+	case h.auth.Config().Places.Loaded():
+		return l.T("notice.new_sign_in_from", "Place", placeText(l, n.IP, place), "Device", device, "Time", at)
+	}
+	return l.T("notice.new_sign_in", "Device", device, "Time", at)
+}
+
+// eventPlace is where an event came from, as its details recorded it (auth.setPlace).
+func eventPlace(d db.Details) geo.Place {
+	return geo.Place{City: d.String("city"), Region: d.String("region"), CountryCode: d.String("country_code")}
 }
 
 // eventText says what happened, in the reader's words.
@@ -211,6 +237,7 @@ type apiEvent struct {
 	SessionID      *string    `json:"session_id"`
 	ActorSessionID *string    `json:"actor_session_id"`
 	IP             string     `json:"ip"`
+	Location       *location  `json:"location"` // where ip is; null when not known
 	DeviceLabel    string     `json:"device_label"`
 	CreatedAt      time.Time  `json:"created_at"`
 	Details        db.Details `json:"details"`
@@ -239,8 +266,9 @@ func (h *Handler) apiSecurityEvents(c *fiber.Ctx) error {
 	for _, e := range page.Events {
 		out = append(out, apiEvent{
 			ID: e.ID, Type: e.Type, Message: eventText(l, e), SessionID: nullable(e.SessionID.String),
-			ActorSessionID: nullable(e.ActorSessionID.String), IP: e.IP, DeviceLabel: e.DeviceLabel,
-			CreatedAt: e.CreatedAt.UTC(), Details: e.Details,
+			ActorSessionID: nullable(e.ActorSessionID.String), IP: e.IP, Location: h.newLocation(eventPlace(e.Details)),
+			DeviceLabel: e.DeviceLabel,
+			CreatedAt:   e.CreatedAt.UTC(), Details: e.Details,
 		})
 	}
 	return sendJSON(c, fiber.Map{"events": out, "next": nullable(page.Next)})

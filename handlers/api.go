@@ -7,6 +7,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/docodego/sessions/db"
+	"github.com/docodego/sessions/geo"
 )
 
 // apiError answers {"error": code} with the status, plus a readable message when given.
@@ -47,6 +48,27 @@ type apiSession struct {
 	LastActiveAt time.Time `json:"last_active_at"`
 	ExpiresAt    time.Time `json:"expires_at"`
 	Current      bool      `json:"current"`
+	LastIP       string    `json:"last_ip"`  // the address last seen (ip is the sign-in one)
+	Location     *location `json:"location"` // where last_ip is; null when not known
+}
+
+// location is where an address is, in every JSON answer that has one: the session list,
+// better-auth's session objects and security events. Country names are English here: the
+// answers are cached for every reader alike, and clients have country_code to name it.
+type location struct {
+	City        string `json:"city"`
+	Region      string `json:"region"`
+	Country     string `json:"country"`
+	CountryCode string `json:"country_code"`
+}
+
+// newLocation is p as JSON, or nil (null) for an unknown place.
+func (h *Handler) newLocation(p geo.Place) *location {
+	if !p.Known() {
+		return nil
+	}
+	return &location{City: p.City, Region: p.Region, Country: h.catalog.Lang("en").Country(p.CountryCode),
+		CountryCode: p.CountryCode}
 }
 
 func (h *Handler) newAPISession(s db.Session, currentID string) apiSession {
@@ -54,7 +76,7 @@ func (h *Handler) newAPISession(s db.Session, currentID string) apiSession {
 		ID: s.ID, Label: s.Label, Browser: s.Browser, OS: s.OS, DeviceType: s.DeviceType,
 		IP: s.IP, UserAgent: s.UserAgent, CreatedAt: s.CreatedAt.UTC(),
 		LastActiveAt: s.LastSeenAt.UTC(), ExpiresAt: h.auth.Config().ExpiresAt(s).UTC(),
-		Current: s.ID == currentID,
+		Current: s.ID == currentID, LastIP: s.LatestIP(), Location: h.newLocation(s.LatestPlace()),
 	}
 }
 

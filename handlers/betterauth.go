@@ -42,18 +42,19 @@ type baUser struct {
 // baSession is better-auth's Session object, plus the device fields the sessions page
 // shows (better-auth plugins add fields the same way).
 type baSession struct {
-	ID         string `json:"id"`
-	UserID     string `json:"userId"`
-	Token      string `json:"token"` // the public id: a handle for revoke-session, not a secret
-	ExpiresAt  jsTime `json:"expiresAt"`
-	CreatedAt  jsTime `json:"createdAt"`
-	UpdatedAt  jsTime `json:"updatedAt"`
-	IPAddress  string `json:"ipAddress"`
-	UserAgent  string `json:"userAgent"`
-	Label      string `json:"label"`
-	Browser    string `json:"browser"`
-	OS         string `json:"os"`
-	DeviceType string `json:"deviceType"`
+	ID         string    `json:"id"`
+	UserID     string    `json:"userId"`
+	Token      string    `json:"token"` // the public id: a handle for revoke-session, not a secret
+	ExpiresAt  jsTime    `json:"expiresAt"`
+	CreatedAt  jsTime    `json:"createdAt"`
+	UpdatedAt  jsTime    `json:"updatedAt"`
+	IPAddress  string    `json:"ipAddress"`
+	UserAgent  string    `json:"userAgent"`
+	Label      string    `json:"label"`
+	Browser    string    `json:"browser"`
+	OS         string    `json:"os"`
+	DeviceType string    `json:"deviceType"`
+	Location   *location `json:"location"` // of the address last seen (handlers/api.go)
 }
 
 func (h *Handler) newBASession(s db.Session) baSession {
@@ -62,6 +63,7 @@ func (h *Handler) newBASession(s db.Session) baSession {
 		ExpiresAt: jsTime(h.auth.Config().ExpiresAt(s)), CreatedAt: jsTime(s.CreatedAt),
 		UpdatedAt: jsTime(s.LastSeenAt), IPAddress: s.IP, UserAgent: s.UserAgent,
 		Label: s.Label, Browser: s.Browser, OS: s.OS, DeviceType: s.DeviceType,
+		Location: h.newLocation(s.LatestPlace()),
 	}
 }
 

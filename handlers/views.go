@@ -5,6 +5,7 @@ import (
 
 	"github.com/docodego/sessions/auth"
 	"github.com/docodego/sessions/db"
+	"github.com/docodego/sessions/geo"
 	"github.com/docodego/sessions/locale"
 )
 
@@ -13,6 +14,8 @@ import (
 // methods by reflection, which made a 50-row table cost milliseconds.
 type sessionRow struct {
 	ID, Label, IP, UserAgent   string
+	Icon                       string // the sprite symbol of the device kind (deviceIcon)
+	Place, SignedInFrom        string // latest place; where it signed in ("" without data)
 	Current                    bool
 	Text                       *rowText
 	RevokeLabel                string
@@ -52,6 +55,8 @@ type sessionsTable struct {
 	CSRF   string
 	Rows   []sessionRow
 	Others int
+	// Attribution: the DB-IP link its licence asks of a page showing its places.
+	Attribution bool
 }
 
 // securityPage is /app/settings/security.
@@ -117,6 +122,35 @@ type errorPage struct {
 	Status  int
 }
 
+// placeText is where ip is, in the reader's words: "Berlin, Germany", "Germany",
+// "Local network" or "Unknown location".
+func placeText(l *locale.Localizer, ip string, p geo.Place) string {
+	switch {
+	case p.Known():
+		return l.Place(p.City, p.CountryCode)
+	case geo.IsLocalIP(ip):
+		return l.T("geo.local")
+	}
+	return l.T("geo.unknown")
+}
+
+// orUnknown is ip, or the word for an unknown address.
+func orUnknown(l *locale.Localizer, ip string) string {
+	if ip == "" {
+		return l.T("sessions.unknown_ip")
+	}
+	return ip
+}
+
+// deviceIcon is the symbol of static/devices.svg for a device kind (device.Device.Type).
+func deviceIcon(deviceType string) string {
+	switch deviceType {
+	case "desktop", "mobile", "tablet", "app":
+		return deviceType
+	}
+	return "unknown" // bots and what the parser could not tell
+}
+
 // label is a session's device label in the reader's language.
 func label(l *locale.Localizer, s db.Session) string {
 	return l.Device(s.Browser, s.OS)
@@ -124,18 +158,26 @@ func label(l *locale.Localizer, s db.Session) string {
 
 // newSessionsTable turns sessions into table rows for this reader.
 func (h *Handler) newSessionsTable(l *locale.Localizer, csrf string, cur *auth.Current, rows []db.Session) sessionsTable {
-	return buildSessionsTable(l, csrf, cur.Session.ID, rows, h.auth.Config().ExpiresAt, h.auth.Now())
+	return buildSessionsTable(l, csrf, cur.Session.ID, rows, h.auth.Config().ExpiresAt, h.auth.Now(),
+		h.auth.Config().Places.Loaded())
 }
 
-// buildSessionsTable is newSessionsTable's work, with the rules it needs passed in.
+// buildSessionsTable is newSessionsTable's work, with the rules it needs passed in;
+// withPlaces says whether location data is loaded (without it no place is shown).
 func buildSessionsTable(l *locale.Localizer, csrf, currentID string, rows []db.Session,
-	expiresAt func(db.Session) time.Time, now time.Time) sessionsTable {
-	t := sessionsTable{L: l, CSRF: csrf, Rows: make([]sessionRow, 0, len(rows))}
+	expiresAt func(db.Session) time.Time, now time.Time, withPlaces bool) sessionsTable {
+	t := sessionsTable{L: l, CSRF: csrf, Rows: make([]sessionRow, 0, len(rows)), Attribution: withPlaces}
 	text := newRowText(l)
 	for _, s := range rows {
 		lbl, expires := label(l, s), expiresAt(s)
+		var place, from string
+		if withPlaces {
+			place = placeText(l, s.LatestIP(), s.LatestPlace())
+			from = l.T("sessions.signed_in_from", "Place", placeText(l, s.IP, s.SignInPlace()), "IP", orUnknown(l, s.IP))
+		}
 		t.Rows = append(t.Rows, sessionRow{
-			ID: s.ID, Label: lbl, IP: s.IP, UserAgent: s.UserAgent, Current: s.ID == currentID,
+			ID: s.ID, Label: lbl, IP: s.LatestIP(), UserAgent: s.UserAgent, Current: s.ID == currentID,
+			Icon: deviceIcon(s.DeviceType), Place: place, SignedInFrom: from,
 			Text: text, RevokeLabel: l.T("sessions.revoke_label", "Device", lbl), Created: agoText(l, s.CreatedAt, now),
 			LastSeen: agoText(l, s.LastSeenAt, now), Expires: inText(l, expires, now),
 		})

@@ -6,6 +6,7 @@ import (
 
 	"github.com/nicksnyder/go-i18n/v2/i18n"
 	"golang.org/x/text/language"
+	"golang.org/x/text/language/display"
 )
 
 // Localizer renders messages, dates and device labels in one language.
@@ -13,11 +14,13 @@ type Localizer struct {
 	lang string
 	loc  *i18n.Localizer
 	memo memo // rendered messages: catalogs never change after load
+	// regions names countries (place.go): CLDR data, not a table of ours.
+	regions display.Namer
 }
 
 func newLocalizer(b *i18n.Bundle, tag language.Tag) *Localizer {
 	base, _ := tag.Base()
-	return &Localizer{lang: base.String(), loc: i18n.NewLocalizer(b, tag.String())}
+	return &Localizer{lang: base.String(), loc: i18n.NewLocalizer(b, tag.String()), regions: display.Regions(tag)}
 }
 
 // Lang is the language code, for <html lang>.

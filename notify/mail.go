@@ -11,6 +11,7 @@ import (
 	gomail "github.com/wneessen/go-mail"
 
 	"github.com/docodego/sessions/db"
+	"github.com/docodego/sessions/geo"
 	"github.com/docodego/sessions/locale"
 )
 
@@ -31,6 +32,10 @@ type newSignIn struct {
 	Browser string    `json:"browser"`
 	OS      string    `json:"os"`
 	Lang    string    `json:"lang"`
+	// Where the sign-in came from, and whether it was the account's first from there.
+	City        string `json:"city"`
+	CountryCode string `json:"country_code"`
+	NewCountry  bool   `json:"new_country"`
 }
 
 // renderNewSignIn writes the mail in the language of the sign-in page (English when the
@@ -48,8 +53,19 @@ func renderNewSignIn(opt Options, catalog *locale.Catalog, m db.OutboxMail, p ne
 	if ip == "" {
 		ip = l.T("sessions.unknown_ip")
 	}
-	body := l.T("mail.new_sign_in.body", "Name", p.Name, "App", opt.AppName, "Device", device,
-		"Time", l.DateTime(p.At), "IP", ip,
+	place := l.T("geo.unknown")
+	switch {
+	case p.CountryCode != "":
+		place = l.Place(p.City, p.CountryCode)
+	case geo.IsLocalIP(p.IP):
+		place = l.T("geo.local")
+	}
+	intro := l.T("mail.new_sign_in.intro_device", "App", opt.AppName)
+	if p.NewCountry && p.CountryCode != "" {
+		intro = l.T("mail.new_sign_in.intro_country", "App", opt.AppName, "Place", place, "Country", l.Country(p.CountryCode))
+	}
+	body := l.T("mail.new_sign_in.body", "Name", p.Name, "App", opt.AppName, "Intro", intro, "Device", device,
+		"Place", place, "Time", l.DateTime(p.At), "IP", ip,
 		"Link", strings.TrimRight(opt.BaseURL, "/")+"/app/settings/security")
 	if body == "mail.new_sign_in.body" {
 		return message{}, fmt.Errorf("render mail %d: no message mail.new_sign_in.body", m.ID)

@@ -16,6 +16,7 @@ import (
 	"github.com/docodego/sessions/auth"
 	"github.com/docodego/sessions/db"
 	"github.com/docodego/sessions/db/dbtest"
+	"github.com/docodego/sessions/geo"
 	"github.com/docodego/sessions/handlers"
 	"github.com/docodego/sessions/live"
 )
@@ -27,6 +28,10 @@ type Options struct {
 	DSN       string        // run on this database (say, another server's DSN) instead of a fresh one
 	Streams   live.Limits   // live stream limits; zero: the defaults
 	Heartbeat time.Duration // of live streams; zero: the default
+	// TrustedProxies are peers whose X-Forwarded-For is believed (say, 127.0.0.1 for a
+	// browser that sends the header itself, as if through a proxy).
+	TrustedProxies []string
+	Places         *geo.DB // location data (geo/geotest builds a small one)
 }
 
 // Server is a running app.
@@ -58,6 +63,9 @@ func Start(t testing.TB, opt Options) *Server {
 	if opt.Auth != nil {
 		cfg = *opt.Auth
 	}
+	if opt.Places != nil {
+		cfg.Places = opt.Places
+	}
 	if opt.AppName == "" {
 		opt.AppName = "DoCodeGo"
 	}
@@ -83,7 +91,7 @@ func Start(t testing.TB, opt Options) *Server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	app := h.NewApp(handlers.AppOptions{})
+	app := h.NewApp(handlers.AppOptions{TrustedProxies: opt.TrustedProxies})
 	go func() { _ = app.Listener(ln) }()
 	s := &Server{URL: url, DSN: dsn, Store: store, App: app, Hub: hub, Handler: h, logs: logs, ln: ln}
 	t.Cleanup(s.Stop)

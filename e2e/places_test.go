@@ -1,0 +1,76 @@
+package e2e_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/chromedp"
+
+	"github.com/docodego/sessions/geo/geotest"
+	"github.com/docodego/sessions/internal/testserver"
+)
+
+// forwardedFor makes every request of the device carry X-Forwarded-For: ip, as a proxy
+// in front of the app would add it.
+func (d *device) forwardedFor(ip string) {
+	d.t.Helper()
+	d.do(chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+		_, err := chromedp.Call(ctx, network.SetExtraHTTPHeaders, network.SetExtraHTTPHeadersParams{
+			Headers: network.Headers{"X-Forwarded-For": ip},
+		})
+		return err
+	}))
+}
+
+// TestPlacesInBrowser: behind a trusted proxy (the browser on 127.0.0.1 sends
+// X-Forwarded-For itself), a session shows its place, the local one "Local network", every
+// row a device icon hidden from assistive technology, and the page the DB-IP link; the
+// German page names the country in German; axe stays clean in light and dark.
+func TestPlacesInBrowser(t *testing.T) {
+	srv := testserver.Start(t, testserver.Options{TrustedProxies: []string{"127.0.0.1"}, Places: geotest.Open(t)})
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("app log:\n%s", srv.Logs())
+		}
+	})
+	a := newDevice(t, "A (Chrome, local)", uaChrome)
+	b := newDevice(t, "B (desktop app, Berlin)", uaDesktop)
+	b.forwardedFor("85.214.132.117")
+	a.signUp(srv, "Ada Places", "places@example.com")
+	b.signIn(srv, "places@example.com")
+
+	a.open(srv.URL + securityPath)
+	bRow := "#" + a.rowLabelled("DoCodeGo Desktop").ID
+	if got := a.text(bRow + " .place"); got != "Berlin, Germany" {
+		t.Errorf("B's place %q, want Berlin, Germany", got)
+	}
+	if got := a.text("tr.current .place"); got != "Local network" {
+		t.Errorf("A's place %q, want Local network", got)
+	}
+	if got := a.text(`a[href="https://db-ip.com"]`); got != "IP geolocation by DB-IP" {
+		t.Errorf("attribution link %q", got)
+	}
+	icons := eval[[]string](a, `Array.from(document.querySelectorAll("#sessions-body svg.device-icon")).map(function (s) {
+		var r = s.getBoundingClientRect();
+		return s.getAttribute("aria-hidden") + " " + s.querySelector("use").getAttribute("href") + " " + (r.width > 0 && r.height > 0);
+	})`)
+	if strings.Join(icons, ",") != "true /static/devices.svg#desktop true,true /static/devices.svg#app true" {
+		t.Errorf("device icons %v", icons)
+	}
+	for _, scheme := range []string{"light", "dark"} {
+		a.colorScheme(scheme)
+		a.audit("places " + scheme)
+	}
+
+	a.language(uaChrome, "de")
+	a.open(srv.URL + securityPath)
+	if got := a.text(bRow + " .place"); got != "Berlin, Deutschland" {
+		t.Errorf("German page: B's place %q, want Berlin, Deutschland", got)
+	}
+	if got := a.text("tr.current .place"); got != "Lokales Netzwerk" {
+		t.Errorf("German page: A's place %q", got)
+	}
+	a.audit("places de")
+}
