@@ -12,7 +12,7 @@ import (
 // was signed in when it began.
 func (c *client) current() auth.Current {
 	c.e.t.Helper()
-	cur, err := c.e.auth.Authenticate(c.e.t.Context(), c.cookies["session"])
+	cur, err := c.e.auth.Authenticate(c.e.t.Context(), c.cookies["session"], "")
 	if err != nil {
 		c.e.t.Fatal(err)
 	}
