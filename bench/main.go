@@ -139,6 +139,10 @@ func run(ctx context.Context, cfg benchConfig) error {
 		if err := measure(b.largeRows()); err != nil {
 			return err
 		}
+		if rows, err = b.appendLiveRows(ctx, rows, bin, dsn); err != nil { // bench/live.go
+			printReport(cfg, rows, 0, idle)
+			return err
+		}
 	}
 	n, _ := countSessions(ctx, store)
 	printReport(cfg, rows, n, idle)

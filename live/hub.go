@@ -59,6 +59,22 @@ type Hub struct {
 	total  int
 	closed bool
 	done   chan struct{} // closed when the hub shuts down: every stream ends
+	// onCount hears the stream count every countStep streams (OnCount).
+	onCount func(n int)
+}
+
+// countStep is how often (in streams opened or closed) OnCount's function hears the count.
+const countStep = 64
+
+// OnCount has f called with the number of open streams whenever it moves by countStep
+// (main sizes the Go memory limit by it). Call it before the first Subscribe.
+func (h *Hub) OnCount(f func(n int)) { h.onCount = f }
+
+// counted reports the count to onCount at every countStep; the caller holds h.mu.
+func (h *Hub) counted() {
+	if h.onCount != nil && h.total%countStep == 0 {
+		h.onCount(h.total)
+	}
 }
 
 // New builds a hub without a listener (Listen attaches one).
@@ -95,6 +111,7 @@ func (h *Hub) Subscribe(userID, sessionID string) (*Stream, error) {
 	s := &Stream{hub: h, UserID: userID, SessionID: sessionID, wake: make(chan struct{}, 1)}
 	mine[s] = struct{}{}
 	h.total++
+	h.counted()
 	return s, nil
 }
 
@@ -192,5 +209,6 @@ func (s *Stream) Close() {
 			delete(h.users, s.UserID)
 		}
 		h.total--
+		h.counted()
 	})
 }
