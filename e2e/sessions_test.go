@@ -275,6 +275,8 @@ func TestErrorsInDialog(t *testing.T) {
 		d.allow("ERR_CONNECTION_REFUSED")
 		d.allow("htmx:error: Failed to fetch")
 		d.allow("htmx:sse:error: Failed to fetch") // the pages' streams reconnecting
+		d.allow("SSE reconnect failed with status 503") // to the instance shutting down
+		d.allow("status of 503")
 	}
 	srv.Stop()
 	a.do(chromedp.Click(chromedp.CSS(dialog + " button.danger")))

@@ -36,9 +36,10 @@ func (h *Handler) securityEvents(c *fiber.Ctx) error {
 	cur := current(c)
 	if cur == nil {
 		to := "/login"
+		// The cookie is left for the page it goes to: a reconnect racing this answer must
+		// read the same reason, not a missing cookie.
 		if reason := endedReason(c); reason != "" {
 			to += "?ended=" + reason
-			h.clearSessionCookie(c)
 		}
 		c.Set(fiber.HeaderContentType, "text/event-stream")
 		return c.SendString(endedEvent(to))
