@@ -274,7 +274,7 @@ func TestErrorsInDialog(t *testing.T) {
 	for _, d := range []*device{a, b, c} {
 		d.allow("ERR_CONNECTION_REFUSED")
 		d.allow("htmx:error: Failed to fetch")
-		d.allow("htmx:sse:error: Failed to fetch") // the pages' streams reconnecting
+		d.allow("htmx:sse:error: Failed to fetch")      // the pages' streams reconnecting
 		d.allow("SSE reconnect failed with status 503") // to the instance shutting down
 		d.allow("status of 503")
 	}
