@@ -62,6 +62,7 @@ func TestPlacesInBrowser(t *testing.T) {
 	for _, scheme := range []string{"light", "dark"} {
 		a.colorScheme(scheme)
 		a.audit("places " + scheme)
+		a.screenshots("places-" + scheme) // desktop and 375 px; fails if the page scrolls sideways
 	}
 
 	a.language(uaChrome, "de")
