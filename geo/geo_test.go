@@ -110,3 +110,19 @@ func TestOpenCorrupt(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkLookup is one lookup in the test files (bench/geo.go measures the real data).
+func BenchmarkLookup(b *testing.B) {
+	d, err := geo.Open(geotest.Dir(b))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer d.Close()
+	ips := []string{"85.214.132.117", "41.58.1.2", "2a01:238:4200::1", "8.8.8.8", "5.5.5.5"}
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		if _, err := d.Lookup(ips[i%len(ips)]); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
