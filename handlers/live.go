@@ -155,7 +155,7 @@ func (s *eventStream) deliver(w *bufio.Writer, events []live.Event) bool {
 
 // check re-reads the session; when it ended, it tells the page and answers false.
 func (s *eventStream) check(w *bufio.Writer) (time.Time, bool) {
-	ctx, cancel := context.WithTimeout(context.Background(), streamCheckTimeout)
+	ctx, cancel := context.WithTimeout(s.h.cfg.Live.Context(), streamCheckTimeout) // shutdown cancels it
 	defer cancel()
 	expires, err := s.h.auth.StillLive(ctx, s.cur)
 	switch {
@@ -168,6 +168,8 @@ func (s *eventStream) check(w *bufio.Writer) (time.Time, bool) {
 	case errors.Is(err, auth.ErrSessionExpired):
 		s.write(w, endedEvent("/login?ended=expired"))
 		return expires, false
+	case s.h.cfg.Live.Context().Err() != nil:
+		return expires, false // shutting down
 	case err != nil:
 		// The database is away: keep the stream; the next heartbeat asks again.
 		s.log.Warn("live stream: session check failed", "error", err)

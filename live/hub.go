@@ -4,6 +4,7 @@
 package live
 
 import (
+	"context"
 	"errors"
 	"sync"
 )
@@ -58,7 +59,8 @@ type Hub struct {
 	users  map[string]map[*Stream]struct{}
 	total  int
 	closed bool
-	done   chan struct{} // closed when the hub shuts down: every stream ends
+	ctx    context.Context // ends when the hub shuts down: every stream ends
+	stop   context.CancelFunc
 	// onCount hears the stream count every countStep streams (OnCount).
 	onCount func(n int)
 }
@@ -79,7 +81,8 @@ func (h *Hub) counted() {
 
 // New builds a hub without a listener (Listen attaches one).
 func New(limits Limits) *Hub {
-	return &Hub{limits: limits, users: map[string]map[*Stream]struct{}{}, done: make(chan struct{})}
+	ctx, stop := context.WithCancel(context.Background())
+	return &Hub{limits: limits, users: map[string]map[*Stream]struct{}{}, ctx: ctx, stop: stop}
 }
 
 // Stream is one open page's subscription.
@@ -123,16 +126,17 @@ func (h *Hub) Count() int {
 }
 
 // Done is closed when the hub shuts down; streams end then.
-func (h *Hub) Done() <-chan struct{} { return h.done }
+func (h *Hub) Done() <-chan struct{} { return h.ctx.Done() }
+
+// Context ends when the hub shuts down: a stream's database work under it stops waiting then.
+func (h *Hub) Context() context.Context { return h.ctx }
 
 // Close ends every stream (they see Done) and refuses new ones. Safe to call twice.
 func (h *Hub) Close() {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if !h.closed {
-		h.closed = true
-		close(h.done)
-	}
+	h.closed = true
+	h.stop()
 }
 
 // Publish delivers one change: op is the trigger's word, the session id may be empty.

@@ -53,7 +53,7 @@ func (h *Hub) feed(ctx context.Context, l *pq.Listener) {
 		select {
 		case <-ctx.Done():
 			return
-		case <-h.done:
+		case <-h.Done():
 			return
 		case <-ping.C:
 			go func() { _ = l.Ping() }() // a dead connection makes the listener reconnect

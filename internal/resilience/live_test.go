@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/docodego/sessions/auth"
 	"github.com/docodego/sessions/db/dbtest"
 	"github.com/docodego/sessions/internal/testserver"
 	"github.com/docodego/sessions/live"
@@ -135,12 +136,36 @@ func TestLiveStreamLimits(t *testing.T) {
 	}
 }
 
-// Shutdown ends open streams promptly, while an ordinary request still gets its answer.
+// Shutdown ends open streams at once, while an ordinary request in flight (held up by a
+// table lock) still finishes and answers.
 func TestLiveShutdownClosesStreams(t *testing.T) {
 	srv := testserver.Start(t, testserver.Options{})
 	token := signIn(t, srv, "shutdown-live@example.test", true)
 	streams := []*testserver.Stream{testserver.OpenStream(t, srv.URL, token, ""), testserver.OpenStream(t, srv.URL, token, "")}
 	waitStreams(t, srv.Hub, 2)
+	ctx := context.Background()
+	tx, err := srv.Store.DB().BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `LOCK TABLE sessions IN ACCESS EXCLUSIVE MODE`); err != nil {
+		t.Fatal(err)
+	}
+	inFlight := make(chan answer, 1)
+	go func() {
+		a, err := call(t, "GET", srv.URL+"/api/auth/sessions/", token, "")
+		if err != nil {
+			a.body = err.Error()
+		}
+		inFlight <- a
+	}()
+	waitFor(t, "the request to wait on the lock", func() bool {
+		var n int
+		_ = srv.Store.DB().GetContext(ctx, &n,
+			`SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()`)
+		return n > 0
+	})
 	done := make(chan struct{})
 	go func() { srv.Stop(); close(done) }()
 	for i, s := range streams {
@@ -148,10 +173,42 @@ func TestLiveShutdownClosesStreams(t *testing.T) {
 			t.Errorf("stream %d still open 2 s after shutdown began", i)
 		}
 	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if a := <-inFlight; a.status != 200 {
+		t.Errorf("request in flight during shutdown: %d %s; want 200", a.status, a.body)
+	}
 	select {
 	case <-done:
 	case <-time.After(5 * time.Second):
-		t.Error("shutdown did not finish within 5 s with streams open")
+		t.Error("shutdown did not finish within 5 s of the last request")
+	}
+}
+
+// The expiry of a session with an open stream signs its page out at that moment, with no
+// request and no write to notify anyone.
+func TestLiveExpirySignsOut(t *testing.T) {
+	cfg := auth.DefaultConfig()
+	cfg.Password = auth.PasswordParams{Memory: 1024, Time: 1, Threads: 1}
+	cfg.AbsoluteLifetime = 2 * time.Second
+	srv := testserver.Start(t, testserver.Options{Auth: &cfg, Heartbeat: time.Hour})
+	s := testserver.OpenStream(t, srv.URL, signIn(t, srv, "expiry-live@example.test", true), "")
+	if ev, ok := s.Next(4*time.Second, "session-ended"); !ok || ev.Data != "/login?ended=expired" {
+		t.Fatalf("no session-ended to /login?ended=expired at expiry (%+v)", ev)
+	}
+}
+
+// The stream's answer is never compressed nor cached, whatever the client accepts.
+func TestLiveStreamHeaders(t *testing.T) {
+	srv := testserver.Start(t, testserver.Options{})
+	token := signIn(t, srv, "headers-live@example.test", true)
+	s := testserver.OpenStream(t, srv.URL, token, "")
+	for name, want := range map[string]string{"Content-Type": "text/event-stream", "Cache-Control": "no-store",
+		"Content-Encoding": "", "X-Accel-Buffering": "no"} {
+		if got := s.Header.Get(name); got != want {
+			t.Errorf("%s: %q; want %q", name, got, want)
+		}
 	}
 }
 

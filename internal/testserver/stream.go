@@ -34,6 +34,7 @@ func OpenStream(t testing.TB, base, token, lastEventID string) *Stream {
 		req.AddCookie(&http.Cookie{Name: "session", Value: token})
 	}
 	req.Header.Set("Accept", "text/html, text/event-stream")
+	req.Header.Set("Accept-Encoding", "gzip, deflate, br, zstd") // as a browser: the stream must not take it up
 	if lastEventID != "" {
 		req.Header.Set("Last-Event-ID", lastEventID)
 	}
