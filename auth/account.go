@@ -13,6 +13,8 @@ type Account struct {
 	Name      string
 	CreatedAt time.Time
 	UpdatedAt time.Time
+	// EmailVerified: the owner followed a verification link (better-auth's emailVerified).
+	EmailVerified bool
 }
 
 // Account loads the signed-in person's account, for answers that show its dates.
@@ -21,5 +23,6 @@ func (s *Service) Account(ctx context.Context, cur Current) (Account, error) {
 	if err != nil {
 		return Account{}, fmt.Errorf("account %s: %w", cur.UserID, err)
 	}
-	return Account{ID: u.ID, Email: u.Email, Name: u.Name, CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt}, nil
+	return Account{ID: u.ID, Email: u.Email, Name: u.Name, CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt,
+		EmailVerified: u.EmailVerifiedAt.Valid}, nil
 }

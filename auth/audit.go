@@ -11,9 +11,10 @@ import (
 // Every audit event is written inside the transaction of the action it records, so the
 // two commit or roll back together; the store logs each one after its commit.
 
-// NewSignIn is what the "new sign-in" email says, stored in the outbox payload.
+// NewSignIn is what the "new sign-in" email says, stored in the outbox payload (and, one
+// per sign-in, in a digest's). It holds nothing a person typed: a name could carry a
+// phishing text into our mail.
 type NewSignIn struct {
-	Name      string    `json:"name"`
 	Device    string    `json:"device"`
 	IP        string    `json:"ip"`
 	At        time.Time `json:"at"`
@@ -27,7 +28,8 @@ type NewSignIn struct {
 	NewCountry  bool   `json:"new_country,omitempty"` // the account's first sign-in from there
 }
 
-// recordSignUp writes the sign_up event and remembers the browser as known.
+// recordSignUp writes the sign_up event, remembers the browser as known and mails a
+// link to verify the address.
 func (s *Service) recordSignUp(ctx context.Context, tx *db.Tx, cur Current, c Client) error {
 	if c.DeviceID != "" {
 		if _, err := tx.RememberDevice(ctx, cur.UserID, deviceHash(c.DeviceID), cur.Session.CreatedAt); err != nil {
@@ -35,6 +37,9 @@ func (s *Service) recordSignUp(ctx context.Context, tx *db.Tx, cur Current, c Cl
 		}
 	}
 	if _, err := s.rememberCountry(ctx, tx, cur); err != nil {
+		return err
+	}
+	if err := s.queueVerification(ctx, tx, cur.UserID, cur.Email, c.Lang); err != nil {
 		return err
 	}
 	return tx.InsertAuditEvent(ctx, db.SessionEvent(db.EventSignUp, cur.Session, &cur.Session, cur.Session.CreatedAt))
@@ -67,11 +72,11 @@ func (s *Service) recordSignIn(ctx context.Context, tx *db.Tx, cur Current, c Cl
 	if err := tx.CreateNotice(ctx, cur.UserID, cur.Session.ID, newCountry, now); err != nil {
 		return err
 	}
-	return tx.EnqueueMail(ctx, db.MailNewSignIn, cur.Email, NewSignIn{
-		Name: cur.Name, Device: cur.Session.Label, IP: cur.Session.IP, At: now, SessionID: cur.Session.ID,
+	return s.queueSignInMail(ctx, tx, cur, NewSignIn{
+		Device: cur.Session.Label, IP: cur.Session.IP, At: now, SessionID: cur.Session.ID,
 		Browser: cur.Session.Browser, OS: cur.Session.OS, Lang: c.Lang,
 		City: cur.Session.City, CountryCode: cur.Session.CountryCode, NewCountry: newCountry,
-	}, now)
+	})
 }
 
 // rememberCountry records the sign-in's country for the account and reports whether it is

@@ -1,7 +1,6 @@
 package auth
 
 import (
-	"net/mail"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -101,15 +100,6 @@ func validateSignUp(name, email, password string) (string, string, error) {
 		return "", "", err
 	}
 	return name, email, nil
-}
-
-func validateEmail(email string) (string, error) {
-	email = strings.TrimSpace(email)
-	addr, err := mail.ParseAddress(email)
-	if err != nil || addr.Address != email || len(email) > maxEmailLength || !oneLine(email) {
-		return "", &InputError{Field: "email", Code: "error.email_invalid"}
-	}
-	return email, nil
 }
 
 // ValidatePassword applies the password policy: long enough, not absurdly long, not common.

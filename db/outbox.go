@@ -10,7 +10,11 @@ import (
 )
 
 // Mail kinds in the outbox.
-const MailNewSignIn = "new_sign_in"
+const (
+	MailNewSignIn       = "new_sign_in"
+	MailNewSignInDigest = "new_sign_in_digest" // the sign-ins that came within SignInMailInterval of the last mail
+	MailVerifyEmail     = "verify_email"       // payload "token" is removed once sent
+)
 
 // OutboxMail is a row of the outbox: one message to deliver.
 type OutboxMail struct {
@@ -25,17 +29,25 @@ type OutboxMail struct {
 // EnqueueMail queues a message in the transaction of the action that causes it: no
 // action, no mail; the action committed, the mail will go out.
 func (t *Tx) EnqueueMail(ctx context.Context, kind, recipient string, payload any, now time.Time) error {
+	_, err := t.EnqueueMailAt(ctx, kind, recipient, payload, now, now)
+	return err
+}
+
+// EnqueueMailAt is EnqueueMail for a message not to be sent before due; it returns the
+// message's id.
+func (t *Tx) EnqueueMailAt(ctx context.Context, kind, recipient string, payload any, now, due time.Time) (int64, error) {
 	b, err := json.Marshal(payload)
 	if err != nil {
-		return fmt.Errorf("enqueue mail %s: %w", kind, err)
+		return 0, fmt.Errorf("enqueue mail %s: %w", kind, err)
 	}
-	_, err = t.tx.ExecContext(ctx, `
+	var id int64
+	err = t.tx.GetContext(ctx, &id, `
 		INSERT INTO outbox (kind, recipient, payload, created_at, next_attempt_at)
-		VALUES ($1, $2, $3, $4, $4)`, kind, recipient, b, now)
+		VALUES ($1, $2, $3, $4, $5) RETURNING id`, kind, recipient, b, now, due)
 	if err != nil {
-		return fmt.Errorf("enqueue mail %s: %w", kind, err)
+		return 0, fmt.Errorf("enqueue mail %s: %w", kind, err)
 	}
-	return nil
+	return id, nil
 }
 
 // ClaimMail locks the oldest message due at now that no other transaction holds
@@ -58,10 +70,12 @@ func (t *Tx) ClaimMail(ctx context.Context, now time.Time) (OutboxMail, error) {
 	return m, nil
 }
 
-// MarkMailSent records a delivery (via "smtp" or "log").
+// MarkMailSent records a delivery (via "smtp" or "log"). A secret the payload carried
+// for the mail (a verification link's token) is dropped: the database keeps only its hash.
 func (t *Tx) MarkMailSent(ctx context.Context, id int64, via string, now time.Time) error {
 	_, err := t.tx.ExecContext(ctx, `
-		UPDATE outbox SET sent_at = $2, sent_via = $3, attempts = attempts + 1, last_error = ''
+		UPDATE outbox SET sent_at = $2, sent_via = $3, attempts = attempts + 1, last_error = '',
+			payload = payload - 'token'
 		WHERE id = $1`, id, now, via)
 	if err != nil {
 		return fmt.Errorf("mark mail %d sent: %w", id, err)

@@ -18,6 +18,9 @@ type User struct {
 	PasswordHash string    `db:"password_hash"`
 	CreatedAt    time.Time `db:"created_at"`
 	UpdatedAt    time.Time `db:"updated_at"`
+	// EmailVerifiedAt is when the owner followed a verification link; until then no
+	// security mail goes to the address.
+	EmailVerifiedAt sql.NullTime `db:"email_verified_at"`
 }
 
 // CreateUser inserts a user; an email already in use (any case) gives ErrEmailTaken.
@@ -26,7 +29,7 @@ func (t *Tx) CreateUser(ctx context.Context, email, name, passwordHash string) (
 	err := t.tx.GetContext(ctx, &u, `
 		INSERT INTO users (email, name, password_hash)
 		VALUES ($1, $2, $3)
-		RETURNING id, email, name, password_hash, created_at, updated_at`,
+		RETURNING id, email, name, password_hash, created_at, updated_at, email_verified_at`,
 		email, name, passwordHash)
 	var pqErr *pq.Error
 	if errors.As(err, &pqErr) && pqErr.Code == "23505" {
@@ -42,7 +45,7 @@ func (t *Tx) CreateUser(ctx context.Context, email, name, passwordHash string) (
 func (s *Store) UserByEmail(ctx context.Context, email string) (User, error) {
 	var u User
 	err := s.db.GetContext(ctx, &u, `
-		SELECT id, email, name, password_hash, created_at, updated_at
+		SELECT id, email, name, password_hash, created_at, updated_at, email_verified_at
 		FROM users WHERE lower(email) = lower($1)`, email)
 	if errors.Is(err, sql.ErrNoRows) {
 		return User{}, ErrNotFound
@@ -57,7 +60,7 @@ func (s *Store) UserByEmail(ctx context.Context, email string) (User, error) {
 func (s *Store) UserByID(ctx context.Context, id string) (User, error) {
 	var u User
 	err := s.db.GetContext(ctx, &u, `
-		SELECT id, email, name, password_hash, created_at, updated_at
+		SELECT id, email, name, password_hash, created_at, updated_at, email_verified_at
 		FROM users WHERE id = $1`, id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return User{}, ErrNotFound

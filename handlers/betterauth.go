@@ -73,7 +73,7 @@ func (h *Handler) baAccount(c *fiber.Ctx, cur auth.Current) (baUser, error) {
 	if err != nil {
 		return baUser{}, err
 	}
-	return baUser{ID: a.ID, Email: a.Email, Name: a.Name,
+	return baUser{ID: a.ID, Email: a.Email, Name: a.Name, EmailVerified: a.EmailVerified,
 		CreatedAt: jsTime(a.CreatedAt), UpdatedAt: jsTime(a.UpdatedAt)}, nil
 }
 

@@ -94,6 +94,7 @@ func (h *Handler) Register(app *fiber.App) {
 	app.Get("/app/settings/security/events", h.securityEvents)
 	app.Get("/app/settings/security/live", h.requirePage, h.liveUpdate)
 	app.Post("/app/settings/security/notices/:id/dismiss", h.requirePage, h.checkCSRF, h.dismissNotice)
+	app.Post("/app/settings/security/verify-email", h.requirePage, h.checkCSRF, h.resendVerification)
 
 	// JSON API: better-auth shaped sign-in, and the sessions resource.
 	app.Post("/api/auth/sign-up/email", h.apiSignUp)
@@ -113,6 +114,8 @@ func (h *Handler) Register(app *fiber.App) {
 	app.Post("/api/auth/revoke-session", h.requireBetterAuth, h.baRevokeSession)
 	app.Post("/api/auth/revoke-other-sessions", h.requireBetterAuth, h.baRevokeOtherSessions)
 	app.Post("/api/auth/revoke-sessions", h.requireBetterAuth, h.baRevokeSessions)
+	app.Post("/api/auth/send-verification-email", h.baSendVerificationEmail)
+	app.Get("/api/auth/verify-email", h.baVerifyEmail)
 
 	app.Use(h.notFound)
 }

@@ -27,6 +27,11 @@ func (h *Handler) securityPage(c *fiber.Ctx) error {
 	if p.Activity, err = h.newSecurityActivity(c, l, p.CSRF, cur); err != nil {
 		return err
 	}
+	account, err := h.auth.Account(c.UserContext(), *cur)
+	if err != nil {
+		return err
+	}
+	p.Verify = h.newVerifyCard(c, l, p.CSRF, account)
 	switch c.Query("done") {
 	case "revoked":
 		p.Notice = l.T("sessions.revoked")
@@ -34,6 +39,10 @@ func (h *Handler) securityPage(c *fiber.Ctx) error {
 		p.Notice = l.T("sessions.revoked_others")
 	case "changed", "changed_revoked":
 		p.Notice = l.T("password." + c.Query("done"))
+	case "verified":
+		p.Notice = verifyNotice(c, l)
+	case "verification_sent":
+		p.Notice = l.T("verify.sent", "Email", cur.Email)
 	}
 	if err := h.page(c, "pages/security", p); err != nil {
 		return err

@@ -65,6 +65,7 @@ type securityPage struct {
 	Table    sessionsTable
 	Password passwordForm
 	Activity securityActivity // notices, recent security activity, ended sessions (activity.go)
+	Verify   verifyCard       // "Verify your email" until it is (verification.go)
 	Notice   string
 }
 

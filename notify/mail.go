@@ -5,13 +5,11 @@ import (
 	"fmt"
 	"net/url"
 	"strconv"
-	"strings"
 	"time"
 
 	gomail "github.com/wneessen/go-mail"
 
 	"github.com/docodego/sessions/db"
-	"github.com/docodego/sessions/geo"
 	"github.com/docodego/sessions/locale"
 )
 
@@ -25,7 +23,6 @@ type message struct {
 
 // newSignIn is the outbox payload of a "new sign-in" mail (auth.NewSignIn).
 type newSignIn struct {
-	Name    string    `json:"name"`
 	Device  string    `json:"device"`
 	IP      string    `json:"ip"`
 	At      time.Time `json:"at"`
@@ -41,37 +38,19 @@ type newSignIn struct {
 // renderNewSignIn writes the mail in the language of the sign-in page (English when the
 // row predates languages or names one we do not ship).
 func renderNewSignIn(opt Options, catalog *locale.Catalog, m db.OutboxMail, p newSignIn) (message, error) {
-	l := catalog.Lang(p.Lang)
-	if l == nil {
-		l = catalog.Lang("en")
-	}
-	device := p.Device
-	if p.Browser != "" || p.OS != "" {
-		device = l.Device(p.Browser, p.OS)
-	}
-	ip := p.IP
-	if ip == "" {
-		ip = l.T("sessions.unknown_ip")
-	}
-	place := l.T("geo.unknown")
-	switch {
-	case p.CountryCode != "":
-		place = l.Place(p.City, p.CountryCode)
-	case geo.IsLocalIP(p.IP):
-		place = l.T("geo.local")
-	}
+	l := mailLang(catalog, p.Lang)
+	device, place := p.device(l), p.place(l)
 	intro := l.T("mail.new_sign_in.intro_device", "App", opt.AppName)
 	if p.NewCountry && p.CountryCode != "" {
 		intro = l.T("mail.new_sign_in.intro_country", "App", opt.AppName, "Place", place, "Country", l.Country(p.CountryCode))
 	}
-	body := l.T("mail.new_sign_in.body", "Name", p.Name, "App", opt.AppName, "Intro", intro, "Device", device,
-		"Place", place, "Time", l.DateTime(p.At), "IP", ip,
-		"Link", strings.TrimRight(opt.BaseURL, "/")+"/app/settings/security")
+	body := l.T("mail.new_sign_in.body", "App", opt.AppName, "Intro", intro, "Device", device,
+		"Place", place, "Time", l.DateTime(p.At), "IP", p.ip(l), "Link", securityLink(opt))
 	if body == "mail.new_sign_in.body" {
 		return message{}, fmt.Errorf("render mail %d: no message mail.new_sign_in.body", m.ID)
 	}
 	return message{
-		ID:      fmt.Sprintf("outbox-%d-%d@%s", m.ID, m.CreatedAt.UnixMicro(), mailDomain(opt.BaseURL)),
+		ID:      messageID(opt, m),
 		To:      m.Recipient,
 		Subject: l.T("mail.new_sign_in.subject", "App", opt.AppName, "Device", device),
 		Body:    body + "\n",

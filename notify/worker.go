@@ -81,6 +81,9 @@ func New(store *db.Store, log *slog.Logger, opt Options) (*Worker, error) {
 	return w, nil
 }
 
+// SetClock replaces the clock, for tests of mail due later (digests).
+func (w *Worker) SetClock(now func() time.Time) { w.now = now }
+
 // Run delivers mail until ctx ends; call it in its own goroutine.
 func (w *Worker) Run(ctx context.Context) {
 	mode := "log"
@@ -177,13 +180,22 @@ func (w *Worker) send(ctx context.Context, msg message) error {
 func (w *Worker) compose(m db.OutboxMail) (message, error) {
 	switch m.Kind {
 	case db.MailNewSignIn:
-		var p newSignIn
-		if err := json.Unmarshal(m.Payload, &p); err != nil {
-			return message{}, fmt.Errorf("outbox %d: %w", m.ID, err)
-		}
-		return renderNewSignIn(w.opt, w.catalog, m, p)
+		return render(w, m, renderNewSignIn)
+	case db.MailNewSignInDigest:
+		return render(w, m, renderDigest)
+	case db.MailVerifyEmail:
+		return render(w, m, renderVerifyEmail)
 	}
 	return message{}, fmt.Errorf("outbox %d: unknown kind %q", m.ID, m.Kind)
+}
+
+// render decodes a row's payload and renders it with the kind's function.
+func render[P any](w *Worker, m db.OutboxMail, fn func(Options, *locale.Catalog, db.OutboxMail, P) (message, error)) (message, error) {
+	var p P
+	if err := json.Unmarshal(m.Payload, &p); err != nil {
+		return message{}, fmt.Errorf("outbox %d: %w", m.ID, err)
+	}
+	return fn(w.opt, w.catalog, m, p)
 }
 
 // backoff is how long to wait after the attempts-th failure: base, 2*base, 4*base, ...

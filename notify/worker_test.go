@@ -57,6 +57,13 @@ func startSMTP(t *testing.T, refuse int) *smtpServer {
 	return s
 }
 
+// reset forgets the messages received so far.
+func (s *smtpServer) reset() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.got, s.bodies = nil, nil
+}
+
 func (s *smtpServer) NewSession(*smtp.Conn) (smtp.Session, error) { return &smtpSession{s: s}, nil }
 
 func (s *smtpServer) messages() ([]*mail.Message, []string) {
@@ -145,7 +152,7 @@ func enqueue(t *testing.T, store *db.Store, n int) {
 	err := store.InTx(ctx, func(tx *db.Tx) error {
 		for i := range n {
 			err := tx.EnqueueMail(ctx, db.MailNewSignIn, "person@example.com", auth.NewSignIn{
-				Name: "Person", Device: "Firefox on Windows", IP: "192.0.2.7",
+				Device: "Firefox on Windows", IP: "192.0.2.7",
 				At: time.Date(2026, 3, 4, 10, 32, i, 0, time.UTC),
 			}, time.Now())
 			if err != nil {
@@ -203,12 +210,13 @@ func TestNewSignInMailInTheSignInLanguage(t *testing.T) {
 	if _, _, err := svc.SignUp(ctx, "Person", "person@example.com", password, mac); err != nil {
 		t.Fatal(err)
 	}
+	w := newWorker(t, store, "smtp://"+server.addr, nil)
+	verifyByMail(t, svc, w, store, server)
 	at := time.Now().UTC()
 	if _, _, err := svc.SignIn(ctx, "person@example.com", password, win); err != nil {
 		t.Fatal(err)
 	}
-	w := newWorker(t, store, "smtp://"+server.addr, nil)
-	drainUntil(t, w, store, 1)
+	drainUntil(t, w, store, 2) // the verification mail and this one
 	msgs, bodies := server.messages()
 	if len(msgs) != 1 {
 		t.Fatalf("want 1 message delivered, got %d", len(msgs))
@@ -217,7 +225,7 @@ func TestNewSignInMailInTheSignInLanguage(t *testing.T) {
 		!strings.Contains(subject, "=?") {
 		t.Errorf("Subject = %q", subject)
 	}
-	for _, want := range []string{"Hallo Person", "Firefox unter Windows", at.Format("02.01.2006"), "Passwort"} {
+	for _, want := range []string{"Hallo,", "Firefox unter Windows", at.Format("02.01.2006"), "Passwort"} {
 		if !strings.Contains(bodies[0], want) {
 			t.Errorf("German mail lacks %q:\n%s", want, bodies[0])
 		}
@@ -236,6 +244,8 @@ func TestNewDeviceSignInMailIsDelivered(t *testing.T) {
 	if _, _, err := svc.SignUp(ctx, "Person", "person@example.com", password, mac); err != nil {
 		t.Fatal(err)
 	}
+	w := newWorker(t, store, "smtp://"+server.addr, nil)
+	verifyByMail(t, svc, w, store, server)
 	// Known device (the one that signed up): no mail.
 	if _, _, err := svc.SignIn(ctx, "person@example.com", password, mac); err != nil {
 		t.Fatal(err)
@@ -249,13 +259,11 @@ func TestNewDeviceSignInMailIsDelivered(t *testing.T) {
 	if _, _, err := svc.SignIn(ctx, "person@example.com", password, win); err != nil {
 		t.Fatal(err)
 	}
-	rows, err := store.OutboxRows(ctx)
-	if err != nil || len(rows) != 1 {
-		t.Fatalf("want exactly one queued mail (the new Windows device), got %d (%v)", len(rows), err)
+	rows := rowsOfKind(t, store, db.MailNewSignIn)
+	if len(rows) != 1 {
+		t.Fatalf("want exactly one queued sign-in mail (the new Windows device), got %d", len(rows))
 	}
-
-	w := newWorker(t, store, "smtp://"+server.addr, nil)
-	drainUntil(t, w, store, 1)
+	drainUntil(t, w, store, 2) // the verification mail and this one
 	msgs, bodies := server.messages()
 	if len(msgs) != 1 {
 		t.Fatalf("want 1 message delivered, got %d", len(msgs))
@@ -279,7 +287,7 @@ func TestNewDeviceSignInMailIsDelivered(t *testing.T) {
 	if strings.Contains(body, password) {
 		t.Error("the mail contains the password")
 	}
-	after, _ := store.OutboxRows(ctx)
+	after := rowsOfKind(t, store, db.MailNewSignIn)
 	if !after[0].SentAt.Valid || after[0].SentVia != "smtp" || after[0].Attempts != 1 {
 		t.Errorf("outbox row not marked sent once via smtp: %+v", after[0])
 	}

@@ -1,0 +1,114 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/docodego/sessions/db"
+)
+
+// Errors of email verification; each maps to better-auth's answer (handlers).
+var (
+	ErrVerificationInvalid = errors.New("invalid verification token") // unknown, malformed or already used
+	ErrVerificationExpired = errors.New("verification token expired")
+	ErrAlreadyVerified     = errors.New("email already verified")
+)
+
+// VerifyEmailMail is the outbox payload of a verification mail. Token is the link's
+// secret: the outbox drops it once the mail is sent (db.MarkMailSent); the database
+// keeps only its hash otherwise.
+type VerifyEmailMail struct {
+	Token string `json:"token"`
+	Hours int    `json:"hours"` // how long the link works
+	Lang  string `json:"lang"`
+}
+
+// queueVerification stores a new single-use link for the user's address and queues the
+// mail that carries it, in the caller's transaction.
+func (s *Service) queueVerification(ctx context.Context, tx *db.Tx, userID, email, lang string) error {
+	token, hash, err := NewToken()
+	if err != nil {
+		return err
+	}
+	now := s.now()
+	if err := tx.CreateEmailVerification(ctx, hash, userID, email, now, now.Add(s.cfg.VerificationTTL)); err != nil {
+		return err
+	}
+	return tx.EnqueueMail(ctx, db.MailVerifyEmail, email, VerifyEmailMail{
+		Token: token, Hours: int(s.cfg.VerificationTTL.Hours()), Lang: lang,
+	}, now)
+}
+
+// ResendVerification mails the signed-in person a new link, at most VerifyMailLimit
+// times per VerifyMailWindow (*TooManyAttemptsError past it).
+func (s *Service) ResendVerification(ctx context.Context, cur Current, lang string) error {
+	u, err := s.store.UserByID(ctx, cur.UserID)
+	if err != nil {
+		return fmt.Errorf("resend verification: %w", err)
+	}
+	if u.EmailVerifiedAt.Valid {
+		return ErrAlreadyVerified
+	}
+	if _, err := s.hit(ctx, db.LimitVerifyMail, u.ID, s.cfg.VerifyMailLimit, s.cfg.VerifyMailWindow); err != nil {
+		return err
+	}
+	err = s.store.InTx(ctx, func(tx *db.Tx) error { return s.queueVerification(ctx, tx, u.ID, u.Email, lang) })
+	if err != nil {
+		return fmt.Errorf("resend verification: %w", err)
+	}
+	return nil
+}
+
+// ResendVerificationTo is the signed-out form: a link for the account with that email, if
+// there is one, it is unverified and it is under its limit. Every other case answers the
+// same (nil), so the answer says nothing about which accounts exist.
+func (s *Service) ResendVerificationTo(ctx context.Context, email, lang string) error {
+	u, err := s.store.UserByEmail(ctx, email)
+	if errors.Is(err, db.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("resend verification: %w", err)
+	}
+	err = s.ResendVerification(ctx, Current{UserID: u.ID}, lang)
+	var tooMany *TooManyAttemptsError
+	if errors.Is(err, ErrAlreadyVerified) || errors.As(err, &tooMany) {
+		return nil
+	}
+	return err
+}
+
+// VerifyEmail follows a link: once, before it expires, and only for the address it was
+// sent to. It marks the address verified (security mail may then go to it).
+func (s *Service) VerifyEmail(ctx context.Context, token string) error {
+	hash, ok := ParseToken(token)
+	if !ok {
+		return ErrVerificationInvalid
+	}
+	now := s.now()
+	err := s.store.InTx(ctx, func(tx *db.Tx) error {
+		v, err := tx.UseEmailVerification(ctx, hash, now)
+		if errors.Is(err, db.ErrNotFound) {
+			return ErrVerificationInvalid
+		}
+		if err != nil {
+			return err
+		}
+		if !now.Before(v.ExpiresAt) {
+			return ErrVerificationExpired
+		}
+		current, err := tx.MarkEmailVerified(ctx, v.UserID, v.Email, now)
+		if err != nil {
+			return err
+		}
+		if !current {
+			return ErrVerificationInvalid
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("verify email: %w", err)
+	}
+	return nil
+}
