@@ -246,6 +246,7 @@ func TestSignInAndItsEventsRollBackTogether(t *testing.T) {
 	e := newEnv(t)
 	c := e.client(uaChromeMac)
 	c.signUp("rollback@example.com")
+	e.verifyEmail() // sign-in mail goes only to verified addresses
 	ctx := context.Background()
 	// The outbox insert is the last statement of a new-device sign-in; make it fail.
 	_, err := e.store.DB().ExecContext(ctx, `
@@ -277,7 +278,7 @@ func TestSignInAndItsEventsRollBackTogether(t *testing.T) {
 		t.Fatalf("committed sign-in: %d events", got)
 	}
 	mail, err := e.store.OutboxRows(ctx)
-	if err != nil || len(mail) != 1 || mail[0].Recipient != "rollback@example.com" {
+	if err != nil || len(mail) != 2 || mail[1].Kind != db.MailNewSignIn || mail[1].Recipient != "rollback@example.com" {
 		t.Fatalf("committed new-device sign-in: outbox %+v (%v)", mail, err)
 	}
 }

@@ -20,6 +20,14 @@ func (e *env) pendingToken() string {
 	return token
 }
 
+// verifyEmail follows the link of the newest verification mail.
+func (e *env) verifyEmail() {
+	e.t.Helper()
+	if r := e.client(uaChromeMac).get("/api/auth/verify-email?token=" + e.pendingToken()); r.status != 200 {
+		e.t.Fatalf("verify email: %d %s", r.status, r.body)
+	}
+}
+
 // better-auth's routes in its shapes: emailVerified is false after sign-up;
 // send-verification-email answers {"status":true} (its 400s for another address; 429 past
 // the limit); verify-email answers {"status":true,"user":null} once, then 401
