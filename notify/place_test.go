@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/docodego/sessions/auth"
 	"github.com/docodego/sessions/db/dbtest"
@@ -32,14 +33,19 @@ func TestNewSignInMailSaysWhereAndWhatIsNew(t *testing.T) {
 	if _, _, err := svc.SignUp(ctx, "Person", "person@example.com", password, macBerlin); err != nil {
 		t.Fatal(err)
 	}
+	w := newWorker(t, store, "smtp://"+server.addr, nil)
+	verifyByMail(t, svc, w, store, server) // security mail goes only to verified addresses
 	if _, _, err := svc.SignIn(ctx, "person@example.com", password, macLagos); err != nil {
 		t.Fatal(err)
 	}
+	// Past the interval that holds further sign-in mails for a digest.
+	later := time.Now().Add(cfg.SignInMailInterval + time.Second)
+	svc.SetClock(func() time.Time { return later })
+	w.SetClock(func() time.Time { return later })
 	if _, _, err := svc.SignIn(ctx, "person@example.com", password, winBerlin); err != nil {
 		t.Fatal(err)
 	}
-	w := newWorker(t, store, "smtp://"+server.addr, nil)
-	drainUntil(t, w, store, 2)
+	drainUntil(t, w, store, 3) // the verification mail, then these two
 	_, bodies := server.messages()
 	if len(bodies) != 2 {
 		t.Fatalf("want 2 mails (new country, new device), got %d", len(bodies))
