@@ -22,15 +22,18 @@ type config struct {
 	BaseURL        string
 	AppName        string
 	TrustedProxies []string
-	DatabaseURL    string // empty starts a local PostgreSQL in DataDir
-	DataDir        string
-	DBMaxConns     int    // 0 keeps db.Open's default
-	MemoryLimit    int64  // Go's soft memory limit in bytes; 0 leaves it to GOMEMLIMIT
-	GeoIPDir       string // folder of the DB-IP files; "off" turns locations off
-	Auth           auth.Config
-	Mail           notify.Options
-	Janitor        janitor.Options
-	Streams        live.Limits // open live streams this instance holds, per user and in all
+	// TLSCertFile and TLSKeyFile (PEM) make the app serve https on Addr itself.
+	TLSCertFile, TLSKeyFile string
+	DBSC                    bool   // device-bound sessions when served over https; DBSC=off turns them off
+	DatabaseURL             string // empty starts a local PostgreSQL in DataDir
+	DataDir                 string
+	DBMaxConns              int    // 0 keeps db.Open's default
+	MemoryLimit             int64  // Go's soft memory limit in bytes; 0 leaves it to GOMEMLIMIT
+	GeoIPDir                string // folder of the DB-IP files; "off" turns locations off
+	Auth                    auth.Config
+	Mail                    notify.Options
+	Janitor                 janitor.Options
+	Streams                 live.Limits // open live streams this instance holds, per user and in all
 }
 
 // defaultMemoryLimit is the Go runtime's soft memory limit unless GOMEMLIMIT says
@@ -47,6 +50,7 @@ func defaultConfig() config {
 		AppName:     "DoCodeGo",
 		DataDir:     ".data",
 		MemoryLimit: defaultMemoryLimit,
+		DBSC:        true,
 		Auth:        auth.DefaultConfig(),
 		Mail:        notify.DefaultOptions(),
 		Janitor:     janitor.DefaultOptions(),
@@ -66,6 +70,18 @@ func loadConfig(getenv func(string) string) (config, error) {
 	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
 	env.str("APP_NAME", &cfg.AppName)
 	env.list("TRUSTED_PROXIES", &cfg.TrustedProxies)
+	env.str("TLS_CERT_FILE", &cfg.TLSCertFile)
+	env.str("TLS_KEY_FILE", &cfg.TLSKeyFile)
+	if (cfg.TLSCertFile == "") != (cfg.TLSKeyFile == "") {
+		env.errs = append(env.errs, errors.New("TLS_CERT_FILE and TLS_KEY_FILE: set both or neither"))
+	}
+	switch v := getenv("DBSC"); v {
+	case "", "on":
+	case "off":
+		cfg.DBSC = false
+	default:
+		env.errs = append(env.errs, fmt.Errorf("DBSC=%q: want on or off", v))
+	}
 
 	// Database
 	env.str("DATABASE_URL", &cfg.DatabaseURL)
@@ -81,6 +97,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 	// Sessions
 	env.duration("SESSION_IDLE_TIMEOUT", &cfg.Auth.IdleTimeout)
 	env.duration("SESSION_MAX_LIFETIME", &cfg.Auth.AbsoluteLifetime)
+	env.duration("DBSC_COOKIE_TTL", &cfg.Auth.BoundCookieTTL)
 
 	// Abuse by strangers: sign-up, password checks, hashing, verification and sign-in mail
 	env.positiveInt("SIGNUP_LIMIT", &cfg.Auth.SignUpLimit)

@@ -78,7 +78,7 @@ func run(log *slog.Logger) error {
 	cfg.Auth.Places = openPlaces(cfg.GeoIPDir, log)
 	defer cfg.Auth.Places.Close()
 	h, err := handlers.Build(ctx, store, handlers.Settings{
-		AppName: cfg.AppName, BaseURL: cfg.BaseURL, Auth: cfg.Auth, Live: hub,
+		AppName: cfg.AppName, BaseURL: cfg.BaseURL, Auth: cfg.Auth, Live: hub, DBSC: cfg.DBSC,
 	}, log)
 	if err != nil {
 		return err
@@ -97,8 +97,14 @@ func run(log *slog.Logger) error {
 		defer metricsSrv.Close()
 		log.Info("metrics", "addr", "http://"+cfg.MetricsAddr+"/metrics")
 	}
-	go func() { serveErr <- app.Listen(cfg.Addr) }()
-	log.Info("listening", "addr", "http://"+cfg.Addr, "app", cfg.AppName)
+	scheme := "http://"
+	if cfg.TLSCertFile != "" {
+		scheme = "https://"
+		go func() { serveErr <- app.ListenTLS(cfg.Addr, cfg.TLSCertFile, cfg.TLSKeyFile) }()
+	} else {
+		go func() { serveErr <- app.Listen(cfg.Addr) }()
+	}
+	log.Info("listening", "addr", scheme+cfg.Addr, "app", cfg.AppName, "base_url", cfg.BaseURL)
 	select {
 	case err := <-serveErr:
 		return fmt.Errorf("listen %s: %w", cfg.Addr, err)

@@ -41,6 +41,9 @@ type Config struct {
 	// Places is where addresses are looked up, at sign-in and when a session is seen from
 	// a new address (nil: no location data; sessions then record no place).
 	Places *geo.DB
+	// BoundCookieTTL is how long a device-bound session's bound cookie lasts (default 10
+	// minutes): how long a copied cookie can work.
+	BoundCookieTTL time.Duration
 }
 
 // DefaultConfig is the configuration the app runs with unless told otherwise.
@@ -61,6 +64,7 @@ func DefaultConfig() Config {
 		VerifyMailLimit:    3,
 		VerifyMailWindow:   time.Hour,
 		SignInMailInterval: 10 * time.Minute,
+		BoundCookieTTL:     10 * time.Minute,
 	}
 }
 
@@ -79,6 +83,7 @@ func (c Config) withDefaults() Config {
 	orDefault(&c.VerifyMailLimit, d.VerifyMailLimit)
 	orDefault(&c.VerifyMailWindow, d.VerifyMailWindow)
 	orDefault(&c.SignInMailInterval, d.SignInMailInterval)
+	orDefault(&c.BoundCookieTTL, d.BoundCookieTTL)
 	return c
 }
 
@@ -121,6 +126,7 @@ type Service struct {
 	lists         *listCache  // users' live sessions, checked against Current.Rev
 	hashSlots     *HashSlots  // bounds concurrent password hashing (hashslots.go)
 	geoFailed     atomic.Bool // a lookup error was logged: a damaged file is said once
+	binding       *binding    // DBSC cookie key and per-session limits (binding.go)
 }
 
 // NewService builds the auth service.
@@ -133,7 +139,8 @@ func NewService(store *db.Store, devices *device.Parser, cfg Config, log *slog.L
 	store.LogAuditEvents(log) // one structured line per committed audit event
 	return &Service{store: store, devices: devices, cfg: cfg, log: log, now: time.Now, dummy: dummy,
 		checkPassword: CheckPassword, lists: newListCache(cfg.ViewCacheTTL),
-		hashSlots: NewHashSlots(cfg.HashConcurrency, cfg.HashWait)}, nil
+		hashSlots: NewHashSlots(cfg.HashConcurrency, cfg.HashWait),
+		binding:   newBinding(cfg.BoundCookieTTL)}, nil
 }
 
 // Config returns the rules in force.

@@ -21,6 +21,8 @@ const (
 	EventOtherSessionsRevoked = "other_sessions_revoked"
 	EventSessionExpired       = "session_expired"
 	EventPasswordChanged      = "password_changed"
+	EventSessionBound         = "session_bound"           // DBSC: the browser bound the session to its key
+	EventUnboundRefused       = "session_unbound_refused" // a bound session came without its bound cookie
 )
 
 // AuditEvent is a row of the append-only audit log. SessionID is the session the event

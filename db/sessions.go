@@ -34,6 +34,7 @@ type Session struct {
 	LastCity        string `db:"last_city"`
 	LastRegion      string `db:"last_region"`
 	LastCountryCode string `db:"last_country_code"`
+	DeviceBound     bool   `db:"device_bound"` // DBSC: a key on the device holds it (00010)
 }
 
 // SignInPlace is where the session signed in.
@@ -60,7 +61,8 @@ func (s Session) LatestPlace() geo.Place {
 // sessionColumns is the explicit column list every session query selects.
 const sessionColumns = `id, user_id, user_agent, ip, browser, os, device_type, label,
 	created_at, last_seen_at, expires_at, revoked_at, revoked_by_session_id, revoke_reason,
-	city, region, country_code, last_ip, last_city, last_region, last_country_code`
+	city, region, country_code, last_ip, last_city, last_region, last_country_code,
+	device_bound`
 
 // NewSession is what a sign-in records about a new session.
 type NewSession struct {

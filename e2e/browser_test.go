@@ -126,8 +126,14 @@ const cspWatcher = `document.addEventListener("securitypolicyviolation", functio
 // newDevice opens a new browser context with its own cookies and user agent.
 func newDevice(t *testing.T, name, ua string) *device {
 	t.Helper()
+	return newDeviceIn(t, startBrowser(t), name, ua)
+}
+
+// newDeviceIn is newDevice in a given browser (a test may need one with other flags).
+func newDeviceIn(t *testing.T, browserCtx context.Context, name, ua string) *device {
+	t.Helper()
 	d := &device{t: t, name: name}
-	ctx, cancel := chromedp.NewContext(startBrowser(t), chromedp.WithNewBrowserContext(),
+	ctx, cancel := chromedp.NewContext(browserCtx, chromedp.WithNewBrowserContext(),
 		chromedp.WithListener(d.onEvent))
 	d.ctx = ctx
 	t.Cleanup(func() {

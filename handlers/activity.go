@@ -163,6 +163,10 @@ func eventText(l *locale.Localizer, e db.AuditEvent) string {
 		return l.T("activity.session_expired", "Device", device)
 	case db.EventPasswordChanged:
 		return l.T("activity.password_changed", "Actor", actor)
+	case db.EventSessionBound:
+		return l.T("activity.session_bound", "Device", device)
+	case db.EventUnboundRefused:
+		return l.T("activity.session_unbound_refused", "Device", device)
 	}
 	return l.T("activity.other", "Type", e.Type)
 }

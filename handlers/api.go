@@ -48,8 +48,9 @@ type apiSession struct {
 	LastActiveAt time.Time `json:"last_active_at"`
 	ExpiresAt    time.Time `json:"expires_at"`
 	Current      bool      `json:"current"`
-	LastIP       string    `json:"last_ip"`  // the address last seen (ip is the sign-in one)
-	Location     *location `json:"location"` // where last_ip is; null when not known
+	LastIP       string    `json:"last_ip"`      // the address last seen (ip is the sign-in one)
+	Location     *location `json:"location"`     // where last_ip is; null when not known
+	DeviceBound  bool      `json:"device_bound"` // DBSC: a copied cookie stops working within minutes
 }
 
 // location is where an address is, in every JSON answer that has one: the session list,
@@ -76,7 +77,7 @@ func (h *Handler) newAPISession(s db.Session, currentID string) apiSession {
 		ID: s.ID, Label: s.Label, Browser: s.Browser, OS: s.OS, DeviceType: s.DeviceType,
 		IP: s.IP, UserAgent: s.UserAgent, CreatedAt: s.CreatedAt.UTC(),
 		LastActiveAt: s.LastSeenAt.UTC(), ExpiresAt: h.auth.Config().ExpiresAt(s).UTC(),
-		Current: s.ID == currentID, LastIP: s.LatestIP(), Location: h.newLocation(s.LatestPlace()),
+		Current: s.ID == currentID, LastIP: s.LatestIP(), Location: h.newLocation(s.LatestPlace()), DeviceBound: s.DeviceBound,
 	}
 }
 

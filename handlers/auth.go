@@ -28,6 +28,8 @@ func (h *Handler) loginPage(c *fiber.Ctx) error {
 		p.Notice = l.T("login.ended_revoked")
 	case "expired":
 		p.Notice = l.T("login.ended_expired")
+	case "unbound":
+		p.Notice = l.T("login.ended_unbound")
 	}
 	if c.Query("signed_out") == "1" {
 		p.Notice = l.T("login.signed_out")
@@ -37,7 +39,7 @@ func (h *Handler) loginPage(c *fiber.Ctx) error {
 
 func (h *Handler) login(c *fiber.Ctx) error {
 	email, password := formValue(c, "email"), formValue(c, "password")
-	_, token, err := h.auth.SignIn(c.UserContext(), email, password, h.signInClient(c))
+	cur, token, err := h.auth.SignIn(c.UserContext(), email, password, h.signInClient(c))
 	status, message, field := 0, "", "password"
 	var tooMany *auth.TooManyAttemptsError
 	var inputErr *auth.InputError
@@ -61,6 +63,7 @@ func (h *Handler) login(c *fiber.Ctx) error {
 		})
 	}
 	h.setSessionCookie(c, token)
+	h.inviteBinding(c, cur.Session.ID)
 	return c.Redirect(securityPath, fiber.StatusSeeOther)
 }
 
@@ -74,7 +77,7 @@ func (h *Handler) signupPage(c *fiber.Ctx) error {
 
 func (h *Handler) signup(c *fiber.Ctx) error {
 	name, email, password := formValue(c, "name"), formValue(c, "email"), formValue(c, "password")
-	_, token, err := h.auth.SignUp(c.UserContext(), name, email, password, h.signInClient(c))
+	cur, token, err := h.auth.SignUp(c.UserContext(), name, email, password, h.signInClient(c))
 	var inputErr *auth.InputError
 	var tooMany *auth.TooManyAttemptsError
 	status, message, field := fiber.StatusUnprocessableEntity, "", ""
@@ -98,6 +101,7 @@ func (h *Handler) signup(c *fiber.Ctx) error {
 		})
 	}
 	h.setSessionCookie(c, token)
+	h.inviteBinding(c, cur.Session.ID)
 	return c.Redirect(securityPath, fiber.StatusSeeOther)
 }
 

@@ -55,6 +55,8 @@ type baSession struct {
 	OS         string    `json:"os"`
 	DeviceType string    `json:"deviceType"`
 	Location   *location `json:"location"` // of the address last seen (handlers/api.go)
+	// DeviceBound is ours too, snake case like the issue's JSON: the session is DBSC-bound.
+	DeviceBound bool `json:"device_bound"`
 }
 
 func (h *Handler) newBASession(s db.Session) baSession {
@@ -63,7 +65,8 @@ func (h *Handler) newBASession(s db.Session) baSession {
 		ExpiresAt: jsTime(h.auth.Config().ExpiresAt(s)), CreatedAt: jsTime(s.CreatedAt),
 		UpdatedAt: jsTime(s.LastSeenAt), IPAddress: s.IP, UserAgent: s.UserAgent,
 		Label: s.Label, Browser: s.Browser, OS: s.OS, DeviceType: s.DeviceType,
-		Location: h.newLocation(s.LatestPlace()),
+		Location:    h.newLocation(s.LatestPlace()),
+		DeviceBound: s.DeviceBound,
 	}
 }
 
@@ -108,9 +111,7 @@ func (h *Handler) requireBetterAuth(c *fiber.Ctx) error {
 func (h *Handler) baGetSession(c *fiber.Ctx) error {
 	cur := current(c)
 	if cur == nil {
-		if c.Locals(keyAuthErr) != nil {
-			h.clearSessionCookie(c)
-		}
+		h.clearEndedCookie(c)
 		c.Set(fiber.HeaderCacheControl, "no-store")
 		c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
 		return c.SendString("null")

@@ -20,6 +20,7 @@ type Settings struct {
 	Auth      auth.Config
 	Live      *live.Hub     // nil: no live stream
 	Heartbeat time.Duration // of live streams; 0 is DefaultHeartbeat
+	DBSC      bool          // device-bound sessions over https (config DBSC, default on)
 }
 
 // Build wires the domain services into a Handler: the one place the app is assembled,
@@ -41,8 +42,12 @@ func Build(ctx context.Context, store *db.Store, s Settings, log *slog.Logger) (
 	if err != nil {
 		return nil, fmt.Errorf("build: %w", err)
 	}
+	authSvc.ShareBindingKey(key)
 	h := New(authSvc, catalog, log, Config{AppName: s.AppName, BaseURL: s.BaseURL, CSRFKey: key,
-		Live: s.Live, Heartbeat: s.Heartbeat})
+		Live: s.Live, Heartbeat: s.Heartbeat, DBSC: s.DBSC})
 	h.metrics.watchRoundTrips(store.RoundTrips)
 	return h, nil
 }
+
+// AuthService is the service the handlers use, for tests that set its clock.
+func (h *Handler) AuthService() *auth.Service { return h.auth }

@@ -10,6 +10,7 @@ import (
 // Secure, Path=/ and host-only, so a sibling subdomain cannot plant or shadow them.
 type cookieNames struct {
 	session, device, lang string
+	bound                 string // DBSC's short-lived bound cookie (dbsc.go)
 }
 
 func newCookieNames(baseURL string) cookieNames {
@@ -17,7 +18,7 @@ func newCookieNames(baseURL string) cookieNames {
 	if len(baseURL) >= 8 && baseURL[:8] == "https://" {
 		prefix = "__Host-"
 	}
-	return cookieNames{session: prefix + "session", device: prefix + "device", lang: "lang"}
+	return cookieNames{session: prefix + "session", device: prefix + "device", lang: "lang", bound: prefix + "bound"}
 }
 
 // setCookie writes an HttpOnly, SameSite=Lax cookie for the whole site.

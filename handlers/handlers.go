@@ -23,6 +23,7 @@ type Config struct {
 	Live *live.Hub
 	// Heartbeat is how often a stream sends a comment and re-checks its session.
 	Heartbeat time.Duration
+	DBSC      bool // invite browsers to bind sessions to a device key (needs https)
 }
 
 // Handler holds the dependencies of every handler; it is built once in main.
@@ -55,6 +56,9 @@ const DefaultHeartbeat = 20 * time.Second
 
 // secure reports whether the app is served over https.
 func (h *Handler) secure() bool { return strings.HasPrefix(h.cfg.BaseURL, "https://") }
+
+// dbscEnabled reports whether page sign-ins invite the browser to bind the session.
+func (h *Handler) dbscEnabled() bool { return h.cfg.DBSC && h.secure() }
 
 // Register adds every route to app, in one table.
 func (h *Handler) Register(app *fiber.App) {
@@ -95,6 +99,10 @@ func (h *Handler) Register(app *fiber.App) {
 	app.Get("/app/settings/security/live", h.requirePage, h.liveUpdate)
 	app.Post("/app/settings/security/notices/:id/dismiss", h.requirePage, h.checkCSRF, h.dismissNotice)
 	app.Post("/app/settings/security/verify-email", h.requirePage, h.checkCSRF, h.resendVerification)
+
+	// Device-bound sessions (dbsc.go): Chrome calls these by itself, with cookies.
+	app.Post(dbscRegisterPath, h.dbscRegister)
+	app.Post(dbscRefreshPath, h.dbscRefresh)
 
 	// JSON API: better-auth shaped sign-in, and the sessions resource.
 	app.Post("/api/auth/sign-up/email", h.apiSignUp)

@@ -52,6 +52,9 @@ func (h *Handler) crossOriginCheck(c *fiber.Ctx) error {
 	case fiber.MethodGet, fiber.MethodHead, fiber.MethodOptions:
 		return c.Next()
 	}
+	if isDBSCPath(c) {
+		return c.Next() // Chrome sends these without a usable Origin; they need the session cookie
+	}
 	req := &http.Request{Method: c.Method(), Host: string(c.Request().Host()), Header: http.Header{}}
 	if v := c.Get("Sec-Fetch-Site"); v != "" {
 		req.Header.Set("Sec-Fetch-Site", v)
@@ -73,9 +76,16 @@ func (h *Handler) loadSession(c *fiber.Ctx) error {
 		return c.Next()
 	}
 	cur, err := h.auth.Authenticate(c.UserContext(), token, clientIP(c))
+	if err == nil && !isDBSCPath(c) {
+		err = h.auth.CheckBinding(cur, c.Cookies(h.cookies.bound))
+	}
 	switch {
 	case err == nil:
 		c.Locals(keyCurrent, &cur)
+	case errors.Is(err, auth.ErrSessionUnbound):
+		// A copy of the cookie, or Chrome before its refresh: refused, the session lives on.
+		h.auth.RecordUnboundRefused(c.UserContext(), cur, client(c))
+		c.Locals(keyAuthErr, err)
 	case errors.Is(err, auth.ErrNoSession), errors.Is(err, auth.ErrSessionRevoked), errors.Is(err, auth.ErrSessionExpired):
 		c.Locals(keyAuthErr, err)
 	default:
@@ -90,7 +100,8 @@ func current(c *fiber.Ctx) *auth.Current {
 	return cur
 }
 
-// endedReason says why the request's cookie no longer signs it in: "revoked", "expired" or "".
+// endedReason says why the request's cookie no longer signs it in: "revoked", "expired",
+// "unbound" (a bound session without its bound cookie) or "".
 func endedReason(c *fiber.Ctx) string {
 	err, _ := c.Locals(keyAuthErr).(error)
 	switch {
@@ -98,6 +109,8 @@ func endedReason(c *fiber.Ctx) string {
 		return "revoked"
 	case errors.Is(err, auth.ErrSessionExpired):
 		return "expired"
+	case errors.Is(err, auth.ErrSessionUnbound):
+		return "unbound"
 	}
 	return ""
 }
@@ -112,9 +125,7 @@ func (h *Handler) requirePage(c *fiber.Ctx) error {
 	if reason := endedReason(c); reason != "" {
 		to += "?ended=" + reason
 	}
-	if c.Locals(keyAuthErr) != nil {
-		h.clearSessionCookie(c)
-	}
+	h.clearEndedCookie(c)
 	if isHTMX(c) {
 		c.Set("HX-Redirect", to)
 		return c.SendStatus(fiber.StatusOK)
@@ -133,14 +144,23 @@ func (h *Handler) requireAPI(c *fiber.Ctx) error {
 // unauthenticatedCode is the API's word for why a request is not signed in; it also
 // clears a cookie that no longer works, so the client stops sending it.
 func (h *Handler) unauthenticatedCode(c *fiber.Ctx) string {
-	if c.Locals(keyAuthErr) != nil {
-		h.clearSessionCookie(c)
-	}
+	h.clearEndedCookie(c)
 	switch endedReason(c) {
 	case "revoked":
 		return "session_revoked"
 	case "expired":
 		return "session_expired"
+	case "unbound":
+		return "session_unbound"
 	}
 	return "unauthenticated"
+}
+
+// clearEndedCookie clears a session cookie that no longer works, so the client stops
+// sending it; a bound session refused for its missing bound cookie is not ended, and the
+// browser that holds its key still needs the cookie after its refresh.
+func (h *Handler) clearEndedCookie(c *fiber.Ctx) {
+	if c.Locals(keyAuthErr) != nil && endedReason(c) != "unbound" {
+		h.clearSessionCookie(c)
+	}
 }

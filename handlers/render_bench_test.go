@@ -29,7 +29,7 @@ func benchTable(b testing.TB) sessionsTable {
 		})
 	}
 	expires := func(db.Session) time.Time { return now.Add(24 * time.Hour) }
-	return buildSessionsTable(l, "csrf-token", rows[0].ID, rows, expires, now, true)
+	return buildSessionsTable(l, "csrf-token", rows[0].ID, rows, expires, now, true, 10*time.Minute)
 }
 
 func benchEngine(b testing.TB) *viewEngine {

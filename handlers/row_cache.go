@@ -34,11 +34,11 @@ func newRowCache() *rowCache {
 func rowKey(r sessionRow) string {
 	t := r.Text
 	return strings.Join([]string{r.ID, r.Label, r.IP, r.UserAgent, r.Icon, r.Place, r.SignedInFrom,
-		strconv.FormatBool(r.Current), r.RevokeLabel,
+		strconv.FormatBool(r.Current), strconv.FormatBool(r.DeviceBound), r.RevokeLabel,
 		r.Created.ISO, r.Created.Title, r.Created.Rel, r.LastSeen.ISO, r.LastSeen.Title, r.LastSeen.Rel,
 		r.Expires.ISO, r.Expires.Title, r.Expires.Rel,
 		t.Current, t.Details, t.ColIP, t.ColSignedIn, t.ColLastActive, t.ColActions, t.UnknownIP,
-		t.ActiveNow, t.Expires, t.ThisDevice, t.Revoke}, "\x00")
+		t.ActiveNow, t.Expires, t.ThisDevice, t.Revoke, t.DeviceBound, t.BoundDetails}, "\x00")
 }
 
 // render is row r as the partials/session_row template of v renders it; the current

@@ -16,7 +16,7 @@ type sessionRow struct {
 	ID, Label, IP, UserAgent   string
 	Icon                       string // the sprite symbol of the device kind (deviceIcon)
 	Place, SignedInFrom        string // latest place; where it signed in ("" without data)
-	Current                    bool
+	Current, DeviceBound       bool
 	Text                       *rowText
 	RevokeLabel                string
 	Created, LastSeen, Expires timeText
@@ -26,15 +26,18 @@ type sessionRow struct {
 type rowText struct {
 	Current, Details, ColIP, ColSignedIn, ColLastActive, ColActions, UnknownIP, ActiveNow,
 	Expires, ThisDevice, Revoke string
+	DeviceBound, BoundDetails string // DBSC shield and its Details line
 }
 
-func newRowText(l *locale.Localizer) *rowText {
+func newRowText(l *locale.Localizer, boundTTL time.Duration) *rowText {
 	return &rowText{
 		Current: l.T("sessions.current"), Details: l.T("sessions.details"), ColIP: l.T("sessions.col.ip"),
 		ColSignedIn: l.T("sessions.col.signed_in"), ColLastActive: l.T("sessions.col.last_active"),
 		ColActions: l.T("sessions.col.actions"), UnknownIP: l.T("sessions.unknown_ip"),
 		ActiveNow: l.T("sessions.active_now"), Expires: l.T("sessions.expires"),
 		ThisDevice: l.T("sessions.this_device"), Revoke: l.T("sessions.revoke"),
+		DeviceBound:  l.T("sessions.device_bound"),
+		BoundDetails: l.T("sessions.device_bound_details", "Minutes", int(boundTTL.Minutes())),
 	}
 }
 
@@ -159,16 +162,17 @@ func label(l *locale.Localizer, s db.Session) string {
 
 // newSessionsTable turns sessions into table rows for this reader.
 func (h *Handler) newSessionsTable(l *locale.Localizer, csrf string, cur *auth.Current, rows []db.Session) sessionsTable {
-	return buildSessionsTable(l, csrf, cur.Session.ID, rows, h.auth.Config().ExpiresAt, h.auth.Now(),
-		h.auth.Config().Places.Loaded())
+	cfg := h.auth.Config()
+	return buildSessionsTable(l, csrf, cur.Session.ID, rows, cfg.ExpiresAt, h.auth.Now(),
+		cfg.Places.Loaded(), cfg.BoundCookieTTL)
 }
 
 // buildSessionsTable is newSessionsTable's work, with the rules it needs passed in;
 // withPlaces says whether location data is loaded (without it no place is shown).
 func buildSessionsTable(l *locale.Localizer, csrf, currentID string, rows []db.Session,
-	expiresAt func(db.Session) time.Time, now time.Time, withPlaces bool) sessionsTable {
+	expiresAt func(db.Session) time.Time, now time.Time, withPlaces bool, boundTTL time.Duration) sessionsTable {
 	t := sessionsTable{L: l, CSRF: csrf, Rows: make([]sessionRow, 0, len(rows)), Attribution: withPlaces}
-	text := newRowText(l)
+	text := newRowText(l, boundTTL)
 	for _, s := range rows {
 		lbl, expires := label(l, s), expiresAt(s)
 		var place, from string
@@ -179,7 +183,7 @@ func buildSessionsTable(l *locale.Localizer, csrf, currentID string, rows []db.S
 		t.Rows = append(t.Rows, sessionRow{
 			ID: s.ID, Label: lbl, IP: s.LatestIP(), UserAgent: s.UserAgent, Current: s.ID == currentID,
 			Icon: deviceIcon(s.DeviceType), Place: place, SignedInFrom: from,
-			Text: text, RevokeLabel: l.T("sessions.revoke_label", "Device", lbl), Created: agoText(l, s.CreatedAt, now),
+			DeviceBound: s.DeviceBound, Text: text, RevokeLabel: l.T("sessions.revoke_label", "Device", lbl), Created: agoText(l, s.CreatedAt, now),
 			LastSeen: agoText(l, s.LastSeenAt, now), Expires: inText(l, expires, now),
 		})
 		if s.ID != currentID {

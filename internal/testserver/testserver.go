@@ -5,6 +5,7 @@ package testserver
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"log/slog"
 	"net"
 	"sync"
@@ -32,6 +33,9 @@ type Options struct {
 	// browser that sends the header itself, as if through a proxy).
 	TrustedProxies []string
 	Places         *geo.DB // location data (geo/geotest builds a small one)
+	// TLS serves https with this certificate (NewCert); cookies are then Secure and
+	// __Host-, and device-bound sessions are on.
+	TLS *Cert
 }
 
 // Server is a running app.
@@ -74,6 +78,10 @@ func Start(t testing.TB, opt Options) *Server {
 		t.Fatal(err)
 	}
 	url := "http://" + ln.Addr().String()
+	if opt.TLS != nil {
+		url = "https://" + ln.Addr().String()
+		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{opt.TLS.TLS}, MinVersion: tls.VersionTLS12})
+	}
 	logs := &LogBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, nil))
 	if opt.Streams == (live.Limits{}) {
@@ -87,6 +95,7 @@ func Start(t testing.TB, opt Options) *Server {
 	}
 	h, err := handlers.Build(context.Background(), store, handlers.Settings{
 		AppName: opt.AppName, BaseURL: url, Auth: cfg, Live: hub, Heartbeat: opt.Heartbeat,
+		DBSC: opt.TLS != nil,
 	}, log)
 	if err != nil {
 		t.Fatal(err)

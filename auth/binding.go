@@ -1,0 +1,229 @@
+package auth
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/golang-lru/v2/expirable"
+
+	"github.com/docodego/sessions/db"
+	"github.com/docodego/sessions/dbsc"
+)
+
+// Device binding (DBSC): a browser that holds a key proves it at registration, and then
+// every few minutes to renew a short-lived bound cookie. A bound session is refused without
+// a valid bound cookie, so a copy of the session cookie stops working when the copied bound
+// cookie expires. The cookie is checked in memory (an HMAC over session id and expiry,
+// with the key every instance shares): no database round trip per request.
+
+// challengeTTL is how long a challenge waits for its proof; Chrome answers in milliseconds.
+const challengeTTL = 5 * time.Minute
+
+// Binding limits: DBSC requests per session per bound-cookie lifetime (registration and
+// refresh together; a refresh is two requests, and Chrome refreshes early, sometimes twice
+// in a row, so it needs ~5), and how often a refused copy of a bound session is written to
+// the audit log.
+const (
+	bindingLimit         = 12
+	unboundEventInterval = time.Minute
+	trackedSessions      = 4096
+)
+
+// Errors of binding; ErrProofRefused wraps the reason, which is logged, not shown.
+var (
+	ErrSessionUnbound   = errors.New("bound session without a valid bound cookie")
+	ErrProofRefused     = errors.New("dbsc proof refused")
+	ErrStaleChallenge   = errors.New("dbsc challenge unknown, used or expired")
+	ErrBindingRateLimit = errors.New("too many dbsc requests for this session")
+)
+
+// binding is the service's DBSC state: the cookie key and the per-session counters.
+type binding struct {
+	key      []byte
+	attempts *expirable.LRU[string, *window]
+	refused  *expirable.LRU[string, struct{}]
+}
+
+type window struct {
+	mu    sync.Mutex
+	start time.Time
+	n     int
+}
+
+// newBinding starts with a random key: a service that is never given the shared one
+// (ShareBindingKey) signs cookies only it accepts.
+func newBinding(ttl time.Duration) *binding {
+	key := make([]byte, 32)
+	_, _ = rand.Read(key)
+	return &binding{key: key,
+		attempts: expirable.NewLRU[string, *window](trackedSessions, nil, 2*ttl),
+		refused:  expirable.NewLRU[string, struct{}](trackedSessions, nil, unboundEventInterval)}
+}
+
+// ShareBindingKey derives the bound cookies' key from the CSRF key every instance already
+// shares (app_secrets), so a cookie from one instance is good on all: no second secret to
+// keep, and neither key reveals the other. Call it once, before serving.
+func (s *Service) ShareBindingKey(csrfKey []byte) {
+	m := hmac.New(sha256.New, csrfKey)
+	m.Write([]byte("dbsc bound cookie key"))
+	s.binding.key = m.Sum(nil)
+}
+
+// NewBindingChallenge issues a challenge that a proof for this session must sign.
+func (s *Service) NewBindingChallenge(ctx context.Context, sessionID string) (string, error) {
+	if err := s.allowBinding(sessionID); err != nil {
+		return "", err
+	}
+	challenge, _, err := NewToken()
+	if err != nil {
+		return "", err
+	}
+	now := s.now()
+	if err := s.store.AddDBSCChallenge(ctx, sessionID, challenge, now, now.Add(challengeTTL)); err != nil {
+		return "", fmt.Errorf("binding challenge: %w", err)
+	}
+	return challenge, nil
+}
+
+// Bind checks a registration proof for the current session and stores its key: the proof
+// must sign a live challenge issued to this very session, which it uses up.
+func (s *Service) Bind(ctx context.Context, cur Current, proof string) error {
+	if err := s.allowBinding(cur.Session.ID); err != nil {
+		return err
+	}
+	p, err := dbsc.VerifyRegistration(proof)
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrProofRefused, err)
+	}
+	key, err := p.KeyJSON()
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrProofRefused, err)
+	}
+	now := s.now()
+	defer s.lists.forget(cur.UserID)
+	return s.store.InTx(ctx, func(tx *db.Tx) error {
+		if err := tx.ConsumeDBSCChallenge(ctx, cur.Session.ID, p.JTI, now); errors.Is(err, db.ErrNoChallenge) {
+			return fmt.Errorf("%w: registration", ErrStaleChallenge)
+		} else if err != nil {
+			return err
+		}
+		row, err := tx.BindSession(ctx, cur.Session.ID, string(key), now)
+		if errors.Is(err, db.ErrNotFound) {
+			return fmt.Errorf("%w: session ended or already bound", ErrProofRefused)
+		}
+		if err != nil {
+			return err
+		}
+		e := db.SessionEvent(db.EventSessionBound, row, &row, now)
+		e.Details["alg"] = p.Key.Algorithm
+		return tx.InsertAuditEvent(ctx, e)
+	})
+}
+
+// RefreshBinding checks a refresh proof with the key stored at registration, and uses up
+// its challenge. A proof with a good signature over a challenge that is gone is
+// ErrStaleChallenge (a race between two refreshes: ask again), a bad one ErrProofRefused.
+func (s *Service) RefreshBinding(ctx context.Context, cur Current, proof string) error {
+	if err := s.allowBinding(cur.Session.ID); err != nil {
+		return err
+	}
+	key, err := s.store.SessionDBSCKey(ctx, cur.Session.ID)
+	if errors.Is(err, db.ErrNotFound) {
+		return fmt.Errorf("%w: session is not bound", ErrProofRefused)
+	}
+	if err != nil {
+		return fmt.Errorf("refresh binding: %w", err)
+	}
+	p, err := dbsc.VerifyRefresh(proof, []byte(key))
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrProofRefused, err)
+	}
+	return s.store.InTx(ctx, func(tx *db.Tx) error {
+		if err := tx.ConsumeDBSCChallenge(ctx, cur.Session.ID, p.JTI, s.now()); errors.Is(err, db.ErrNoChallenge) {
+			return fmt.Errorf("%w: refresh", ErrStaleChallenge)
+		} else if err != nil {
+			return err
+		}
+		return nil
+	})
+}
+
+// allowBinding counts a DBSC request of the session against its window (one cookie
+// lifetime). Per instance: behind a load balancer a session gets this much per instance.
+func (s *Service) allowBinding(sessionID string) error {
+	w, ok := s.binding.attempts.Get(sessionID)
+	if !ok {
+		w = &window{}
+		s.binding.attempts.Add(sessionID, w)
+	}
+	now := s.now()
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if now.Sub(w.start) >= s.cfg.BoundCookieTTL {
+		w.start, w.n = now, 0
+	}
+	if w.n >= bindingLimit {
+		return ErrBindingRateLimit
+	}
+	w.n++
+	return nil
+}
+
+// BoundCookie is a fresh bound cookie value for the session: its expiry and an HMAC of
+// session id and expiry.
+func (s *Service) BoundCookie(sessionID string) string {
+	exp := strconv.FormatInt(s.now().Add(s.cfg.BoundCookieTTL).Unix(), 10)
+	return exp + "." + s.boundMAC(sessionID, exp)
+}
+
+// CheckBinding refuses a bound session whose request has no valid, unexpired bound
+// cookie; an ordinary session passes whatever it carries.
+func (s *Service) CheckBinding(cur Current, cookie string) error {
+	if !cur.Session.DeviceBound {
+		return nil
+	}
+	exp, mac, ok := strings.Cut(cookie, ".")
+	if !ok || !hmac.Equal([]byte(mac), []byte(s.boundMAC(cur.Session.ID, exp))) {
+		return ErrSessionUnbound
+	}
+	t, err := strconv.ParseInt(exp, 10, 64)
+	if err != nil || !s.now().Before(time.Unix(t, 0)) {
+		return ErrSessionUnbound
+	}
+	return nil
+}
+
+func (s *Service) boundMAC(sessionID, exp string) string {
+	m := hmac.New(sha256.New, s.binding.key)
+	m.Write([]byte("dbsc-bound-cookie\x00" + sessionID + "\x00" + exp))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+// RecordUnboundRefused writes session_unbound_refused: someone used the session's cookie
+// without its bound cookie, likely a copy. At most once a minute per session, so a
+// replaying thief cannot flood the log; a failure to write is logged, not shown.
+func (s *Service) RecordUnboundRefused(ctx context.Context, cur Current, c Client) {
+	if _, seen := s.binding.refused.Get(cur.Session.ID); seen {
+		return
+	}
+	s.binding.refused.Add(cur.Session.ID, struct{}{})
+	now := s.now()
+	e := db.SessionEvent(db.EventUnboundRefused, cur.Session, nil, now)
+	e.IP = truncateUTF8(c.IP, 64) // where the copy was used from
+	e.Details["user_agent"] = truncateUTF8(c.UserAgent, MaxUserAgent)
+	err := s.store.InTx(ctx, func(tx *db.Tx) error { return tx.InsertAuditEvent(ctx, e) })
+	if err != nil {
+		s.log.Error("audit session_unbound_refused", "session_id", cur.Session.ID, "error", err)
+		return
+	}
+	s.lists.forget(cur.UserID)
+}
