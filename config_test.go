@@ -51,3 +51,31 @@ func TestConfigBackgroundAndRuntime(t *testing.T) {
 		t.Errorf("err = %v, want both malformed values named", err)
 	}
 }
+
+// HTTPS and device-bound sessions: both TLS files or neither, DBSC on unless "off", the
+// bound cookie's life from DBSC_COOKIE_TTL.
+func TestConfigTLSAndDBSC(t *testing.T) {
+	env := map[string]string{}
+	getenv := func(k string) string { return env[k] }
+	cfg, err := loadConfig(getenv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !cfg.DBSC || cfg.TLSCertFile != "" || cfg.Auth.BoundCookieTTL != 10*time.Minute {
+		t.Errorf("defaults: DBSC %v, cert %q, ttl %v", cfg.DBSC, cfg.TLSCertFile, cfg.Auth.BoundCookieTTL)
+	}
+	env = map[string]string{"TLS_CERT_FILE": "c.pem", "TLS_KEY_FILE": "k.pem", "DBSC": "off", "DBSC_COOKIE_TTL": "3m"}
+	if cfg, err = loadConfig(getenv); err != nil {
+		t.Fatal(err)
+	}
+	if cfg.DBSC || cfg.TLSCertFile != "c.pem" || cfg.TLSKeyFile != "k.pem" || cfg.Auth.BoundCookieTTL != 3*time.Minute {
+		t.Errorf("configured: DBSC %v, %q %q, ttl %v", cfg.DBSC, cfg.TLSCertFile, cfg.TLSKeyFile, cfg.Auth.BoundCookieTTL)
+	}
+	env = map[string]string{"TLS_CERT_FILE": "c.pem", "DBSC": "maybe", "DBSC_COOKIE_TTL": "0s"}
+	_, err = loadConfig(getenv)
+	for _, name := range []string{"TLS_KEY_FILE", "DBSC=", "DBSC_COOKIE_TTL"} {
+		if err == nil || !strings.Contains(err.Error(), name) {
+			t.Errorf("err = %v, want %s named", err, name)
+		}
+	}
+}
