@@ -43,6 +43,7 @@ func newHTTPSEnv(t *testing.T, store *db.Store) *env {
 	}
 	cfg := auth.DefaultConfig()
 	cfg.Password = auth.PasswordParams{Memory: 1024, Time: 1, Threads: 1}
+	cfg.SignUpLimit = 1000 // many accounts from the test's one address
 	logs := &testserver.LogBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, nil))
 	h, err := handlers.Build(context.Background(), store, handlers.Settings{
