@@ -162,6 +162,7 @@ func TestDeviceBoundSessionInChromium(t *testing.T) {
 		t.Fatalf("current row shows %q, want Device-bound", got)
 	}
 	d.audit("device-bound row")
+	d.screenshots("device-bound")
 
 	// Copy the cookies out, as malware would, and replay them after the bound cookie's life.
 	stolen := d.cookies(srv.URL)
