@@ -98,6 +98,11 @@ func loadConfig(getenv func(string) string) (config, error) {
 	env.duration("SESSION_IDLE_TIMEOUT", &cfg.Auth.IdleTimeout)
 	env.duration("SESSION_MAX_LIFETIME", &cfg.Auth.AbsoluteLifetime)
 	env.duration("DBSC_COOKIE_TTL", &cfg.Auth.BoundCookieTTL)
+	env.duration("SESSION_SHORT_LIFETIME", &cfg.Auth.ShortLifetime)
+
+	// Account protection: "0" turns each of these off
+	env.durationOrOff("REAUTH_WINDOW", &cfg.Auth.ReauthWindow)
+	env.intOrOff("SESSION_LIMIT", &cfg.Auth.SessionLimit)
 
 	// Abuse by strangers: sign-up, password checks, hashing, verification and sign-in mail
 	env.positiveInt("SIGNUP_LIMIT", &cfg.Auth.SignUpLimit)
@@ -169,6 +174,34 @@ func (e *envReader) positiveInt(name string, into *int) {
 		return
 	}
 	*into = n
+}
+
+// intOrOff reads a number where 0 turns the rule off.
+func (e *envReader) intOrOff(name string, into *int) {
+	v := e.get(name)
+	if v == "" {
+		return
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 {
+		e.errs = append(e.errs, fmt.Errorf("%s=%q: want a number, 0 for no limit", name, v))
+		return
+	}
+	*into = n
+}
+
+// durationOrOff reads a Go duration where "0" turns the rule off.
+func (e *envReader) durationOrOff(name string, into *time.Duration) {
+	v := e.get(name)
+	if v == "" {
+		return
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < 0 {
+		e.errs = append(e.errs, fmt.Errorf("%s=%q: want a duration such as 10m, 0 to turn it off", name, v))
+		return
+	}
+	*into = d
 }
 
 // duration reads a Go duration ("168h").

@@ -27,3 +27,25 @@ func TestSessionLifetimesFromEnvironment(t *testing.T) {
 		}
 	}
 }
+
+// Account protection settings (issue 16): REAUTH_WINDOW 10m and SESSION_LIMIT 100 by
+// default, "0" turns each off; SESSION_SHORT_LIFETIME 12h.
+func TestAccountProtectionFromEnvironment(t *testing.T) {
+	env := map[string]string{}
+	getenv := func(k string) string { return env[k] }
+	cfg, err := loadConfig(getenv)
+	if err != nil || cfg.Auth.ReauthWindow != 10*time.Minute || cfg.Auth.SessionLimit != 100 || cfg.Auth.ShortLifetime != 12*time.Hour {
+		t.Fatalf("defaults: %+v %v", cfg.Auth, err)
+	}
+	env = map[string]string{"REAUTH_WINDOW": "0", "SESSION_LIMIT": "0", "SESSION_SHORT_LIFETIME": "2h"}
+	cfg, err = loadConfig(getenv)
+	if err != nil || cfg.Auth.ReauthWindow != 0 || cfg.Auth.SessionLimit != 0 || cfg.Auth.ShortLifetime != 2*time.Hour {
+		t.Fatalf("configured: %+v %v", cfg.Auth, err)
+	}
+	for name, bad := range map[string]string{"REAUTH_WINDOW": "-1m", "SESSION_LIMIT": "-3", "SESSION_SHORT_LIFETIME": "0"} {
+		env = map[string]string{name: bad}
+		if _, err := loadConfig(getenv); err == nil {
+			t.Errorf("%s=%q accepted", name, bad)
+		}
+	}
+}

@@ -13,6 +13,14 @@ var (
 	ErrSessionNotFound    = errors.New("session not found")
 	ErrCurrentSession     = errors.New("this is the current session")
 	ErrEmailTaken         = errors.New("email already registered")
+	// ErrReauthRequired refuses ending other sessions outside the re-authentication window.
+	ErrReauthRequired = errors.New("reauthentication required")
+)
+
+// Why a session was revoked (sessions.revoke_reason) when it was not its owner's choice.
+const (
+	ReasonSessionLimit   = "session_limit"   // evicted by a sign-in past SESSION_LIMIT
+	ReasonAccountSecured = "account_secured" // ended by "Not you? Secure your account"
 )
 
 // InputError says which field of a form or body is wrong and why, as a message id.

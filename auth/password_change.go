@@ -67,6 +67,10 @@ func (s *Service) ChangePassword(ctx context.Context, cur Current, c Client, pc 
 			}
 			return err
 		}
+		// Proving the current password starts the re-authentication window too.
+		if err := tx.MarkProven(ctx, cur.Session.ID, now); err != nil {
+			return err
+		}
 		return recordPasswordChanged(ctx, tx, cur, ended, now)
 	})
 	if err != nil {

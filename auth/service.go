@@ -44,6 +44,15 @@ type Config struct {
 	// BoundCookieTTL is how long a device-bound session's bound cookie lasts (default 10
 	// minutes): how long a copied cookie can work.
 	BoundCookieTTL time.Duration
+	// ReauthWindow is how long after the password was last proven a session may end other
+	// sessions ("sudo mode", ASVS V3.3.4; default 10 minutes). Zero turns the rule off.
+	ReauthWindow time.Duration
+	// SessionLimit is the most live sessions a person may have (default 100); a sign-in
+	// past it ends the least recently active other one. Zero means no limit.
+	SessionLimit int
+	// ShortLifetime is the absolute lifetime of a session without "Keep me signed in"
+	// (default 12 hours); its cookie also ends with the browser.
+	ShortLifetime time.Duration
 }
 
 // DefaultConfig is the configuration the app runs with unless told otherwise.
@@ -65,6 +74,9 @@ func DefaultConfig() Config {
 		VerifyMailWindow:   time.Hour,
 		SignInMailInterval: 10 * time.Minute,
 		BoundCookieTTL:     10 * time.Minute,
+		ReauthWindow:       10 * time.Minute,
+		SessionLimit:       100,
+		ShortLifetime:      12 * time.Hour,
 	}
 }
 
@@ -84,6 +96,8 @@ func (c Config) withDefaults() Config {
 	orDefault(&c.VerifyMailWindow, d.VerifyMailWindow)
 	orDefault(&c.SignInMailInterval, d.SignInMailInterval)
 	orDefault(&c.BoundCookieTTL, d.BoundCookieTTL)
+	orDefault(&c.ShortLifetime, d.ShortLifetime)
+	// ReauthWindow and SessionLimit are not defaulted: zero turns each rule off.
 	return c
 }
 

@@ -59,8 +59,11 @@ func (s *Service) RevokeSession(ctx context.Context, cur Current, id string) (db
 		return db.Session{}, ErrCurrentSession
 	}
 	// One statement, one round trip, the revocation and its event.
-	ended, err := s.store.RevokeSessionAudited(ctx, cur.UserID, id, &cur.Session, "revoked", s.now(), db.EventSessionRevoked)
+	now := s.now()
+	ended, err := s.store.RevokeSessionAuditedFresh(ctx, cur.UserID, id, &cur.Session, "revoked", now, db.EventSessionRevoked, s.freshSince(now))
 	switch {
+	case errors.Is(err, db.ErrSessionNotFresh):
+		return db.Session{}, fmt.Errorf("revoke session: %w", ErrReauthRequired)
 	case errors.Is(err, db.ErrNotFound):
 		return db.Session{}, fmt.Errorf("revoke session: %w", ErrSessionNotFound)
 	case errors.Is(err, db.ErrSessionEnded):
@@ -76,7 +79,7 @@ func (s *Service) RevokeSession(ctx context.Context, cur Current, id string) (db
 func (s *Service) RevokeOtherSessions(ctx context.Context, cur Current) ([]db.Session, error) {
 	defer s.lists.forget(cur.UserID)
 	var ended []db.Session
-	err := s.inActingTx(ctx, cur, func(tx *db.Tx) error {
+	err := s.inFreshActingTx(ctx, cur, func(tx *db.Tx) error {
 		var err error
 		now := s.now()
 		if ended, err = tx.RevokeOtherSessions(ctx, cur.UserID, cur.Session.ID, "revoked", now); err != nil {
@@ -100,6 +103,24 @@ func (s *Service) inActingTx(ctx context.Context, cur Current, fn func(tx *db.Tx
 			if errors.Is(err, db.ErrSessionEnded) {
 				return ErrSessionRevoked
 			}
+			return err
+		}
+		return fn(tx)
+	})
+}
+
+// inFreshActingTx is inActingTx for ending other sessions: the acting session must also
+// have proved the password within the re-authentication window (ErrReauthRequired), read
+// from its locked row.
+func (s *Service) inFreshActingTx(ctx context.Context, cur Current, fn func(tx *db.Tx) error) error {
+	return s.store.InTx(ctx, func(tx *db.Tx) error {
+		err := tx.LockFreshActingSession(ctx, cur.UserID, cur.Session.ID, s.freshSince(s.now()))
+		switch {
+		case errors.Is(err, db.ErrSessionEnded):
+			return ErrSessionRevoked
+		case errors.Is(err, db.ErrSessionNotFresh):
+			return ErrReauthRequired
+		case err != nil:
 			return err
 		}
 		return fn(tx)

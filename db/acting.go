@@ -5,11 +5,16 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"time"
 )
 
 // ErrSessionEnded means the session a write was made on behalf of is revoked (or gone):
 // the write must not happen.
 var ErrSessionEnded = errors.New("acting session ended")
+
+// ErrSessionNotFresh means the acting session is live but last proved the password before
+// the time a write required (the re-authentication window): the write must not happen.
+var ErrSessionNotFresh = errors.New("acting session not fresh")
 
 // Lock order. Every transaction that writes a user's sessions, notices, audit events or
 // credentials takes its row locks in one order, so two of them never wait on each other
@@ -40,7 +45,7 @@ func actingSessionCTEs(userParam, actorParam string) string {
 	return `user_locked AS (
 			SELECT id FROM users WHERE id = ` + userParam + ` FOR NO KEY UPDATE
 		), actor AS (
-			SELECT id FROM sessions
+			SELECT id, proven_at FROM sessions
 			WHERE EXISTS (SELECT FROM user_locked) AND id = ` + actorParam + `::uuid
 				AND user_id = ` + userParam + ` AND revoked_at IS NULL
 			FOR NO KEY UPDATE
@@ -66,6 +71,37 @@ func (t *Tx) LockActingSession(ctx context.Context, userID, sessionID string) er
 	return nil
 }
 
+// LockFreshActingSession is LockActingSession for a write that also needs the session to
+// have proved the password after since (the re-authentication window): the check
+// reads the locked row, so it sees a re-authentication committed while it waited.
+// ErrSessionNotFresh when it is live but older; a zero since asks nothing more.
+func (t *Tx) LockFreshActingSession(ctx context.Context, userID, sessionID string, since time.Time) error {
+	var provenAt time.Time
+	err := t.tx.GetContext(ctx, &provenAt, `
+		WITH `+actingSessionCTEs("$1", "$2")+`
+		SELECT proven_at FROM actor`, userID, sessionID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return ErrSessionEnded
+	}
+	if err != nil {
+		return fmt.Errorf("lock acting session %s: %w", sessionID, err)
+	}
+	if !provenAt.After(since) {
+		return ErrSessionNotFresh
+	}
+	return nil
+}
+
+// MarkProven records that the (locked) acting session proved the password at now.
+func (t *Tx) MarkProven(ctx context.Context, sessionID string, now time.Time) error {
+	_, err := t.tx.ExecContext(ctx, `
+		UPDATE sessions SET proven_at = GREATEST(proven_at, $2) WHERE id = $1`, sessionID, now)
+	if err != nil {
+		return fmt.Errorf("mark session %s proven: %w", sessionID, err)
+	}
+	return nil
+}
+
 // LockCredential takes the users row (lock 1) and returns the password hash it holds now:
 // a sign-in that verified an older hash must not start a session (a password change that
 // ended every other session would otherwise miss it).
@@ -82,14 +118,19 @@ func (t *Tx) LockCredential(ctx context.Context, userID string) (string, error) 
 	return hash, nil
 }
 
-// SessionLive reports whether a session exists and is not revoked; it tells apart the
-// reasons a locked write found nothing to do, after the fact.
-func (s *Store) SessionLive(ctx context.Context, id string) (bool, error) {
-	var live bool
-	err := s.db.GetContext(ctx, &live, `
-		SELECT EXISTS (SELECT FROM sessions WHERE id = $1 AND revoked_at IS NULL)`, id)
-	if err != nil {
-		return false, fmt.Errorf("session %s live: %w", id, err)
+// SessionLive reports whether a session exists and is not revoked, and whether it proved
+// the password after since; it tells apart the reasons a locked write found nothing
+// to do, after the fact.
+func (s *Store) SessionLive(ctx context.Context, id string, since time.Time) (live, fresh bool, err error) {
+	var row struct {
+		Live  bool `db:"live"`
+		Fresh bool `db:"fresh"`
 	}
-	return live, nil
+	err = s.db.GetContext(ctx, &row, `
+		SELECT count(*) > 0 AS live, coalesce(bool_or(proven_at > $2), false) AS fresh
+		FROM sessions WHERE id = $1 AND revoked_at IS NULL`, id, since)
+	if err != nil {
+		return false, false, fmt.Errorf("session %s live: %w", id, err)
+	}
+	return row.Live, row.Fresh, nil
 }

@@ -23,6 +23,9 @@ const (
 	EventPasswordChanged      = "password_changed"
 	EventSessionBound         = "session_bound"           // DBSC: the browser bound the session to its key
 	EventUnboundRefused       = "session_unbound_refused" // a bound session came without its bound cookie
+	EventReauthenticated      = "reauthenticated"
+	EventSessionEvicted       = "session_evicted"
+	EventAccountSecured       = "account_secured"
 )
 
 // AuditEvent is a row of the append-only audit log. SessionID is the session the event

@@ -19,6 +19,14 @@ import (
 // session is not the user's or was already revoked. The event is logged like a committed
 // one of InTx.
 func (s *Store) RevokeSessionAudited(ctx context.Context, userID, id string, by *Session, reason string, now time.Time, eventType string) (Session, error) {
+	return s.RevokeSessionAuditedFresh(ctx, userID, id, by, reason, now, eventType, time.Time{})
+}
+
+// RevokeSessionAuditedFresh is RevokeSessionAudited that also needs the acting session to
+// have proved the password after freshSince (the re-authentication window), read
+// from the row it locks: ErrSessionNotFresh when it did not. A zero freshSince asks
+// nothing more.
+func (s *Store) RevokeSessionAuditedFresh(ctx context.Context, userID, id string, by *Session, reason string, now time.Time, eventType string, freshSince time.Time) (Session, error) {
 	var byID sql.NullString
 	if by != nil {
 		byID = sql.NullString{String: by.ID, Valid: true}
@@ -40,7 +48,7 @@ func (s *Store) RevokeSessionAudited(ctx context.Context, userID, id string, by 
 		WITH `+actingSessionCTEs("$2", "$3")+`, revoked AS (
 			UPDATE sessions
 			SET revoked_at = $4, revoked_by_session_id = $3::uuid, revoke_reason = $5
-			WHERE (EXISTS (SELECT FROM actor) OR $3::uuid IS NULL)
+			WHERE (EXISTS (SELECT FROM actor WHERE proven_at > $9) OR $3::uuid IS NULL)
 				AND id = $1 AND user_id = $2 AND revoked_at IS NULL
 			RETURNING `+sessionColumns+`
 		), event AS (
@@ -52,9 +60,9 @@ func (s *Store) RevokeSessionAudited(ctx context.Context, userID, id string, by 
 			RETURNING id AS event_id
 		)
 		SELECT `+sessionColumns+`, event_id FROM revoked CROSS JOIN event`,
-		id, userID, byID, now, reason, eventType, actor.IP, actor.Details)
+		id, userID, byID, now, reason, eventType, actor.IP, actor.Details, freshSince)
 	if errors.Is(err, sql.ErrNoRows) {
-		return Session{}, s.revokeRefusal(ctx, by)
+		return Session{}, s.revokeRefusal(ctx, by, freshSince)
 	}
 	if err != nil {
 		return Session{}, fmt.Errorf("revoke session %s: %w", id, err)
@@ -68,16 +76,19 @@ func (s *Store) RevokeSessionAudited(ctx context.Context, userID, id string, by 
 // revokeRefusal says why a revoke wrote nothing: the acting session had ended, or the
 // target was not the user's live session. Read after the statement, it can only find the
 // actor ended later than the statement did, and then the request's answer is the same.
-func (s *Store) revokeRefusal(ctx context.Context, by *Session) error {
+// Freshness only fades with time, so one found stale after was stale during.
+func (s *Store) revokeRefusal(ctx context.Context, by *Session, freshSince time.Time) error {
 	if by == nil {
 		return ErrNotFound
 	}
-	live, err := s.SessionLive(ctx, by.ID)
+	live, fresh, err := s.SessionLive(ctx, by.ID, freshSince)
 	switch {
 	case err != nil:
 		return err
 	case !live:
 		return ErrSessionEnded
+	case !fresh:
+		return ErrSessionNotFresh
 	}
 	return ErrNotFound
 }

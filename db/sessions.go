@@ -35,6 +35,11 @@ type Session struct {
 	LastRegion      string `db:"last_region"`
 	LastCountryCode string `db:"last_country_code"`
 	DeviceBound     bool   `db:"device_bound"` // DBSC: a key on the device holds it (00010)
+	// ProvenAt is when this session last proved the password: sign-in, re-authentication
+	// or a password change (the re-authentication window counts from it).
+	ProvenAt time.Time `db:"proven_at"`
+	// Persistent is "Keep me signed in": false ends with the browser, and sooner.
+	Persistent bool `db:"persistent"`
 }
 
 // SignInPlace is where the session signed in.
@@ -62,7 +67,7 @@ func (s Session) LatestPlace() geo.Place {
 const sessionColumns = `id, user_id, user_agent, ip, browser, os, device_type, label,
 	created_at, last_seen_at, expires_at, revoked_at, revoked_by_session_id, revoke_reason,
 	city, region, country_code, last_ip, last_city, last_region, last_country_code,
-	device_bound`
+	device_bound, proven_at, persistent`
 
 // NewSession is what a sign-in records about a new session.
 type NewSession struct {
@@ -77,6 +82,8 @@ type NewSession struct {
 	Place      geo.Place // of IP, looked up before the transaction
 	CreatedAt  time.Time
 	ExpiresAt  time.Time
+	Persistent bool
+	DeviceHash []byte // the browser's known_devices hash; nil without a device cookie
 }
 
 // SessionWithUser is a session joined with the few user fields every request needs.
@@ -94,11 +101,11 @@ func (t *Tx) CreateSession(ctx context.Context, n NewSession) (Session, error) {
 	var s Session
 	err := t.tx.GetContext(ctx, &s, `
 		INSERT INTO sessions (user_id, token_hash, user_agent, ip, browser, os, device_type, label,
-			created_at, last_seen_at, expires_at, city, region, country_code)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11, $12, $13)
+			created_at, last_seen_at, proven_at, expires_at, city, region, country_code, persistent, device_hash)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $9, $10, $11, $12, $13, $14, $15)
 		RETURNING `+sessionColumns,
 		n.UserID, n.TokenHash, n.UserAgent, n.IP, n.Browser, n.OS, n.DeviceType, n.Label,
-		n.CreatedAt, n.ExpiresAt, n.Place.City, n.Place.Region, n.Place.CountryCode)
+		n.CreatedAt, n.ExpiresAt, n.Place.City, n.Place.Region, n.Place.CountryCode, n.Persistent, n.DeviceHash)
 	if err != nil {
 		return Session{}, fmt.Errorf("create session: %w", err)
 	}

@@ -167,6 +167,12 @@ func eventText(l *locale.Localizer, e db.AuditEvent) string {
 		return l.T("activity.session_bound", "Device", device)
 	case db.EventUnboundRefused:
 		return l.T("activity.session_unbound_refused", "Device", device)
+	case db.EventReauthenticated:
+		return l.T("activity.reauthenticated", "Device", device)
+	case db.EventSessionEvicted:
+		return l.T("activity.session_evicted", "Device", device)
+	case db.EventAccountSecured:
+		return l.N("activity.account_secured", e.Details.Int("count"), "Actor", actor)
 	}
 	return l.T("activity.other", "Type", e.Type)
 }
@@ -196,6 +202,10 @@ func endedHow(l *locale.Localizer, s db.EndedSession) string {
 		return l.T("ended.signed_out")
 	case s.RevokeReason == "password_changed":
 		return l.T("ended.password_changed", "Actor", by)
+	case s.RevokeReason == auth.ReasonSessionLimit:
+		return l.T("ended.session_limit")
+	case s.RevokeReason == auth.ReasonAccountSecured:
+		return l.T("ended.account_secured", "Actor", by)
 	}
 	return l.T("ended.revoked", "Actor", by)
 }

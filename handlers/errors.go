@@ -76,6 +76,9 @@ func (h *Handler) ErrorHandler(c *fiber.Ctx, err error) error {
 	if errors.Is(err, auth.ErrSessionRevoked) || errors.Is(err, auth.ErrSessionExpired) {
 		return h.sessionEnded(c, err)
 	}
+	if errors.Is(err, auth.ErrReauthRequired) {
+		return h.reauthRequired(c, err)
+	}
 	status, code, message := fiber.StatusInternalServerError, "internal_error", "error.internal"
 	var he *httpError
 	var fe *fiber.Error

@@ -109,6 +109,7 @@ func (h *Handler) Register(app *fiber.App) {
 	app.Post("/api/auth/sign-in/email", h.apiSignIn)
 	app.Post("/api/auth/sign-out", h.apiSignOut)
 	app.Post("/api/auth/change-password", h.requireAPI, h.apiChangePassword)
+	app.Post("/api/auth/reauthenticate", h.requireAPI, h.apiReauthenticate)
 	app.Get("/api/auth/sessions", h.requireAPI, h.apiListSessions)
 	app.Delete("/api/auth/sessions", h.requireAPI, h.apiRevokeOtherSessions)
 	app.Get("/api/auth/sessions/:id/status", h.requireAPI, h.apiSessionStatus)

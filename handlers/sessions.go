@@ -57,10 +57,36 @@ const sessionsPath = securityPath + "/sessions/"
 // confirmRevoke asks whether to end one session: a page without JavaScript, and for htmx
 // the same question as a fragment for the security page's confirm dialog.
 func (h *Handler) confirmRevoke(c *fiber.Ctx) error {
+	q, ok, err := h.revokeQuestionFor(c)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		// Already gone, or never ours: the fresh table says more than an error would.
+		return h.staleConfirm(c)
+	}
+	return h.confirm(c, q)
+}
+
+// confirmRevokeOthers asks whether to end every other session, like confirmRevoke.
+func (h *Handler) confirmRevokeOthers(c *fiber.Ctx) error {
+	q, ok, err := h.revokeOthersQuestionFor(c)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return h.staleConfirm(c)
+	}
+	return h.confirm(c, q)
+}
+
+// revokeQuestionFor is the question about the session of the route's :id; false when it is
+// not one of the caller's other live sessions.
+func (h *Handler) revokeQuestionFor(c *fiber.Ctx) (confirmQuestion, bool, error) {
 	cur := current(c)
 	rows, err := h.auth.Sessions(c.UserContext(), *cur)
 	if err != nil {
-		return err
+		return confirmQuestion{}, false, err
 	}
 	l := h.localizer(c)
 	csrf := h.csrfToken(c)
@@ -68,33 +94,36 @@ func (h *Handler) confirmRevoke(c *fiber.Ctx) error {
 	id, _ := auth.ParseSessionID(c.Params("id")) // canonical: an id in upper case is the same id
 	for i := range table.Rows {
 		if row := &table.Rows[i]; row.ID == id && !row.Current {
-			return h.confirm(c, l.T("revoke.title_page"), revokeQuestion(l, csrf, row))
+			q := revokeQuestion(l, csrf, row)
+			q.NeedPassword = !h.auth.Fresh(*cur)
+			return q, true, nil
 		}
 	}
-	// Already gone, or never ours: the fresh table says more than an error would.
-	return h.staleConfirm(c)
+	return confirmQuestion{}, false, nil
 }
 
-// confirmRevokeOthers asks whether to end every other session, like confirmRevoke.
-func (h *Handler) confirmRevokeOthers(c *fiber.Ctx) error {
+// revokeOthersQuestionFor is the "revoke all others" question; false when there are none.
+func (h *Handler) revokeOthersQuestionFor(c *fiber.Ctx) (confirmQuestion, bool, error) {
 	cur := current(c)
 	rows, err := h.auth.Sessions(c.UserContext(), *cur)
-	if err != nil {
-		return err
+	if err != nil || len(rows) < 2 {
+		return confirmQuestion{}, false, err
 	}
-	if len(rows) < 2 {
-		return h.staleConfirm(c)
-	}
-	l := h.localizer(c)
-	return h.confirm(c, l.T("revoke_others.title"), revokeOthersQuestion(l, h.csrfToken(c), len(rows)-1))
+	q := revokeOthersQuestion(h.localizer(c), h.csrfToken(c), len(rows)-1)
+	q.NeedPassword = !h.auth.Fresh(*cur)
+	return q, true, nil
 }
 
-// confirm renders q: alone for htmx (into the dialog), else as a page titled title.
-func (h *Handler) confirm(c *fiber.Ctx, title string, q confirmQuestion) error {
+// confirm renders q: alone for htmx (into the dialog), else as a page.
+func (h *Handler) confirm(c *fiber.Ctx, q confirmQuestion) error {
 	if isHTMX(c) {
 		return h.fragment(c, "partials/confirm_revoke", q)
 	}
 	q.Page = true
+	title := q.Title
+	if q.Row != nil {
+		title = q.L.T("revoke.title_page")
+	}
 	return h.page(c, "pages/confirm_revoke", &confirmPage{layoutData: h.layout(c, title), Question: q})
 }
 
@@ -114,8 +143,13 @@ func (h *Handler) staleConfirm(c *fiber.Ctx) error {
 // out-of-band updates; a plain form gets a redirect back to the page.
 func (h *Handler) revokeSession(c *fiber.Ctx) error {
 	cur := current(c)
+	if done, err := h.proveFromForm(c, h.revokeQuestionFor); done {
+		return err
+	}
 	ended, err := h.auth.RevokeSession(c.UserContext(), *cur, c.Params("id"))
 	switch {
+	case errors.Is(err, auth.ErrReauthRequired):
+		return h.askPassword(c, h.revokeQuestionFor, "")
 	case errors.Is(err, auth.ErrSessionNotFound), errors.Is(err, auth.ErrCurrentSession):
 		// Already gone (or not revocable here): answer with the fresh table, not an error.
 		return h.answerTable(c, "")
@@ -129,7 +163,13 @@ func (h *Handler) revokeSession(c *fiber.Ctx) error {
 
 // revokeOtherSessions ends every session but the current one.
 func (h *Handler) revokeOtherSessions(c *fiber.Ctx) error {
+	if done, err := h.proveFromForm(c, h.revokeOthersQuestionFor); done {
+		return err
+	}
 	ended, err := h.auth.RevokeOtherSessions(c.UserContext(), *current(c))
+	if errors.Is(err, auth.ErrReauthRequired) {
+		return h.askPassword(c, h.revokeOthersQuestionFor, "")
+	}
 	if err != nil {
 		return err
 	}

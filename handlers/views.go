@@ -95,6 +95,10 @@ type confirmQuestion struct {
 	Title, Body, Confirm string
 	Action               string      // where the plain form posts
 	Row                  *sessionRow // nil when confirming "revoke all others"
+	// NeedPassword: the session is outside the re-authentication window, so the form
+	// also asks for the password; PasswordError says what was wrong with the last one.
+	NeedPassword  bool
+	PasswordError string
 }
 
 // revokeQuestion asks whether to end the session of row.

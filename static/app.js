@@ -52,9 +52,11 @@
       lastOpener = opener;
       dialog.showModal();
     }
-    // The safe choice gets focus first.
-    var cancel = dialog.querySelector("[data-close]");
-    if (cancel) cancel.focus();
+    // A wrong password puts focus back in its field (the error, role=alert, is announced);
+    // a question that asks for the password starts there; otherwise the safe choice first.
+    var first = dialog.querySelector('[data-reauth][aria-invalid="true"]') ||
+      dialog.querySelector("[data-reauth]") || dialog.querySelector("[data-close]");
+    if (first) first.focus();
   }
 
   // Escape or Cancel: focus goes back to the button that opened the dialog.

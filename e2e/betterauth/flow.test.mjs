@@ -197,3 +197,41 @@ test("a page on another site cannot use the cookie", async () => {
   assert.equal(r.error.status, 403);
   assert.equal((await a.client.getSession()).data.user.email, email, "still signed in");
 });
+
+// Issue 16: outside the re-authentication window, better-auth's revoke routes answer with
+// better-auth's own fresh-session error (403, code SESSION_NOT_FRESH); entering the
+// password again (POST /api/auth/reauthenticate) opens the window. The stale server's
+// window is a nanosecond, so every request after sign-in is outside it.
+test("a stale session is asked to reauthenticate, in better-auth's words", async () => {
+  const staleURL = process.env.BETTER_AUTH_E2E_STALE_URL;
+  assert.ok(staleURL, "BETTER_AUTH_E2E_STALE_URL is not set");
+  const mk = (ua) => {
+    const customFetchImpl = jarFetch(ua, staleURL);
+    return createAuthClient({ baseURL: staleURL, fetchOptions: { customFetchImpl } });
+  };
+  const email = newEmail();
+  const laptop = mk(UA.mac), phone = mk(UA.phone);
+  assert.equal((await laptop.signUp.email({ name: "Grace Hopper", email, password: PASSWORD })).error, null);
+  const inn = await phone.signIn.email({ email, password: PASSWORD });
+  assert.equal(inn.error, null, JSON.stringify(inn.error));
+
+  for (const call of [() => laptop.revokeSession({ token: inn.data.token }), () => laptop.revokeOtherSessions(), () => laptop.revokeSessions()]) {
+    const r = await call();
+    assert.equal(r.error?.status, 403, JSON.stringify(r.error));
+    assert.equal(r.error.code, "SESSION_NOT_FRESH");
+    assert.ok(r.error.message);
+  }
+  const list = await laptop.listSessions();
+  assert.equal(list.data.length, 2, "nothing was revoked");
+
+  // The password again: then the revoke goes through (the window is a nanosecond, so the
+  // proof and the revoke are one step: the dialog's flow, through $fetch).
+  const wrong = await laptop.$fetch("/reauthenticate", { method: "POST", body: { password: "not the password at all" } });
+  assert.equal(wrong.error?.status, 400);
+  assert.equal(wrong.error.code, "INVALID_PASSWORD");
+  const ok = await laptop.$fetch("/reauthenticate", { method: "POST", body: { password: PASSWORD } });
+  assert.equal(ok.error, null, JSON.stringify(ok.error));
+  // Signing out the own session never needs a proof.
+  const out = await laptop.revokeSession({ token: (await laptop.getSession()).data.session.token });
+  assert.equal(out.error, null, JSON.stringify(out.error));
+});
