@@ -146,7 +146,8 @@ func run(ctx context.Context, cfg benchConfig) error {
 	}
 	n, _ := countSessions(ctx, store)
 	printReport(cfg, rows, n, idle)
-	geoReport(app.cmd.Process.Pid) // bench/geo.go
+	geoReport(app.cmd.Process.Pid)   // bench/geo.go
+	signUpReport(ctx, bin, dsn, dir) // bench/signup.go
 	return nil
 }
 
