@@ -22,8 +22,10 @@ func TestConfigBackgroundAndRuntime(t *testing.T) {
 	if cfg.Mail.SMTPURL != "" || cfg.Mail.From == "" || cfg.Mail.AppName != "DoCodeGo" || cfg.Mail.BaseURL != "http://127.0.0.1:8080" {
 		t.Errorf("mail defaults: %+v", cfg.Mail)
 	}
-	if cfg.MemoryLimit != defaultMemoryLimit {
-		t.Errorf("MemoryLimit = %d, want %d", cfg.MemoryLimit, defaultMemoryLimit)
+	// Room for the password hashes that may run at once (HASH_CONCURRENCY × argon2id's memory).
+	hashes := int64(cfg.Auth.HashConcurrency) * int64(cfg.Auth.Password.Memory) << 10
+	if cfg.MemoryLimit != defaultMemoryLimit+hashes {
+		t.Errorf("MemoryLimit = %d, want %d", cfg.MemoryLimit, defaultMemoryLimit+hashes)
 	}
 
 	env = map[string]string{"SESSION_RETENTION": "48h", "AUDIT_RETENTION": "720h", "JANITOR_INTERVAL": "5m",
