@@ -109,7 +109,6 @@ func (s *Service) Bind(ctx context.Context, cur Current, proof string) error {
 		return fmt.Errorf("%w: %w", ErrProofRefused, err)
 	}
 	now := s.now()
-	defer s.lists.forget(cur.UserID)
 	return s.store.InTx(ctx, func(tx *db.Tx) error {
 		if err := tx.ConsumeDBSCChallenge(ctx, cur.Session.ID, p.JTI, now); errors.Is(err, db.ErrNoChallenge) {
 			return fmt.Errorf("%w: registration", ErrStaleChallenge)
@@ -225,5 +224,4 @@ func (s *Service) RecordUnboundRefused(ctx context.Context, cur Current, c Clien
 		s.log.Error("audit session_unbound_refused", "session_id", cur.Session.ID, "error", err)
 		return
 	}
-	s.lists.forget(cur.UserID)
 }

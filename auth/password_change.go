@@ -51,7 +51,6 @@ func (s *Service) ChangePassword(ctx context.Context, cur Current, c Client, pc 
 	}
 	var ended []db.Session
 	now := s.now()
-	defer s.lists.forget(cur.UserID)
 	err = s.inActingTx(ctx, cur, func(tx *db.Tx) error {
 		// The users row and this session are locked (db "Lock order"): a session revoked
 		// before this commits makes it write nothing, and a sign-in racing it either

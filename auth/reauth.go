@@ -54,7 +54,6 @@ func (s *Service) Reauthenticate(ctx context.Context, cur Current, password stri
 	if err := s.store.ForgetHit(ctx, attempt); err != nil {
 		return fmt.Errorf("reauthenticate: %w", err)
 	}
-	defer s.lists.forget(cur.UserID)
 	err = s.inActingTx(ctx, cur, func(tx *db.Tx) error {
 		current, err := tx.LockCredential(ctx, cur.UserID) // held already: no new wait
 		if err != nil {

@@ -21,12 +21,8 @@ type Config struct {
 	Password         PasswordParams
 	SignInLimit      int           // sign-in attempts per IP, per account and per known browser within SignInWindow (default 10)
 	SignInWindow     time.Duration // (default 10 minutes)
-	// ViewCacheTTL bounds how long a user's session list, or a page rendered from it, is
-	// served from memory (default 10 s). Changes end it at once; only "last active" times,
-	// which a last-seen touch does not announce, can show this much later.
-	ViewCacheTTL time.Duration
-	SignUpLimit  int           // sign-ups per IP within SignUpWindow (default 10)
-	SignUpWindow time.Duration // (default 1 hour)
+	SignUpLimit      int           // sign-ups per IP within SignUpWindow (default 10)
+	SignUpWindow     time.Duration // (default 1 hour)
 	// PasswordCheckLimit bounds wrong current passwords per session within SignInWindow
 	// (default 10): a signed-in person is never held to the account's sign-in limit.
 	PasswordCheckLimit int
@@ -63,7 +59,6 @@ func DefaultConfig() Config {
 		Password:           DefaultPasswordParams,
 		SignInLimit:        10,
 		SignInWindow:       10 * time.Minute,
-		ViewCacheTTL:       10 * time.Second,
 		SignUpLimit:        10,
 		SignUpWindow:       time.Hour,
 		PasswordCheckLimit: 10,
@@ -85,7 +80,6 @@ func (c Config) withDefaults() Config {
 	d := DefaultConfig()
 	orDefault(&c.SignInLimit, d.SignInLimit)
 	orDefault(&c.SignInWindow, d.SignInWindow)
-	orDefault(&c.ViewCacheTTL, d.ViewCacheTTL)
 	orDefault(&c.SignUpLimit, d.SignUpLimit)
 	orDefault(&c.SignUpWindow, d.SignUpWindow)
 	orDefault(&c.PasswordCheckLimit, d.PasswordCheckLimit)
@@ -121,9 +115,7 @@ type Current struct {
 	UserID  string
 	Email   string
 	Name    string
-	// Rev is the user's security revision read with the session (0: unknown): cached views
-	// of the user are used only when theirs equals it. A request that writes makes the
-	// service forget its cached list, so its own answer never shows the state before.
+	// Rev is the user's security revision read with the session (0: unknown).
 	Rev int64
 }
 
@@ -137,7 +129,6 @@ type Service struct {
 	dummy   string // a hash checked for unknown emails, so they take as long as wrong passwords
 	// checkPassword is CheckPassword unless a test counts its calls (SetPasswordCheck).
 	checkPassword func(password, encoded string) (bool, error)
-	lists         *listCache  // users' live sessions, checked against Current.Rev
 	hashSlots     *HashSlots  // bounds concurrent password hashing (hashslots.go)
 	geoFailed     atomic.Bool // a lookup error was logged: a damaged file is said once
 	binding       *binding    // DBSC cookie key and per-session limits (binding.go)
@@ -152,9 +143,9 @@ func NewService(store *db.Store, devices *device.Parser, cfg Config, log *slog.L
 	cfg = cfg.withDefaults()
 	store.LogAuditEvents(log) // one structured line per committed audit event
 	return &Service{store: store, devices: devices, cfg: cfg, log: log, now: time.Now, dummy: dummy,
-		checkPassword: CheckPassword, lists: newListCache(cfg.ViewCacheTTL),
-		hashSlots: NewHashSlots(cfg.HashConcurrency, cfg.HashWait),
-		binding:   newBinding(cfg.BoundCookieTTL)}, nil
+		checkPassword: CheckPassword,
+		hashSlots:     NewHashSlots(cfg.HashConcurrency, cfg.HashWait),
+		binding:       newBinding(cfg.BoundCookieTTL)}, nil
 }
 
 // Config returns the rules in force.
@@ -284,7 +275,7 @@ func (s *Service) startSession(ctx context.Context, tx *db.Tx, u db.User, c Clie
 
 // Authenticate finds the live session behind a cookie value, for a request from ip. A
 // revoked or expired one is refused on its very next request: there is no cache in front
-// of this lookup (the list cache behind it is checked against the revision this lookup reads).
+// of this lookup.
 func (s *Service) Authenticate(ctx context.Context, token, ip string) (Current, error) {
 	hash, ok := ParseToken(token)
 	if !ok {
@@ -307,7 +298,6 @@ func (s *Service) Authenticate(ctx context.Context, token, ip string) (Current, 
 		return Current{}, ErrSessionExpired
 	}
 	if every := s.cfg.TouchInterval(); now.Sub(row.LastSeenAt) >= every {
-		// The touch leaves the revision as it is (migration 00005): cached views stay.
 		if err := s.touch(ctx, &row.Session, now, every, ip); err != nil {
 			return Current{}, fmt.Errorf("authenticate: %w", err)
 		}
@@ -317,7 +307,6 @@ func (s *Service) Authenticate(ctx context.Context, token, ip string) (Current, 
 
 // SignOut ends the current session.
 func (s *Service) SignOut(ctx context.Context, cur Current) error {
-	defer s.lists.forget(cur.UserID)
 	// The session acts on itself: its ip, browser and os never change after sign-in, so the
 	// request's copy of it gives the actor part the revoked row would.
 	_, err := s.store.RevokeSessionAudited(ctx, cur.UserID, cur.Session.ID, &cur.Session, "sign_out", s.now(), db.EventSignOut)

@@ -9,48 +9,29 @@ import (
 	"github.com/docodego/sessions/db"
 )
 
-// Sessions lists the user's live sessions, the current one first.
+// Sessions lists the user's live sessions, the current one first, from the database: one
+// round trip. (A per-user list cache checked against users.security_rev lived here; on
+// random users' traffic it saved nothing measurable, see BENCHMARKS.md "Caches".)
 func (s *Service) Sessions(ctx context.Context, cur Current) ([]db.Session, error) {
-	list, err := s.SessionList(ctx, cur)
-	if err != nil {
-		return nil, err
-	}
-	live := s.Live(list, cur)
-	rows := make([]db.Session, len(live))
-	for i, row := range live {
-		rows[i] = *row
-	}
-	return rows, nil
-}
-
-// SessionList is the user's live sessions as one shared, read-only list: from memory when
-// it is of the revision the request's lookup read, else from the database. Use Live for
-// the rows and Memo to keep renderings of it.
-func (s *Service) SessionList(ctx context.Context, cur Current) (*SessionList, error) {
-	if l, ok := s.lists.get(cur.UserID, cur.Rev); ok {
-		return l, nil
-	}
-	writes := s.lists.writes.Load()
 	now := s.now()
-	rows, rev, err := s.store.ActiveSessions(ctx, cur.UserID, now, now.Add(-s.cfg.IdleTimeout), now.Add(-s.cfg.AbsoluteLifetime))
+	rows, _, err := s.store.ActiveSessions(ctx, cur.UserID, now, now.Add(-s.cfg.IdleTimeout), now.Add(-s.cfg.AbsoluteLifetime))
 	if err != nil {
 		return nil, fmt.Errorf("list sessions: %w", err)
 	}
-	l := &SessionList{Rev: rev, rows: rows}
-	s.lists.store(cur.UserID, l, writes)
-	return l, nil
-}
-
-// Live is the list's sessions still active now, the current one first, pointing into the
-// shared list (read-only).
-func (s *Service) Live(l *SessionList, cur Current) []*db.Session {
-	return l.live(s.cfg, s.now(), cur.Session.ID)
+	for i := range rows {
+		if rows[i].ID == cur.Session.ID {
+			current := rows[i]
+			copy(rows[1:i+1], rows[:i])
+			rows[0] = current
+			break
+		}
+	}
+	return rows, nil
 }
 
 // RevokeSession ends one of the user's other sessions. An id that is malformed, unknown,
 // another user's or already ended is ErrSessionNotFound: all look the same from outside.
 func (s *Service) RevokeSession(ctx context.Context, cur Current, id string) (db.Session, error) {
-	defer s.lists.forget(cur.UserID)
 	id, ok := ParseSessionID(id)
 	if !ok {
 		return db.Session{}, ErrSessionNotFound
@@ -77,7 +58,6 @@ func (s *Service) RevokeSession(ctx context.Context, cur Current, id string) (db
 
 // RevokeOtherSessions ends every session of the user but the current one.
 func (s *Service) RevokeOtherSessions(ctx context.Context, cur Current) ([]db.Session, error) {
-	defer s.lists.forget(cur.UserID)
 	var ended []db.Session
 	err := s.inFreshActingTx(ctx, cur, func(tx *db.Tx) error {
 		var err error

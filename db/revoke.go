@@ -44,22 +44,7 @@ func (s *Store) RevokeSessionAuditedFresh(ctx context.Context, userID, id string
 	// into a pile of multixacts (measured at 32 concurrent: ~250 revokes/s and 5
 	// multixacts each, against ~900/s and none). With no acting session ($3 NULL) the
 	// actor finds nothing, and the users row is still locked first.
-	err := s.getPrepared(ctx, &row, `
-		WITH `+actingSessionCTEs("$2", "$3")+`, revoked AS (
-			UPDATE sessions
-			SET revoked_at = $4, revoked_by_session_id = $3::uuid, revoke_reason = $5
-			WHERE (EXISTS (SELECT FROM actor WHERE proven_at > $9) OR $3::uuid IS NULL)
-				AND id = $1 AND user_id = $2 AND revoked_at IS NULL
-			RETURNING `+sessionColumns+`
-		), event AS (
-			INSERT INTO audit_events (user_id, type, session_id, actor_session_id, ip, device_label, created_at, details)
-			SELECT user_id, $6::text, id, revoked_by_session_id,
-				CASE WHEN revoked_by_session_id IS NULL THEN ip ELSE $7::text END, label, revoked_at,
-				$8::jsonb || jsonb_build_object('browser', browser, 'os', os)
-			FROM revoked
-			RETURNING id AS event_id
-		)
-		SELECT `+sessionColumns+`, event_id FROM revoked CROSS JOIN event`,
+	err := s.getPrepared(ctx, &row, revokeSessionSQL,
 		id, userID, byID, now, reason, eventType, actor.IP, actor.Details, freshSince)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Session{}, s.revokeRefusal(ctx, by, freshSince)
@@ -92,3 +77,24 @@ func (s *Store) revokeRefusal(ctx context.Context, by *Session, freshSince time.
 	}
 	return ErrNotFound
 }
+
+// revokeSessionSQL is RevokeSessionAudited's statement: $1 the session, $2 its user, $3
+// the acting session (or NULL), $4 the time, $5 the reason, $6 the event type, $7 the
+// actor's address, $8 the actor's details, $9 the time the actor's password must have
+// been proven after (freshSince).
+var revokeSessionSQL = `
+		WITH ` + actingSessionCTEs("$2", "$3") + `, revoked AS (
+			UPDATE sessions
+			SET revoked_at = $4, revoked_by_session_id = $3::uuid, revoke_reason = $5
+			WHERE (EXISTS (SELECT FROM actor WHERE proven_at > $9) OR $3::uuid IS NULL)
+				AND id = $1 AND user_id = $2 AND revoked_at IS NULL
+			RETURNING ` + sessionColumns + `
+		), event AS (
+			INSERT INTO audit_events (user_id, type, session_id, actor_session_id, ip, device_label, created_at, details)
+			SELECT user_id, $6::text, id, revoked_by_session_id,
+				CASE WHEN revoked_by_session_id IS NULL THEN ip ELSE $7::text END, label, revoked_at,
+				$8::jsonb || jsonb_build_object('browser', browser, 'os', os)
+			FROM revoked
+			RETURNING id AS event_id
+		)
+		SELECT ` + sessionColumns + `, event_id FROM revoked CROSS JOIN event`

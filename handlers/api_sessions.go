@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -13,54 +12,19 @@ import (
 
 func (h *Handler) apiListSessions(c *fiber.Ctx) error {
 	cur := current(c)
-	list, err := h.auth.SessionList(c.UserContext(), *cur)
+	rows, err := h.auth.Sessions(c.UserContext(), *cur)
 	if err != nil {
 		return err
 	}
-	live := h.auth.Live(list, *cur)
-	c.Set(fiber.HeaderCacheControl, "no-store")
-	key := listKey(cur, list, len(live))
-	if h.lists.sendCached(c, key, fiber.MIMEApplicationJSON) {
-		return nil
+	list := make([]apiSession, len(rows))
+	for i, s := range rows {
+		list[i] = h.newAPISession(s, cur.Session.ID)
 	}
-	// Each session's JSON is encoded once per list revision, in both of its forms; a
-	// request only joins the ones still live, the current one first.
-	encoded := list.Memo("api", func() any { return h.encodeAPISessions(list) }).(map[string][2][]byte)
-	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
-	// Appended straight into the response's pooled buffer: no body built per request.
-	res := c.Response()
-	res.AppendBodyString(`{"sessions":[`)
-	for i, s := range live {
-		if i > 0 {
-			res.AppendBodyString(",")
-		}
-		form := 0
-		if s.ID == cur.Session.ID {
-			form = 1
-		}
-		res.AppendBody(encoded[s.ID][form])
+	if err := sendJSON(c, fiber.Map{"sessions": list}); err != nil {
+		return fmt.Errorf("encode sessions: %w", err)
 	}
-	res.AppendBodyString("]}")
-	h.lists.finish(c, key)
+	compress(c)
 	return nil
-}
-
-// encodeAPISessions is every session of the list as JSON, [0] as another session, [1] as
-// the current one: exactly what json.Marshal makes of newAPISession's value.
-func (h *Handler) encodeAPISessions(list *auth.SessionList) map[string][2][]byte {
-	out := make(map[string][2][]byte, len(list.All()))
-	for _, s := range list.All() {
-		var forms [2][]byte
-		for form, id := range []string{"", s.ID} {
-			b, err := json.Marshal(h.newAPISession(s, id))
-			if err != nil {
-				panic(fmt.Sprintf("encode session %s: %v", s.ID, err)) // plain strings and times: cannot fail
-			}
-			forms[form] = b
-		}
-		out[s.ID] = forms
-	}
-	return out
 }
 
 func (h *Handler) apiRevokeSession(c *fiber.Ctx) error {

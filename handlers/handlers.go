@@ -36,8 +36,6 @@ type Handler struct {
 	// crossOrigin decides cross-site requests the way net/http does.
 	crossOrigin *http.CrossOriginProtection
 	metrics     *metrics
-	pages       *answerCache // rendered security pages, keyed by the user's revision
-	lists       *answerCache // JSON session lists, keyed the same way
 }
 
 // New builds the handlers.
@@ -46,9 +44,7 @@ func New(authSvc *auth.Service, catalog *locale.Catalog, log *slog.Logger, cfg C
 		cfg.Heartbeat = DefaultHeartbeat
 	}
 	return &Handler{auth: authSvc, catalog: catalog, log: log, cfg: cfg, cookies: newCookieNames(cfg.BaseURL),
-		crossOrigin: http.NewCrossOriginProtection(), metrics: newMetrics(),
-		pages: newAnswerCache(pageCacheEntries, authSvc.Config().ViewCacheTTL),
-		lists: newAnswerCache(listCacheEntries, authSvc.Config().ViewCacheTTL)}
+		crossOrigin: http.NewCrossOriginProtection(), metrics: newMetrics()}
 }
 
 // DefaultHeartbeat is how often a live stream sends a comment and re-checks its session.

@@ -10,11 +10,7 @@ import (
 
 // securityPage shows the sessions table.
 func (h *Handler) securityPage(c *fiber.Ctx) error {
-	key := h.pageKey(c, "pages/security")
 	setPageHeaders(c)
-	if h.pages.sendCached(c, key, fiber.MIMETextHTMLCharsetUTF8) {
-		return nil
-	}
 	cur := current(c)
 	rows, err := h.auth.Sessions(c.UserContext(), *cur)
 	if err != nil {
@@ -47,7 +43,7 @@ func (h *Handler) securityPage(c *fiber.Ctx) error {
 	if err := h.page(c, "pages/security", p); err != nil {
 		return err
 	}
-	h.pages.finish(c, key)
+	compress(c)
 	return nil
 }
 

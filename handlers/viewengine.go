@@ -19,16 +19,15 @@ type viewEngine struct {
 	fsys    fs.FS
 	base    *template.Template
 	layouts map[string]map[string]*template.Template // layout -> page -> clone
-	rows    *rowCache                                // the sessionRow function's rendered rows
 }
 
 // newViewEngine returns an engine over fsys; Fiber calls Load once at startup.
-func newViewEngine(fsys fs.FS) *viewEngine { return &viewEngine{fsys: fsys, rows: newRowCache()} }
+func newViewEngine(fsys fs.FS) *viewEngine { return &viewEngine{fsys: fsys} }
 
 // Load parses every .html file and builds the layout clones.
 func (v *viewEngine) Load() error {
 	base := template.New("").Funcs(template.FuncMap{
-		"sessionRow": func(r sessionRow) (template.HTML, error) { return v.rows.render(v, r) },
+		"sessionRow": v.sessionRow,
 	})
 	var names, layouts []string
 	err := fs.WalkDir(v.fsys, ".", func(p string, d fs.DirEntry, err error) error {
@@ -84,4 +83,13 @@ func (v *viewEngine) Render(out io.Writer, name string, data any, layout ...stri
 		return fmt.Errorf("render: no template %s in layout %s", name, layout[0])
 	}
 	return page.ExecuteTemplate(out, layout[0], data)
+}
+
+// sessionRow is row r as the partials/session_row template renders it.
+func (v *viewEngine) sessionRow(r sessionRow) (template.HTML, error) {
+	var b strings.Builder
+	if err := v.base.ExecuteTemplate(&b, "partials/session_row", r); err != nil {
+		return "", fmt.Errorf("render session row: %w", err)
+	}
+	return template.HTML(b.String()), nil // the template's own escaped output
 }

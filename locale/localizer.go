@@ -13,7 +13,6 @@ import (
 type Localizer struct {
 	lang string
 	loc  *i18n.Localizer
-	memo memo // rendered messages: catalogs never change after load
 	// regions names countries (place.go): CLDR data, not a table of ours.
 	regions display.Namer
 }
@@ -36,7 +35,7 @@ func (l *Localizer) N(id string, count int, args ...any) string {
 	return l.render(id, count, append(args, "Count", count))
 }
 
-func (l *Localizer) renderUncached(id string, count any, args []any) string {
+func (l *Localizer) render(id string, count any, args []any) string {
 	data := make(map[string]any, len(args)/2)
 	for i := 0; i+1 < len(args); i += 2 {
 		data[fmt.Sprint(args[i])] = args[i+1]

@@ -1,0 +1,13 @@
+package db
+
+// The statements of the hottest requests, exported so that db_test's EXPLAIN checks and
+// the bench's pgbench ceilings (bench/ceilings.go) send the very strings the methods send,
+// not copies that drift.
+const (
+	SessionLookupSQL  = sessionLookupSQL
+	ActiveSessionsSQL = activeSessionsSQL
+	EndedSessionsSQL  = endedSessionsSQL
+)
+
+// RevokeSessionSQL is RevokeSessionAudited's statement.
+func RevokeSessionSQL() string { return revokeSessionSQL }
