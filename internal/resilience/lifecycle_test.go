@@ -127,7 +127,7 @@ func TestAuthenticatedReadRoundTrips(t *testing.T) {
 	for path, want := range map[string]float64{
 		"/api/auth/sessions/":            2,
 		"/api/users/me/current-session/": 1,
-		"/app/settings/security":         8,
+		"/app/settings/security":         10,
 	} {
 		// A browser: it keeps the device cookie the first answer sets (the page's CSRF
 		// token is made from it).
