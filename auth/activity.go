@@ -48,13 +48,18 @@ func (s *Service) SecurityEvents(ctx context.Context, cur Current, before string
 	if err != nil {
 		return EventPage{}, fmt.Errorf("security events: %w", err)
 	}
+	return eventPage(rows, limit), nil
+}
+
+// eventPage is up to limit of rows, read with one more to tell whether a next page exists.
+func eventPage(rows []db.AuditEvent, limit int) EventPage {
 	page := EventPage{Events: rows}
 	if len(rows) > limit {
 		page.Events = rows[:limit]
 		last := page.Events[limit-1]
 		page.Next = EncodeCursor(db.EventCursor{CreatedAt: last.CreatedAt, ID: last.ID})
 	}
-	return page, nil
+	return page
 }
 
 // EncodeCursor turns a position into an opaque URL-safe string.
@@ -84,23 +89,32 @@ func ParseCursor(s string) (db.EventCursor, error) {
 	return c, nil
 }
 
-// EndedSessions lists the user's sessions revoked or expired in the last 30 days.
-func (s *Service) EndedSessions(ctx context.Context, cur Current) ([]db.EndedSession, error) {
-	now := s.now()
-	rows, err := s.store.EndedSessions(ctx, cur.UserID, now.Add(-EndedWindow), now, s.cfg.IdleTimeout, s.cfg.AbsoluteLifetime, maxEnded)
-	if err != nil {
-		return nil, fmt.Errorf("ended sessions: %w", err)
-	}
-	return rows, nil
+// Activity is the security page's audit sections.
+type Activity struct {
+	Notices []db.Notice       // "new sign-in" notices the current session has not seen dismissed
+	Events  EventPage         // the first page of events, or the one after the cursor asked for
+	Ended   []db.EndedSession // sessions revoked or expired in the last 30 days
 }
 
-// Notices lists the "new sign-in" notices the current session has not seen dismissed.
-func (s *Service) Notices(ctx context.Context, cur Current) ([]db.Notice, error) {
-	rows, err := s.store.OpenNotices(ctx, cur.UserID, cur.Session.ID, s.now(), maxNotices)
-	if err != nil {
-		return nil, fmt.Errorf("notices: %w", err)
+// SecurityActivity reads the security page's notices, a page of events older than the
+// cursor before ("" for the newest) and the recently ended sessions, in one query.
+func (s *Service) SecurityActivity(ctx context.Context, cur Current, before string) (Activity, error) {
+	q := db.ActivityQuery{UserID: cur.UserID, ViewerID: cur.Session.ID, Now: s.now(),
+		Notices: maxNotices, Events: DefaultEventPage + 1, Ended: maxEnded,
+		Idle: s.cfg.IdleTimeout, Lifetime: s.cfg.AbsoluteLifetime}
+	q.EndedSince = q.Now.Add(-EndedWindow)
+	if before != "" {
+		c, err := ParseCursor(before)
+		if err != nil {
+			return Activity{}, err
+		}
+		q.Before = &c
 	}
-	return rows, nil
+	a, err := s.store.SecurityActivity(ctx, q)
+	if err != nil {
+		return Activity{}, fmt.Errorf("security activity: %w", err)
+	}
+	return Activity{Notices: a.Notices, Events: eventPage(a.Events, DefaultEventPage), Ended: a.Ended}, nil
 }
 
 // DismissNotice hides a notice for every session of the user. Only a session the notice

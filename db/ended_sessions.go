@@ -34,6 +34,10 @@ type EndedSession struct {
 	ByOS      sql.NullString `db:"by_os"`
 }
 
+// endedSessionsSQL lists a user's sessions that were revoked or expired between $2 and
+// $3, most recently ended first, at most $5: $4 is the idle timeout that ends unused
+// sessions, $6 the maximum lifetime in force (it ends sessions before their stored end
+// when it was lowered since they began). Part of SecurityActivity.
 const endedSessionsSQL = `
 	SELECT * FROM (
 		SELECT s.id, s.user_id, s.user_agent, s.ip, s.browser, s.os, s.device_type, s.label,
@@ -48,16 +52,3 @@ const endedSessionsSQL = `
 	) e
 	WHERE ended_at >= $2 AND ended_at <= $3
 	ORDER BY ended_at DESC, id LIMIT $5`
-
-// EndedSessions lists a user's sessions that were revoked or expired between since and
-// now, most recently ended first. idle is the idle timeout that ends unused sessions,
-// lifetime the maximum lifetime in force (it ends sessions before their stored end when
-// it was lowered since they began).
-func (s *Store) EndedSessions(ctx context.Context, userID string, since, now time.Time, idle, lifetime time.Duration, limit int) ([]EndedSession, error) {
-	var rows []EndedSession
-	err := s.db.SelectContext(ctx, &rows, endedSessionsSQL, userID, since, now, idle.Seconds(), limit, lifetime.Seconds())
-	if err != nil {
-		return nil, fmt.Errorf("ended sessions of %s: %w", userID, err)
-	}
-	return rows, nil
-}

@@ -48,6 +48,10 @@ func TestPlannerUsesIndexes(t *testing.T) {
 		// The "recently ended" list: revoked or expired, so every row of the user.
 		{"ended sessions", db.EndedSessionsSQL, "sessions_user_idx",
 			[]any{user, now.Add(-7 * 24 * time.Hour), now, (7 * 24 * time.Hour).Seconds(), 20, (30 * 24 * time.Hour).Seconds()}},
+		// The security page's notices, events and ended sessions in one statement.
+		{"security activity", db.SecurityActivitySQL, "sessions_user_idx",
+			[]any{user, now.Add(-7 * 24 * time.Hour), now, (7 * 24 * time.Hour).Seconds(), 20, (30 * 24 * time.Hour).Seconds(),
+				"00000000-0000-4000-a000-000000000008", 5, now, 1 << 62, 21}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var lines []string

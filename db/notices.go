@@ -33,27 +33,8 @@ func (t *Tx) CreateNotice(ctx context.Context, userID, sessionID string, newCoun
 	return nil
 }
 
-// OpenNotices lists the notices a session should see: not dismissed, about another
-// session that is still live, and newer than the viewing session itself.
-func (s *Store) OpenNotices(ctx context.Context, userID, viewerID string, now time.Time, limit int) ([]Notice, error) {
-	var rows []Notice
-	err := s.db.SelectContext(ctx, &rows, `
-		SELECT n.id, n.session_id, n.created_at, s.browser, s.os, s.ip, s.city, s.country_code,
-			n.new_country
-		FROM notices n
-		JOIN sessions s ON s.id = n.session_id
-		JOIN sessions v ON v.id = $2
-		WHERE n.user_id = $1 AND n.dismissed_at IS NULL AND n.session_id <> $2
-			AND s.revoked_at IS NULL AND s.expires_at > $3 AND n.created_at > v.created_at
-		ORDER BY n.created_at DESC, n.id DESC LIMIT $4`, userID, viewerID, now, limit)
-	if err != nil {
-		return nil, fmt.Errorf("open notices of %s: %w", userID, err)
-	}
-	return rows, nil
-}
-
 // DismissNotice hides a notice for the user on behalf of viewerID, which must be one the
-// notice is shown to (OpenNotices): not the session it is about, and older than it.
+// notice is shown to (SecurityActivity): not the session it is about, and older than it.
 // Anything else, or an unknown or another user's notice, is ErrNotFound.
 func (t *Tx) DismissNotice(ctx context.Context, userID, viewerID string, id int64, now time.Time) error {
 	var got int64

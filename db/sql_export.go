@@ -7,6 +7,8 @@ const (
 	SessionLookupSQL  = sessionLookupSQL
 	ActiveSessionsSQL = activeSessionsSQL
 	EndedSessionsSQL  = endedSessionsSQL
+	// SecurityActivitySQL holds EndedSessionsSQL and the notices and events lists.
+	SecurityActivitySQL = securityActivitySQL
 )
 
 // RevokeSessionSQL is RevokeSessionAudited's statement.

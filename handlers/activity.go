@@ -74,28 +74,20 @@ func (h *Handler) newSecurityActivity(c *fiber.Ctx, l *locale.Localizer, csrf st
 	ctx := c.UserContext()
 	now := h.auth.Now()
 	a := securityActivity{L: l, CSRF: csrf, Now: now}
-	notices, err := h.auth.Notices(ctx, *cur)
-	if err != nil {
-		return a, err
-	}
-	for _, n := range notices {
-		a.Notices = append(a.Notices, noticeRow{ID: n.ID, SessionID: n.SessionID, At: n.CreatedAt,
-			Text: h.noticeText(l, n, now)})
-	}
 	before := c.Query("before")
 	if _, err := auth.ParseCursor(before); err != nil {
 		before = ""
 	}
-	page, err := h.auth.SecurityEvents(ctx, *cur, before, auth.DefaultEventPage)
+	act, err := h.auth.SecurityActivity(ctx, *cur, before)
 	if err != nil {
 		return a, err
 	}
-	a.Events = h.newActivityPage(l, page, false)
-	ended, err := h.auth.EndedSessions(ctx, *cur)
-	if err != nil {
-		return a, err
+	for _, n := range act.Notices {
+		a.Notices = append(a.Notices, noticeRow{ID: n.ID, SessionID: n.SessionID, At: n.CreatedAt,
+			Text: h.noticeText(l, n, now)})
 	}
-	for _, s := range ended {
+	a.Events = h.newActivityPage(l, act.Events, false)
+	for _, s := range act.Ended {
 		a.Ended = append(a.Ended, endedRow{ID: s.ID, Label: label(l, s.Session), How: endedHow(l, s), EndedAt: s.EndedAt})
 	}
 	return a, nil

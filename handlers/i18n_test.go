@@ -69,14 +69,21 @@ func TestGermanRelativeAndAbsoluteDates(t *testing.T) {
 	e := newEnv(t)
 	c := e.client(uaChromeMac)
 	c.signUp("dates@example.com")
+	other := e.client(uaFirefoxWin)
+	other.signIn("dates@example.com")
 	body := c.getIn("/app/settings/security", "de").body
 	for _, want := range []*regexp.Regexp{
 		regexp.MustCompile(`>gerade eben</time>`),
-		regexp.MustCompile(`Läuft ab <time [^>]*title="\d\d\.\d\d\.\d{4}, \d\d:\d\d UTC">in \d+ (Tagen|Stunden)</time>`),
+		regexp.MustCompile(`Läuft ab <time datetime="[^"]+">in \d+ (Tagen|Stunden)</time>`),
 	} {
 		if !want.MatchString(body) {
 			t.Errorf("German page has no match for %s", want)
 		}
+	}
+	// The absolute date is in the revoke question ("Angemeldet": when).
+	question := c.getIn("/app/settings/security/sessions/"+other.currentID()+"/revoke", "de").body
+	if want := regexp.MustCompile(`<time datetime="[^"]+">\d\d\.\d\d\.\d{4}, \d\d:\d\d UTC</time>`); !want.MatchString(question) {
+		t.Errorf("German revoke question has no match for %s", want)
 	}
 }
 

@@ -160,13 +160,13 @@ func TestEachRowShowsItsExpiry(t *testing.T) {
 	_, mac, _, _ := threeDevices(t)
 	page := mac.get("/app/settings/security")
 	list := mac.sessions()
-	if n := strings.Count(page.body, `<span class="expires">`); n != len(list) {
+	if n := strings.Count(page.body, `<span>Expires <time datetime="`); n != len(list) {
 		t.Fatalf("%d expiry notes for %d rows", n, len(list))
 	}
 	for _, s := range list {
 		row := page.body[strings.Index(page.body, `<tr id="session-`+s.ID+`"`):]
 		row = row[:strings.Index(row, "</tr>")]
-		want := `<span class="expires">Expires <time datetime="` + s.ExpiresAt.UTC().Format(time.RFC3339)
+		want := `<span>Expires <time datetime="` + s.ExpiresAt.UTC().Format(time.RFC3339)
 		if !strings.Contains(row, want) {
 			t.Errorf("row %s has no %q", s.ID, want)
 		}

@@ -8,8 +8,9 @@ import (
 	"testing"
 )
 
-// revokeButton is a row's Revoke: it fetches its question into the page's one dialog.
-var revokeButton = regexp.MustCompile(`<button type="submit" class="danger-outline" data-dialog hx-get="/app/settings/security/sessions/[0-9a-f-]{36}/revoke" hx-target="#confirm-dialog" aria-label="`)
+// revokeButton is a row's Revoke: a form to the confirm page, which #sessions-body boosts
+// into the page's one dialog.
+var revokeButton = regexp.MustCompile(`<form action="/app/settings/security/sessions/[0-9a-f-]{36}/revoke"><button data-dialog aria-label="`)
 
 func TestSecurityPage(t *testing.T) {
 	_, mac, win, _ := threeDevices(t)
@@ -95,13 +96,20 @@ func TestUserAgentIsEscaped(t *testing.T) {
 	owner.signUp("esc@example.com")
 	evil := e.client(`<script>alert(1)</script>"><img src=x onerror=alert(2)>`)
 	evil.signIn("esc@example.com")
-	r := owner.get("/app/settings/security")
-	if strings.Contains(r.body, "<script>alert(1)") || strings.Contains(r.body, "<img src=x") {
-		t.Fatal("user agent rendered unescaped")
+	page := owner.get("/app/settings/security")
+	for _, r := range []response{page, owner.get("/app/settings/security/sessions/" + evil.currentID() + "/revoke"),
+		owner.htmx("GET", "/app/settings/security/sessions/"+evil.currentID()+"/revoke")} {
+		if strings.Contains(r.body, "<script>alert(1)") || strings.Contains(r.body, "<img src=x") {
+			t.Fatal("user agent rendered unescaped")
+		}
 	}
-	if !strings.Contains(r.body, html.EscapeString("<script>alert(1)</script>")) &&
-		!strings.Contains(r.body, "&lt;script&gt;alert(1)&lt;/script&gt;") {
-		t.Fatal("user agent not shown (escaped) in the details")
+	// The revoke question shows it, escaped (the table shows the device label).
+	for _, r := range []response{owner.get("/app/settings/security/sessions/" + evil.currentID() + "/revoke"),
+		owner.htmx("GET", "/app/settings/security/sessions/"+evil.currentID()+"/revoke")} {
+		if !strings.Contains(r.body, html.EscapeString("<script>alert(1)</script>")) &&
+			!strings.Contains(r.body, "&lt;script&gt;alert(1)&lt;/script&gt;") {
+			t.Fatal("user agent not shown (escaped) by the revoke question")
+		}
 	}
 }
 

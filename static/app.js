@@ -15,10 +15,10 @@
   });
 
   // --- The confirm dialog ----------------------------------------------------------------
-  // A Revoke button sits in a GET form to the no-JavaScript confirm page; with htmx it
-  // fetches that same question (hx-get, hx-target="#confirm-dialog") into the page's one
-  // <dialog>, which opens once the question has arrived. lastOpener remembers where focus
-  // returns.
+  // A Revoke button sits in a GET form to the no-JavaScript confirm page; htmx boosts that
+  // form (hx-boost "target:#confirm-dialog") so it fetches the same question into the
+  // page's one <dialog>, which opens once the question has arrived. lastOpener remembers
+  // where focus returns.
   var lastOpener = null;
 
   document.addEventListener("click", function (e) {
@@ -34,7 +34,7 @@
     if (!ctx || ctx.swap === "none" || !ctx.response || ctx.response.status >= 400) return;
     var target = ctx.target;
     if (target instanceof HTMLDialogElement) {
-      openDialog(target, ctx.sourceElement);
+      openDialog(target, askingButton(ctx));
       return;
     }
     // An answer to Confirm: the question is settled, so the dialog closes. Its opener was
@@ -46,6 +46,13 @@
       focusAfterRevoke();
     }
   });
+
+  // The button that asked: a boosted form's submitter.
+  function askingButton(ctx) {
+    var src = ctx.sourceElement;
+    if (!src || !src.matches("form")) return src;
+    return (ctx.sourceEvent && ctx.sourceEvent.submitter) || src.querySelector("button");
+  }
 
   function openDialog(dialog, opener) {
     if (!dialog.open) {
