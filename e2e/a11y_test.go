@@ -133,7 +133,7 @@ func TestAccessibility(t *testing.T) {
 		check(a, "security")
 		bRow := a.rowLabelled("DoCodeGo Desktop")
 		dialog := "#confirm-dialog"
-		a.do(chromedp.Click(chromedp.CSS("#" + bRow.ID + " [data-dialog]")))
+		a.do(chromedp.Click(chromedp.CSS("#" + bRow.ID + " button")))
 		a.waitFor("the dialog", `document.querySelector("`+dialog+`").open`)
 		check(a, "modal-open")
 		a.do(chromedp.Click(chromedp.CSS(dialog + " button.danger")))

@@ -52,7 +52,7 @@ func TestPlacesInBrowser(t *testing.T) {
 	if got := a.text(`a[href="https://db-ip.com"]`); got != "IP geolocation by DB-IP" {
 		t.Errorf("attribution link %q", got)
 	}
-	icons := eval[[]string](a, `Array.from(document.querySelectorAll("#sessions-body th.device > svg")).map(function (s) {
+	icons := eval[[]string](a, `Array.from(document.querySelectorAll("#sessions-body th > svg")).map(function (s) {
 		var r = s.getBoundingClientRect();
 		return s.getAttribute("aria-hidden") + " " + s.querySelector("use").getAttribute("href") + " " + (r.width > 0 && r.height > 0);
 	})`)

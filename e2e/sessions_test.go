@@ -47,7 +47,7 @@ func TestTwoDevicesKeyboardRevoke(t *testing.T) {
 	}
 
 	// 2. Keyboard only: no mouse event is sent from here on.
-	revoke := "#" + bRow.ID + " [data-dialog]"
+	revoke := "#" + bRow.ID + " button"
 	dialog := "#confirm-dialog" // the page's one dialog: Revoke fetches its question into it
 	a.do(chromedp.Evaluate[chromedp.Void](`window.e2eSamePage = true`))
 	a.tabTo(revoke)
@@ -197,7 +197,7 @@ func TestWithoutJavaScript(t *testing.T) {
 	bRow := a.rowLabelled("DoCodeGo Desktop")
 
 	// One device: the Revoke button leads to a confirmation page, then back.
-	a.submit("#" + bRow.ID + " [data-dialog]")
+	a.submit("#" + bRow.ID + " button")
 	if loc := a.location(); !strings.Contains(loc, "/sessions/"+strings.TrimPrefix(bRow.ID, "session-")+"/revoke") {
 		t.Fatalf("Revoke without JavaScript went to %s", loc)
 	}
@@ -249,7 +249,7 @@ func TestErrorsInDialog(t *testing.T) {
 	// The server answers with an error: a stale CSRF token gets 403.
 	bRow := a.rowLabelled("DoCodeGo Desktop")
 	dialog := "#confirm-dialog"
-	a.do(chromedp.Click(chromedp.CSS("#" + bRow.ID + " [data-dialog]")))
+	a.do(chromedp.Click(chromedp.CSS("#" + bRow.ID + " button")))
 	a.waitFor("the dialog", `document.querySelector("`+dialog+`").open`)
 	a.allow("status of 403") // Chromium logs every 4xx answer
 	a.do(chromedp.Evaluate[chromedp.Void](`(function () {
@@ -266,7 +266,7 @@ func TestErrorsInDialog(t *testing.T) {
 
 	// No answer at all: the server is gone.
 	cRow := a.rowLabelled("Firefox")
-	a.do(chromedp.Click(chromedp.CSS("#" + cRow.ID + " [data-dialog]")))
+	a.do(chromedp.Click(chromedp.CSS("#" + cRow.ID + " button")))
 	a.waitFor("the dialog", `document.querySelector("`+dialog+`").open`)
 	a.do(chromedp.Evaluate[chromedp.Void](`document.getElementById("live").textContent = ""`))
 	// Expected with the server gone: Chromium logs the refused connection, and htmx 4

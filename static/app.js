@@ -168,7 +168,7 @@
 
   // The next Revoke button, else the section heading.
   function focusAfterRevoke() {
-    var next = document.querySelector("#sessions-body [data-dialog]") ||
+    var next = document.querySelector("#sessions-body button") ||
       document.querySelector("#revoke-others [data-dialog]") ||
       document.getElementById("sessions-heading");
     if (next) next.focus();

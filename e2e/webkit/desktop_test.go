@@ -113,7 +113,7 @@ func revokeWithModal(t *testing.T, p *page, otherID string) {
 	p.eval(&ok, "window.__marker = 'no navigation'; return true")
 
 	dialog := "#confirm-dialog" // the page's one dialog: Revoke fetches its question into it
-	opener := row + " [data-dialog]"
+	opener := row + " button"
 	p.click(opener)
 	p.waitFor("dialog open after click", "return document.querySelector(arguments[0]).open", dialog)
 	if !p.focused(dialog + " [data-close]") {
@@ -189,7 +189,7 @@ func signInDesktopAgain(t *testing.T, p *page) {
 // and nothing is revoked.
 func endedDuringHTMX(t *testing.T, p *page, otherID string) {
 	t.Helper()
-	p.click("#session-" + otherID + " [data-dialog]")
+	p.click("#session-" + otherID + " button")
 	p.loaded("/login")
 	if u := p.currentURL(); !strings.HasSuffix(u, "/login?ended=revoked") {
 		t.Errorf("htmx request: landed on %s, want /login?ended=revoked", u)
