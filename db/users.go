@@ -59,7 +59,8 @@ func (s *Store) UserByEmail(ctx context.Context, email string) (User, error) {
 // UserByID finds a user by id.
 func (s *Store) UserByID(ctx context.Context, id string) (User, error) {
 	var u User
-	err := s.db.GetContext(ctx, &u, `
+	// Prepared: the security page reads it on every view (one round trip, not two).
+	err := s.getPrepared(ctx, &u, `
 		SELECT id, email, name, password_hash, created_at, updated_at, email_verified_at
 		FROM users WHERE id = $1`, id)
 	if errors.Is(err, sql.ErrNoRows) {

@@ -56,7 +56,7 @@ func TestSecurityActivityNoticeAndEndedSessions(t *testing.T) {
 		t.Fatalf("want 2 session rows, got %d", len(ids))
 	}
 	winID := ids[1][1]
-	if !strings.Contains(page.body, `<form action="/app/settings/security/sessions/`+winID+`/revoke" hx-boost="target:#confirm-dialog push:false"><button class="danger-outline notice-revoke" data-dialog>`) {
+	if !strings.Contains(page.body, `<form action="/app/settings/security/sessions/`+winID+`/revoke" hx-boost="target:#confirm-dialog push:false"><button class="danger-outline" data-dialog>`) {
 		t.Error(`"Revoke it" does not ask about the Windows session in the confirm dialog`)
 	}
 	for _, want := range []string{
