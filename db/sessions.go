@@ -219,3 +219,19 @@ func (t *Tx) EvictLeastRecentlyActive(ctx context.Context, e Eviction) ([]Sessio
 	}
 	return rows, nil
 }
+
+// LockLiveUserSession locks one of the user's sessions that is not revoked (a target,
+// lock 3 of acting.go's order); ErrNotFound when there is none.
+func (t *Tx) LockLiveUserSession(ctx context.Context, userID, id string) error {
+	var got string
+	err := t.tx.GetContext(ctx, &got, `
+		SELECT id FROM sessions WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL
+		FOR NO KEY UPDATE`, id, userID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return ErrNotFound
+	}
+	if err != nil {
+		return fmt.Errorf("lock session %s: %w", id, err)
+	}
+	return nil
+}

@@ -100,6 +100,7 @@ type confirmQuestion struct {
 	// also asks for the password; PasswordError says what was wrong with the last one.
 	NeedPassword  bool
 	PasswordError string
+	Secure        bool // "Not you? Secure your account": Confirm posts to Action
 }
 
 // revokeQuestion asks whether to end the session of row.
