@@ -22,7 +22,6 @@ func (s *Service) SecureAccount(ctx context.Context, cur Current, id string) (in
 	if id == cur.Session.ID {
 		return 0, ErrCurrentSession
 	}
-	defer s.lists.forget(cur.UserID)
 	var ended []db.Session
 	err := s.inFreshActingTx(ctx, cur, func(tx *db.Tx) error {
 		if err := tx.LockLiveUserSession(ctx, cur.UserID, id); err != nil {
