@@ -2,7 +2,10 @@
 // expiry and revocation. It knows nothing of HTTP.
 package auth
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+)
 
 // Errors the handlers turn into answers; each means one thing to the person or client.
 var (
@@ -15,6 +18,9 @@ var (
 	ErrEmailTaken         = errors.New("email already registered")
 	// ErrReauthRequired refuses ending other sessions outside the re-authentication window.
 	ErrReauthRequired = errors.New("reauthentication required")
+	// ErrSessionEvicted is a session revoked by a sign-in past SESSION_LIMIT; it is also
+	// ErrSessionRevoked, so every answer to a revoked session covers it.
+	ErrSessionEvicted = fmt.Errorf("%w: evicted by the session limit", ErrSessionRevoked)
 )
 
 // Why a session was revoked (sessions.revoke_reason) when it was not its owner's choice.

@@ -107,6 +107,9 @@ type Client struct {
 	IP        string
 	DeviceID  string // the browser's long-lived random id (cookie); "" when it has none
 	Lang      string // the language the person reads the app in, for mail about this sign-in
+	// ForgetOnClose is "Keep me signed in" left unchecked: the session lives ShortLifetime
+	// and its cookie ends with the browser.
+	ForgetOnClose bool
 }
 
 // Current is the signed-in person and the session the request came with.
@@ -242,6 +245,9 @@ func (s *Service) SignIn(ctx context.Context, email, password string, c Client) 
 		if cur, token, err = s.startSession(ctx, tx, u, c, place); err != nil {
 			return err
 		}
+		if err := s.applySessionLimit(ctx, tx, cur); err != nil {
+			return err
+		}
 		return s.recordSignIn(ctx, tx, cur, c)
 	})
 	if err != nil {
@@ -265,7 +271,8 @@ func (s *Service) startSession(ctx context.Context, tx *db.Tx, u db.User, c Clie
 	sess, err := tx.CreateSession(ctx, db.NewSession{
 		UserID: u.ID, TokenHash: hash, UserAgent: ua, IP: truncateUTF8(c.IP, 64),
 		Browser: d.Browser, OS: d.OS, DeviceType: d.Type, Label: d.Label, Place: place,
-		CreatedAt: now, ExpiresAt: now.Add(s.cfg.AbsoluteLifetime),
+		CreatedAt: now, ExpiresAt: now.Add(s.lifetime(c)), Persistent: !c.ForgetOnClose,
+		DeviceHash: clientDeviceHash(c),
 	})
 	if err != nil {
 		return Current{}, "", err
@@ -291,6 +298,9 @@ func (s *Service) Authenticate(ctx context.Context, token, ip string) (Current, 
 	now := s.now()
 	switch s.cfg.Status(row.Session, now) {
 	case StatusRevoked:
+		if row.RevokeReason == ReasonSessionLimit {
+			return Current{}, ErrSessionEvicted // its device is told why (/login?ended=limit)
+		}
 		return Current{}, ErrSessionRevoked
 	case StatusExpired:
 		// Logged once: the cookie is cleared with this answer, and the mark is conditional.

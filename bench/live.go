@@ -3,8 +3,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"crypto/sha256"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -20,7 +18,7 @@ import (
 // Live stream rows (issue 18), after the 1,000,000-session rows: idle streams one instance
 // holds and the memory each costs; a read row again with 1,000 idle streams open; and how
 // long a revoke committed through one instance takes to reach a stream on another, with
-// 1,000 streams open there. The streams belong to filler users (seedLarge), 20 each
+// 1,000 streams open there. The streams belong to list users (seed.go), 20 each
 // (STREAM_LIMIT_PER_USER), disjoint per row: a closed stream is noticed only at its next
 // heartbeat.
 const (
@@ -32,7 +30,7 @@ const (
 // appendLiveRows is the hook main.go calls after the large rows: it measures the live rows
 // and appends them to rows (also the ones measured before a failure).
 func (b *bencher) appendLiveRows(ctx context.Context, rows []result, bin, dsn string) ([]result, error) {
-	next := smallUsers // filler users, handed out in turn
+	next := 0 // list users (seed.go), handed out in turn
 
 	logf("measuring %d idle streams", idleStreams)
 	before := b.app.rssNow()
@@ -87,7 +85,7 @@ func (b *bencher) appendLiveRows(ctx context.Context, rows []result, bin, dsn st
 
 // benchStream is one open stream and the time its session-ended event arrived.
 type benchStream struct {
-	user   int // filler user (index into the spread)
+	user   int // the seeded user
 	token  string
 	ended  chan time.Time
 	cancel context.CancelFunc
@@ -105,25 +103,15 @@ func (s *streamSet) close() {
 	}
 }
 
-// fillerToken is the cookie of filler session n (seedLarge): user smallUsers + n % spread.
-func fillerToken(n int) string {
-	sum := sha256.Sum256([]byte("bench:f:" + strconv.Itoa(n)))
-	return base64.RawURLEncoding.EncodeToString(sum[:])
-}
-
-// openStreams opens count streams at base, streamsPerUser per filler user from *next on,
-// each on a live session of that user, 64 connecting at a time.
+// openStreams opens count streams at base, streamsPerUser per list user (50 live sessions
+// each, seed.go) from the *next-th on, each on one of its sessions, 64 connecting at a time.
 func openStreams(ctx context.Context, base string, next *int, count int) (*streamSet, error) {
-	spread := deleterFirst - smallUsers
 	set := &streamSet{}
 	for len(set.streams) < count {
-		user := *next - smallUsers
+		u := listUser(*next)
 		*next++
-		for i, taken := 0, 0; taken < streamsPerUser && len(set.streams) < count; i++ {
-			if n := user + i*spread; n%10 != 9 { // one in ten is revoked by the seed
-				set.streams = append(set.streams, &benchStream{user: user, token: fillerToken(n), ended: make(chan time.Time, 1)})
-				taken++
-			}
+		for j := 0; j < streamsPerUser && len(set.streams) < count; j++ {
+			set.streams = append(set.streams, &benchStream{user: u, token: token(u, strconv.Itoa(j)), ended: make(chan time.Time, 1)})
 		}
 	}
 	client := &http.Client{}

@@ -30,7 +30,7 @@ type result struct {
 
 // wrkRun runs wrk with a Lua script against base and parses its report.
 func wrkRun(ctx context.Context, dir, base, name, script string, cfg benchConfig) (result, error) {
-	path := filepath.Join(dir, strings.NewReplacer(" ", "_", "/", "_").Replace(name)+".lua")
+	path := filepath.Join(dir, scriptName(name)+".lua")
 	if err := os.WriteFile(path, []byte(script), 0o644); err != nil {
 		return result{}, err
 	}
@@ -88,13 +88,16 @@ func parseWrk(out string) (result, error) {
 	return r, nil
 }
 
+// bestCaseSessions is user 0's live sessions (liveSessions(0)).
+const bestCaseSessions = 50
+
 // listScript sends GETs to path as the bench user, rotating through its 50 session cookies.
 // Each also carries its browser's device cookie, as a browser does after its first page, and
 // Accept-Encoding as given (browserEncoding: what Chromium sends; "": none, as curl sends).
 func listScript(path, acceptEncoding string) string {
 	var b strings.Builder
 	b.WriteString("local cookies = {\n")
-	for j := range sessionsPerUser {
+	for j := range bestCaseSessions {
 		fmt.Fprintf(&b, "  %q,\n", "session="+token(0, strconv.Itoa(j))+"; device="+deviceID(j))
 	}
 	encoding := ""
@@ -107,45 +110,17 @@ request = function()
   i = i + 1
   return wrk.format("GET", %q, {["Cookie"] = cookies[(i %% %d) + 1]%s})
 end
-`, path, sessionsPerUser, encoding)
+`, path, bestCaseSessions, encoding)
 	return b.String()
 }
 
 // browserEncoding is the Accept-Encoding Chromium sends.
 const browserEncoding = "gzip, deflate, br, zstd"
 
-// deleteScript revokes sessions as 32 users at once: wrk thread t's n-th request acts as
-// deleter t*16 + n%16 and revokes that deleter's next session, from its first-th on.
-func deleteScript(first int) string {
-	var b strings.Builder
-	b.WriteString("local cookies = {\n")
-	for d := range deleters {
-		fmt.Fprintf(&b, "  %q,\n", "session="+token(deleter(d), "current"))
-	}
-	fmt.Fprintf(&b, `}
-local next_first = 0
-function setup(thread)
-  thread:set("first", next_first)
-  next_first = next_first + %d
-end
-local n = 0
-local done = {}
-request = function()
-  local d = first + (n %% %d)
-  n = n + 1
-  local k = done[d] or %d
-  done[d] = k + 1
-  local id = string.format("00000000-0000-4000-8000-%%012x", d * %d + k)
-  return wrk.format("DELETE", "/api/auth/sessions/" .. id .. "/", {["Cookie"] = cookies[d + 1]})
-end
-`, deletersPerThread, deletersPerThread, first, perDeleter)
-	return b.String()
-}
-
 // pgbenchRun measures the ceiling: the same SQL the app sends for one request, as one
 // pgbench transaction, prepared, with the same client count, on the same cluster.
 func pgbenchRun(ctx context.Context, dir, bin, host, dbname, name, script string, cfg benchConfig) (float64, error) {
-	path := filepath.Join(dir, strings.NewReplacer(" ", "_", "/", "_").Replace(name)+".sql")
+	path := filepath.Join(dir, scriptName(name)+".sql")
 	if err := os.WriteFile(path, []byte(script), 0o644); err != nil {
 		return 0, err
 	}

@@ -16,7 +16,6 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"syscall"
 	"time"
 
@@ -30,7 +29,7 @@ type benchConfig struct {
 	duration time.Duration
 	conns    int
 	threads  int
-	small    bool // stop after the 10,000-session rows
+	quick    bool // seed only the live sessions (~90,000): for quick A/B runs
 	hold     bool // keep the seeded cluster and app running for exploring
 }
 
@@ -41,7 +40,7 @@ func main() {
 	flag.DurationVar(&cfg.duration, "d", 10*time.Second, "duration of each load run")
 	flag.IntVar(&cfg.conns, "c", 32, "concurrent connections (wrk) and clients (pgbench)")
 	flag.IntVar(&cfg.threads, "t", 2, "load generator threads")
-	flag.BoolVar(&cfg.small, "small", false, "only the 10,000-session rows")
+	flag.BoolVar(&cfg.quick, "quick", false, "seed only the users' live sessions, not the ended ones up to 1,000,000")
 	flag.BoolVar(&cfg.hold, "hold", false, "after seeding, print how to reach the cluster and app, and wait for Ctrl-C")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -94,8 +93,15 @@ func run(ctx context.Context, cfg benchConfig) error {
 		return err
 	}
 
-	logf("seeding 10,000 sessions")
-	if err := seedSmall(ctx, store); err != nil {
+	if cfg.quick {
+		logf("seeding %d users and their live sessions (no ended ones: -quick)", users)
+	} else {
+		logf("seeding %d users and %d sessions", users, largeSessions)
+	}
+	if err := seed(ctx, store, !cfg.quick); err != nil {
+		return err
+	}
+	if err := setSignInPasswords(ctx, store); err != nil {
 		return err
 	}
 	app, err := startApp(ctx, bin, dsn, dir)
@@ -104,50 +110,52 @@ func run(ctx context.Context, cfg benchConfig) error {
 	}
 	defer app.stop()
 	idle := app.rssNow()
-	if cfg.hold {
-		if !cfg.small {
-			if err := seedLarge(ctx, store); err != nil {
-				return err
-			}
-		}
-		logf("psql -h %s -U postgres bench\napp %s (cookie session=%s)\nmetrics %s\nCtrl-C to stop", pgCfg.Host, app.base, token(0, "0"), app.metrics)
-		<-ctx.Done()
-		return nil
-	}
-
 	b := &bencher{cfg: cfg, dir: dir, app: app, pgBin: pgBin, pgHost: pgCfg.Host, store: store}
-	var rows []result
-	measure := func(specs []rowSpec) error {
-		for _, spec := range specs {
-			r, err := b.measure(ctx, spec)
-			if err != nil {
-				printReport(cfg, rows, 0, idle) // what was measured before the failure
-				return err
-			}
-			rows = append(rows, r)
-		}
-		return nil
-	}
-	if err := measure(b.smallRows()); err != nil {
+	if b.tokens.everyone, err = writeTokens(dir, everyone); err != nil {
 		return err
 	}
-	if !cfg.small {
-		logf("growing to 1,000,000 sessions over 10,000 users")
-		if err := seedLarge(ctx, store); err != nil {
+	if b.tokens.list, err = writeTokens(dir, listUsers); err != nil {
+		return err
+	}
+	if cfg.hold {
+		return b.hold(ctx, dsn)
+	}
+
+	var rows []result
+	for _, spec := range b.rows() {
+		r, err := b.measure(ctx, spec)
+		if err != nil {
+			printReport(cfg, rows, 0, idle) // what was measured before the failure
 			return err
 		}
-		if err := measure(b.largeRows()); err != nil {
-			return err
-		}
-		if rows, err = b.appendLiveRows(ctx, rows, bin, dsn); err != nil { // bench/live.go
-			printReport(cfg, rows, 0, idle)
-			return err
-		}
+		rows = append(rows, r)
+	}
+	if rows, err = b.appendLiveRows(ctx, rows, bin, dsn); err != nil { // bench/live.go
+		printReport(cfg, rows, 0, idle)
+		return err
 	}
 	n, _ := countSessions(ctx, store)
 	printReport(cfg, rows, n, idle)
 	geoReport(app.cmd.Process.Pid)   // bench/geo.go
 	signUpReport(ctx, bin, dsn, dir) // bench/signup.go
+	return nil
+}
+
+// hold writes the rows' wrk scripts next to the token files, says how to reach everything,
+// and waits for Ctrl-C: for A/B runs of two builds against one seeded cluster.
+func (b *bencher) hold(ctx context.Context, dsn string) error {
+	for _, spec := range b.rows() {
+		if spec.script == "" {
+			continue
+		}
+		path := filepath.Join(b.dir, scriptName(spec.name)+".lua")
+		if err := os.WriteFile(path, []byte(spec.script), 0o644); err != nil {
+			return err
+		}
+		logf("%s\n  wrk -t2 -c32 -d10s --latency -s %s %s", spec.name, path, b.app.base)
+	}
+	logf("DATABASE_URL=%q\napp %s (cookie session=%s)\nmetrics %s\nCtrl-C to stop", dsn, b.app.base, token(0, "0"), b.app.metrics)
+	<-ctx.Done()
 	return nil
 }
 
@@ -159,6 +167,7 @@ type bencher struct {
 	pgBin  string
 	pgHost string
 	store  *db.Store
+	tokens struct{ everyone, list string } // the token files of the random-user rows
 }
 
 // load sends one row's requests for d and reports them: wrk at a fixed concurrency
@@ -182,6 +191,9 @@ func (b *bencher) wrk(script string, conns int) load {
 // RSS, then pgbench for the ceiling.
 func (b *bencher) measure(ctx context.Context, spec rowSpec) (result, error) {
 	name, send := spec.name, spec.send
+	if spec.script != "" {
+		send = b.wrk(spec.script, spec.conns)
+	}
 	logf("measuring %s", name)
 	if spec.warm {
 		if _, err := send(ctx, "warm "+name, 2*time.Second); err != nil {
@@ -219,34 +231,6 @@ func (b *bencher) measure(ctx context.Context, spec rowSpec) (result, error) {
 	return r, nil
 }
 
-// The ceiling scripts send the app's own SQL (db/sessions.go) for one request.
-const (
-	sessionByTokenSQL = `SELECT s.id, s.user_id, s.user_agent, s.ip, s.browser, s.os, s.device_type, s.label, s.created_at, s.last_seen_at, s.expires_at, s.revoked_at, s.revoked_by_session_id, s.revoke_reason, u.email AS user_email, u.name AS user_name, u.security_rev FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = sha256(convert_to('%s', 'UTF8'));`
-	columnsSQL        = `id, user_id, user_agent, ip, browser, os, device_type, label, created_at, last_seen_at, expires_at, revoked_at, revoked_by_session_id, revoke_reason`
-)
-
-// listCeilingSQL is what a read sends while the user's list is unchanged: the token lookup,
-// which also reads the revision the in-memory list is checked against.
-func (b *bencher) listCeilingSQL(tok string) string {
-	return fmt.Sprintf(sessionByTokenSQL, tok) + "\n"
-}
-
-// deleteCeilingSQL is one revocation as the app sends it: the lookup, then the one
-// statement of db.Store.RevokeSessionAudited, by one of pgbench's own 32 deleters.
-func (b *bencher) deleteCeilingSQL() string {
-	tok := sqlf(tokenSQL, "U", fmt.Sprintf("(%d + :d)", deleterFirst), "J", "'current'")
-	return fmt.Sprintf("\\set d random(%d, %d)\n\\set k random(0, %d)\n", deleters, 2*deleters-1, perDeleter-1) +
-		strings.Replace(sessionByTokenSQL, "'%s'", tok, 1) + "\n" +
-		`WITH revoked AS (UPDATE sessions SET revoked_at = now(), revoked_by_session_id = NULL, revoke_reason = 'revoked' ` +
-		`WHERE id = ('00000000-0000-4000-8000-' || lpad(to_hex(:d * ` + fmt.Sprint(perDeleter) + ` + :k), 12, '0'))::uuid ` +
-		`AND user_id = ('00000000-0000-4000-a000-' || lpad(to_hex(` + fmt.Sprint(deleterFirst) + ` + :d), 12, '0'))::uuid ` +
-		`AND revoked_at IS NULL RETURNING ` + columnsSQL + `), ` +
-		`locked AS (SELECT true FROM users WHERE id = (SELECT user_id FROM revoked) FOR NO KEY UPDATE), ` +
-		`event AS (INSERT INTO audit_events (user_id, type, session_id, actor_session_id, ip, device_label, created_at, details) ` +
-		`SELECT user_id, 'session_revoked', id, NULL, '127.0.0.1', label, revoked_at, jsonb_build_object('browser', browser, 'os', os) ` +
-		`FROM revoked CROSS JOIN locked RETURNING id) SELECT revoked.id, event.id FROM revoked CROSS JOIN event;` + "\n"
-}
-
 // appProcess is the app binary serving on loopback.
 type appProcess struct {
 	cmd     *exec.Cmd
@@ -262,7 +246,9 @@ func startApp(ctx context.Context, bin, dsn, dir string) (*appProcess, error) {
 		return nil, err
 	}
 	cmd := exec.Command(bin)
-	cmd.Env = append(os.Environ(), "DATABASE_URL="+dsn, "ADDR="+addr, "METRICS_ADDR="+maddr, "BASE_URL=http://"+addr)
+	cmd.Env = append(os.Environ(), "DATABASE_URL="+dsn, "ADDR="+addr, "METRICS_ADDR="+maddr, "BASE_URL=http://"+addr,
+		"TRUSTED_PROXIES=127.0.0.1",   // the sign-in row's clients have addresses of their own
+		"REAUTH_WINDOW="+reauthWindow) // the deleters proved their password at seeding
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {

@@ -185,3 +185,53 @@ func (t *Tx) RevokeOtherSessions(ctx context.Context, userID, keepID, reason str
 	}
 	return rows, nil
 }
+
+// Eviction is a request to end a user's least recently active live sessions past Limit.
+type Eviction struct {
+	UserID, KeepID string // KeepID: the new session, never evicted
+	Limit          int
+	Reason         string
+	Now            time.Time
+	IdleSince      time.Time // sessions last seen before this have idled out: not live
+	LifetimeSince  time.Time // sessions begun before this are past the maximum lifetime
+}
+
+// EvictLeastRecentlyActive revokes the user's least recently active live sessions (but
+// KeepID) while more than Limit are live, and returns them. Call it in a transaction that
+// holds the users row (lock 1), so no other sign-in of the user counts at the same time.
+func (t *Tx) EvictLeastRecentlyActive(ctx context.Context, e Eviction) ([]Session, error) {
+	var rows []Session
+	err := t.tx.SelectContext(ctx, &rows, `
+		WITH live AS (
+			SELECT id, last_seen_at, created_at FROM sessions
+			WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $4
+				AND last_seen_at > $5 AND created_at > $6
+		), victims AS (
+			SELECT id FROM live WHERE id <> $2::uuid
+			ORDER BY last_seen_at, created_at, id
+			LIMIT GREATEST((SELECT count(*) FROM live) - $3, 0)
+		)
+		UPDATE sessions SET revoked_at = $4, revoked_by_session_id = $2::uuid, revoke_reason = $7
+		WHERE id IN (SELECT id FROM victims) AND revoked_at IS NULL
+		RETURNING `+sessionColumns, e.UserID, e.KeepID, e.Limit, e.Now, e.IdleSince, e.LifetimeSince, e.Reason)
+	if err != nil {
+		return nil, fmt.Errorf("evict sessions of %s: %w", e.UserID, err)
+	}
+	return rows, nil
+}
+
+// LockLiveUserSession locks one of the user's sessions that is not revoked (a target,
+// lock 3 of acting.go's order); ErrNotFound when there is none.
+func (t *Tx) LockLiveUserSession(ctx context.Context, userID, id string) error {
+	var got string
+	err := t.tx.GetContext(ctx, &got, `
+		SELECT id FROM sessions WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL
+		FOR NO KEY UPDATE`, id, userID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return ErrNotFound
+	}
+	if err != nil {
+		return fmt.Errorf("lock session %s: %w", id, err)
+	}
+	return nil
+}

@@ -36,13 +36,15 @@ func (h *Handler) apiSignUp(c *fiber.Ctx) error {
 	case err != nil:
 		return err
 	}
-	h.setSessionCookie(c, token)
+	h.setSessionCookie(c, token, true)
 	return h.baAuthAnswer(c, cur, false)
 }
 
 type signInBody struct {
 	Email    string `json:"email"`
 	Password string `json:"password"`
+	// RememberMe is better-auth's "Keep me signed in"; missing means true, as there.
+	RememberMe *bool `json:"rememberMe"`
 }
 
 func (h *Handler) apiSignIn(c *fiber.Ctx) error {
@@ -50,7 +52,9 @@ func (h *Handler) apiSignIn(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &body); err != nil {
 		return h.baBadBody(c)
 	}
-	cur, token, err := h.auth.SignIn(c.UserContext(), body.Email, body.Password, h.signInClient(c))
+	cl := h.signInClient(c)
+	cl.ForgetOnClose = body.RememberMe != nil && !*body.RememberMe
+	cur, token, err := h.auth.SignIn(c.UserContext(), body.Email, body.Password, cl)
 	var tooMany *auth.TooManyAttemptsError
 	var inputErr *auth.InputError
 	switch {
@@ -66,7 +70,7 @@ func (h *Handler) apiSignIn(c *fiber.Ctx) error {
 	case err != nil:
 		return err
 	}
-	h.setSessionCookie(c, token)
+	h.setSessionCookie(c, token, cur.Session.Persistent)
 	return h.baAuthAnswer(c, cur, true)
 }
 

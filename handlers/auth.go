@@ -30,6 +30,8 @@ func (h *Handler) loginPage(c *fiber.Ctx) error {
 		p.Notice = l.T("login.ended_expired")
 	case "unbound":
 		p.Notice = l.T("login.ended_unbound")
+	case "limit":
+		p.Notice = l.T("login.ended_limit")
 	}
 	if c.Query("signed_out") == "1" {
 		p.Notice = l.T("login.signed_out")
@@ -39,7 +41,11 @@ func (h *Handler) loginPage(c *fiber.Ctx) error {
 
 func (h *Handler) login(c *fiber.Ctx) error {
 	email, password := formValue(c, "email"), formValue(c, "password")
-	cur, token, err := h.auth.SignIn(c.UserContext(), email, password, h.signInClient(c))
+	cl := h.signInClient(c)
+	// The form says it has the box (remember_box), so an unchecked box is told apart from
+	// an older form without one, which keeps people signed in as before.
+	cl.ForgetOnClose = formValue(c, "remember_box") != "" && formValue(c, "remember") == ""
+	cur, token, err := h.auth.SignIn(c.UserContext(), email, password, cl)
 	status, message, field := 0, "", "password"
 	var tooMany *auth.TooManyAttemptsError
 	var inputErr *auth.InputError
@@ -59,10 +65,10 @@ func (h *Handler) login(c *fiber.Ctx) error {
 		c.Status(status)
 		return h.page(c, "pages/login", &authPage{
 			layoutData: h.layout(c, l.T("login.title")), Email: echoText(email),
-			Error: l.T(message), Field: field,
+			Error: l.T(message), Field: field, Forget: cl.ForgetOnClose,
 		})
 	}
-	h.setSessionCookie(c, token)
+	h.setSessionCookie(c, token, cur.Session.Persistent)
 	h.inviteBinding(c, cur.Session.ID)
 	return c.Redirect(securityPath, fiber.StatusSeeOther)
 }
@@ -100,7 +106,7 @@ func (h *Handler) signup(c *fiber.Ctx) error {
 			Error: l.T(message, "Min", auth.MinPasswordLength), Field: field,
 		})
 	}
-	h.setSessionCookie(c, token)
+	h.setSessionCookie(c, token, true)
 	h.inviteBinding(c, cur.Session.ID)
 	return c.Redirect(securityPath, fiber.StatusSeeOther)
 }

@@ -34,9 +34,14 @@ func (h *Handler) setCookie(c *fiber.Ctx, name, value string, maxAge time.Durati
 	})
 }
 
-// setSessionCookie hands the browser its secret token; it lasts as long as the session can.
-func (h *Handler) setSessionCookie(c *fiber.Ctx, token string) {
-	h.setCookie(c, h.cookies.session, token, h.auth.Config().AbsoluteLifetime)
+// setSessionCookie hands the browser its secret token; it lasts as long as the session can,
+// or, without "Keep me signed in", has no Max-Age and ends with the browser.
+func (h *Handler) setSessionCookie(c *fiber.Ctx, token string, persistent bool) {
+	maxAge := h.auth.Config().AbsoluteLifetime
+	if !persistent {
+		maxAge = 0 // fiber writes no Max-Age nor Expires for 0: a browser-session cookie
+	}
+	h.setCookie(c, h.cookies.session, token, maxAge)
 	h.metrics.signIns.Inc()
 }
 

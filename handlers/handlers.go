@@ -87,6 +87,8 @@ func (h *Handler) Register(app *fiber.App) {
 	app.Get("/app/settings/security/sessions/:id/revoke", h.requirePage, h.confirmRevoke)
 	app.Post("/app/settings/security/sessions/:id/revoke", h.requirePage, h.checkCSRF, h.revokeSession)
 	app.Delete("/app/settings/security/sessions/:id", h.requirePage, h.checkCSRF, h.revokeSession)
+	app.Get("/app/settings/security/sessions/:id/secure", h.requirePage, h.confirmSecure)
+	app.Post("/app/settings/security/sessions/:id/secure", h.requirePage, h.checkCSRF, h.secureAccount)
 	app.Post("/app/settings/security/password", h.requirePage, h.checkCSRF, h.changePassword)
 	app.Get("/app/settings/security/activity", h.requirePage, h.moreActivity)
 	// Live updates (live.go): the stream every signed-in page opens, and the fragment a

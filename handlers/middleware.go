@@ -105,6 +105,8 @@ func current(c *fiber.Ctx) *auth.Current {
 func endedReason(c *fiber.Ctx) string {
 	err, _ := c.Locals(keyAuthErr).(error)
 	switch {
+	case errors.Is(err, auth.ErrSessionEvicted): // also ErrSessionRevoked: asked first
+		return "limit"
 	case errors.Is(err, auth.ErrSessionRevoked):
 		return "revoked"
 	case errors.Is(err, auth.ErrSessionExpired):
@@ -146,6 +148,8 @@ func (h *Handler) requireAPI(c *fiber.Ctx) error {
 func (h *Handler) unauthenticatedCode(c *fiber.Ctx) string {
 	h.clearEndedCookie(c)
 	switch endedReason(c) {
+	case "limit":
+		return "session_evicted"
 	case "revoked":
 		return "session_revoked"
 	case "expired":

@@ -19,6 +19,7 @@ type passwordForm struct {
 	Error        string // plain words about what was wrong
 	Field        string // the input the error is about: current_password, new_password, confirm_password
 	Done         string // the success message after an htmx change
+	Focus        bool   // put focus in the current password (after "Not you?")
 }
 
 // passwordUpdate is the htmx answer to a change: the fresh card, the sessions table

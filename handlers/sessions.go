@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"errors"
+	"strconv"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -35,6 +36,9 @@ func (h *Handler) securityPage(c *fiber.Ctx) error {
 		p.Notice = l.T("sessions.revoked_others")
 	case "changed", "changed_revoked":
 		p.Notice = l.T("password." + c.Query("done"))
+	case "secured": // after "Not you?": what was done, and the change-password form focused
+		n, _ := strconv.Atoi(c.Query("n"))
+		p.Password.Done, p.Password.Focus = l.N("secure.done", max(n, 0)), true
 	case "verified":
 		p.Notice = verifyNotice(c, l)
 	case "verification_sent":

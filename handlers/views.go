@@ -20,6 +20,7 @@ type sessionRow struct {
 	Text                       *rowText
 	RevokeLabel                string
 	Created, LastSeen, Expires timeText
+	UntilClose                 string // "Until the browser closes" for a session without "Keep me signed in"
 }
 
 // rowText is the words every row shares, looked up once per table.
@@ -99,6 +100,7 @@ type confirmQuestion struct {
 	// also asks for the password; PasswordError says what was wrong with the last one.
 	NeedPassword  bool
 	PasswordError string
+	Secure        bool // "Not you? Secure your account": Confirm posts to Action
 }
 
 // revokeQuestion asks whether to end the session of row.
@@ -121,6 +123,7 @@ type authPage struct {
 	Error       string
 	Notice      string
 	Field       string // the field the error is about, for aria-invalid
+	Forget      bool   // "Keep me signed in" was left unchecked (the form shown again)
 }
 
 // errorPage shows a failure in plain words.
@@ -189,10 +192,20 @@ func buildSessionsTable(l *locale.Localizer, csrf, currentID string, rows []db.S
 			Icon: deviceIcon(s.DeviceType), Place: place, SignedInFrom: from,
 			DeviceBound: s.DeviceBound, Text: text, RevokeLabel: l.T("sessions.revoke_label", "Device", lbl), Created: agoText(l, s.CreatedAt, now),
 			LastSeen: agoText(l, s.LastSeenAt, now), Expires: inText(l, expires, now),
+			UntilClose: untilClose(l, s),
 		})
 		if s.ID != currentID {
 			t.Others++
 		}
 	}
 	return t
+}
+
+// untilClose is what a row says of its end when "Keep me signed in" was left unchecked: its
+// cookie ends with the browser (its absolute end, SESSION_SHORT_LIFETIME, still applies).
+func untilClose(l *locale.Localizer, s db.Session) string {
+	if s.Persistent {
+		return ""
+	}
+	return l.T("sessions.until_browser_closes")
 }

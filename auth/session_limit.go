@@ -1,0 +1,50 @@
+package auth
+
+import (
+	"context"
+	"time"
+
+	"github.com/docodego/sessions/db"
+)
+
+// lifetime is the absolute lifetime of a new session: ShortLifetime without "Keep me
+// signed in" (never longer than the maximum in force), else AbsoluteLifetime.
+func (s *Service) lifetime(c Client) (d time.Duration) {
+	if c.ForgetOnClose {
+		return min(s.cfg.ShortLifetime, s.cfg.AbsoluteLifetime)
+	}
+	return s.cfg.AbsoluteLifetime
+}
+
+// clientDeviceHash is what the session keeps of the browser's device id, so "Not you?"
+// can forget that browser; nil without one.
+func clientDeviceHash(c Client) []byte {
+	if c.DeviceID == "" {
+		return nil
+	}
+	return deviceHash(c.DeviceID)
+}
+
+// applySessionLimit ends the least recently active other live sessions of the user while
+// there are more than SessionLimit, in the sign-in's transaction (which holds the users
+// row, so two sign-ins of one person apply it one after the other). Each is revoked with
+// reason session_limit and recorded as session_evicted; the new session is never one.
+func (s *Service) applySessionLimit(ctx context.Context, tx *db.Tx, cur Current) error {
+	if s.cfg.SessionLimit <= 0 {
+		return nil
+	}
+	now := cur.Session.CreatedAt
+	evicted, err := tx.EvictLeastRecentlyActive(ctx, db.Eviction{
+		UserID: cur.UserID, KeepID: cur.Session.ID, Limit: s.cfg.SessionLimit, Reason: ReasonSessionLimit, Now: now,
+		IdleSince: now.Add(-s.cfg.IdleTimeout), LifetimeSince: now.Add(-s.cfg.AbsoluteLifetime),
+	})
+	if err != nil {
+		return err
+	}
+	for _, e := range evicted {
+		if err := tx.InsertAuditEvent(ctx, db.SessionEvent(db.EventSessionEvicted, e, &cur.Session, now)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
