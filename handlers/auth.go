@@ -22,7 +22,10 @@ func (h *Handler) loginPage(c *fiber.Ctx) error {
 		return c.Redirect(securityPath, fiber.StatusSeeOther)
 	}
 	l := h.localizer(c)
-	p := &authPage{layoutData: h.layout(c, l.T("login.title"))}
+	p := &authPage{layoutData: h.layout(c, l.T("login.title")), ReturnTo: safeNext(c.Query("next"))}
+	if p.ReturnTo != "" {
+		p.Notice = l.T("login.continue")
+	}
 	switch c.Query("ended") {
 	case "revoked":
 		p.Notice = l.T("login.ended_revoked")
@@ -65,12 +68,16 @@ func (h *Handler) login(c *fiber.Ctx) error {
 		c.Status(status)
 		return h.page(c, "pages/login", &authPage{
 			layoutData: h.layout(c, l.T("login.title")), Email: echoText(email),
-			Error: l.T(message), Field: field, Forget: cl.ForgetOnClose,
+			Error: l.T(message), Field: field, Forget: cl.ForgetOnClose, ReturnTo: safeNext(formValue(c, "next")),
 		})
 	}
 	h.setSessionCookie(c, token, cur.Session.Persistent)
 	h.inviteBinding(c, cur.Session.ID)
-	return c.Redirect(securityPath, fiber.StatusSeeOther)
+	to := securityPath
+	if next := safeNext(formValue(c, "next")); next != "" {
+		to = next // the mail's link, read signed out
+	}
+	return c.Redirect(to, fiber.StatusSeeOther)
 }
 
 func (h *Handler) signupPage(c *fiber.Ctx) error {

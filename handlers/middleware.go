@@ -3,6 +3,8 @@ package handlers
 import (
 	"errors"
 	"net/http"
+	"net/url"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -126,6 +128,8 @@ func (h *Handler) requirePage(c *fiber.Ctx) error {
 	to := "/login"
 	if reason := endedReason(c); reason != "" {
 		to += "?ended=" + reason
+	} else if next := safeNext(string(c.Request().URI().RequestURI())); next != "" && c.Method() == fiber.MethodGet && c.Query("session") != "" {
+		to += "?next=" + url.QueryEscape(next) // a signed-out reader of the mail's link comes back to it
 	}
 	h.clearEndedCookie(c)
 	if isHTMX(c) {
@@ -167,4 +171,23 @@ func (h *Handler) clearEndedCookie(c *fiber.Ctx) {
 	if c.Locals(keyAuthErr) != nil && endedReason(c) != "unbound" {
 		h.clearSessionCookie(c)
 	}
+}
+
+// safeNext is where a sign-in may return to: only the security page itself, with a query
+// of printable ASCII (the mail's ?session=<id>), never another host or scheme, so it
+// cannot be an open redirect. "" for anything else.
+func safeNext(p string) string {
+	path, query, _ := strings.Cut(p, "?")
+	if path != securityPath {
+		return ""
+	}
+	for i := 0; i < len(query); i++ {
+		if query[i] <= ' ' || query[i] > '~' || query[i] == '\\' {
+			return ""
+		}
+	}
+	if query == "" {
+		return path
+	}
+	return path + "?" + query
 }

@@ -67,3 +67,39 @@ func TestNotYouIsAtomic(t *testing.T) {
 		t.Fatal("a failed 'Not you?' changed something")
 	}
 }
+
+// The new-sign-in mail's link, /app/settings/security?session=<id>, highlights that row; a
+// signed-out reader signs in first and comes back to it. Only the security page is a way
+// back: another host, scheme or path is never where a sign-in leads (no open redirect).
+func TestMailLinkForASignedOutReader(t *testing.T) {
+	e, _, win, _ := threeDevices(t)
+	winID := win.currentID()
+	link := "/app/settings/security?session=" + winID
+	reader := e.client(uaSafariPhone)
+	r := reader.get(link)
+	if r.status != 303 || r.header.Get("Location") != "/login?next="+url.QueryEscape(link) {
+		t.Fatalf("signed out: %d %q", r.status, r.header.Get("Location"))
+	}
+	page := reader.get(r.header.Get("Location")).body
+	if !strings.Contains(page, `name="next" value="/app/settings/security?session=`+winID+`"`) {
+		t.Fatalf("the sign-in form does not carry the way back:\n%s", page)
+	}
+	r = reader.form("/login", url.Values{"email": {"ada@example.com"}, "password": {testPassword}, "next": {link}})
+	if r.status != 303 || r.header.Get("Location") != link {
+		t.Fatalf("after sign-in: %d %q", r.status, r.header.Get("Location"))
+	}
+	if body := reader.get(link).body; !strings.Contains(body, `id="session-`+winID+`" class="highlight"`) || !strings.Contains(body, "The session from the email") {
+		t.Error("the row from the mail is not highlighted")
+	}
+	for _, evil := range []string{"https://evil.example/", "//evil.example/app/settings/security", "/\\evil.example",
+		"/app/settings/security/../../x", "/app/settings/security?x=\r\nSet-Cookie:a=b", "javascript:alert(1)"} {
+		c := e.client(uaChromeMac)
+		r := c.form("/login", url.Values{"email": {"ada@example.com"}, "password": {testPassword}, "next": {evil}})
+		if r.status != 303 || r.header.Get("Location") != "/app/settings/security" {
+			t.Errorf("next=%q led to %q", evil, r.header.Get("Location"))
+		}
+		if p := c.get("/login?next=" + url.QueryEscape(evil)); strings.Contains(p.body, "evil") {
+			t.Errorf("next=%q reached the form", evil)
+		}
+	}
+}

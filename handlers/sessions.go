@@ -20,6 +20,13 @@ func (h *Handler) securityPage(c *fiber.Ctx) error {
 	l := h.localizer(c)
 	p := &securityPage{layoutData: h.layout(c, l.T("security.title"))}
 	p.Table = h.newSessionsTable(l, p.CSRF, cur, rows)
+	if id, ok := auth.ParseSessionID(c.Query("session")); ok {
+		for i := range p.Table.Rows {
+			if p.Table.Rows[i].ID == id {
+				p.Table.Rows[i].Highlight = l.T("sessions.highlighted")
+			}
+		}
+	}
 	p.Password = h.newPasswordForm(c, l, p.CSRF)
 	if p.Activity, err = h.newSecurityActivity(c, l, p.CSRF, cur); err != nil {
 		return err

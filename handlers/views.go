@@ -21,6 +21,7 @@ type sessionRow struct {
 	RevokeLabel                string
 	Created, LastSeen, Expires timeText
 	UntilClose                 string // "Until the browser closes" for a session without "Keep me signed in"
+	Highlight                  string // "The session from the email": the mail's ?session=<id>
 }
 
 // rowText is the words every row shares, looked up once per table.
@@ -124,6 +125,7 @@ type authPage struct {
 	Notice      string
 	Field       string // the field the error is about, for aria-invalid
 	Forget      bool   // "Keep me signed in" was left unchecked (the form shown again)
+	ReturnTo    string // where to return after signing in (safeNext)
 }
 
 // errorPage shows a failure in plain words.

@@ -29,6 +29,8 @@ type newSignIn struct {
 	Browser string    `json:"browser"`
 	OS      string    `json:"os"`
 	Lang    string    `json:"lang"`
+	// SessionID is the public id of the new session: the link highlights its row.
+	SessionID string `json:"session_id"`
 	// Where the sign-in came from, and whether it was the account's first from there.
 	City        string `json:"city"`
 	CountryCode string `json:"country_code"`
@@ -45,7 +47,7 @@ func renderNewSignIn(opt Options, catalog *locale.Catalog, m db.OutboxMail, p ne
 		intro = l.T("mail.new_sign_in.intro_country", "App", opt.AppName, "Place", place, "Country", l.Country(p.CountryCode))
 	}
 	body := l.T("mail.new_sign_in.body", "App", opt.AppName, "Intro", intro, "Device", device,
-		"Place", place, "Time", l.DateTime(p.At), "IP", p.ip(l), "Link", securityLink(opt))
+		"Place", place, "Time", l.DateTime(p.At), "IP", p.ip(l), "Link", securityLink(opt)+"?session="+url.QueryEscape(p.SessionID))
 	if body == "mail.new_sign_in.body" {
 		return message{}, fmt.Errorf("render mail %d: no message mail.new_sign_in.body", m.ID)
 	}
