@@ -32,6 +32,13 @@
   document.addEventListener("htmx:after:swap", function (e) {
     var ctx = e.detail.ctx;
     if (!ctx || ctx.swap === "none" || !ctx.response || ctx.response.status >= 400) return;
+    // A wrong password came back into the open dialog (HX-Retarget): focus goes to its field; the error beside it (role=alert) is announced.
+    var invalid = document.querySelector('#confirm-dialog[open] [data-reauth][aria-invalid="true"]');
+    var h = ctx.response.headers;
+    if (invalid && h && h.get && h.get("HX-Retarget") === "#confirm-dialog") {
+      invalid.focus();
+      return;
+    }
     var target = ctx.target;
     if (target instanceof HTMLDialogElement) {
       openDialog(target, askingButton(ctx));
