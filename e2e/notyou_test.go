@@ -88,10 +88,10 @@ func TestNotYouFromTheNotice(t *testing.T) {
 	if got, want := a.text("#password-card .notice"), "Your account is secured: 1 session was signed out and the new device was forgotten. If someone else may know your password, change it now below."; got != want {
 		t.Errorf("password card says %q, want %q", got, want)
 	}
-	// The redirect's #password-heading wins over the field's autofocus in Chromium (a
-	// fragment target skips autofocus), so focus is on the card's heading, which names the
-	// form and is read before the explanation; either is "the form, focused".
-	a.waitFor("focus on the change-password form", `document.activeElement && ["password-heading", "current-password"].indexOf(document.activeElement.id) >= 0`)
+	a.waitFor("focus in the current-password field", `document.activeElement && document.activeElement.id === "current-password"`)
+	if got := eval[string](a, `document.activeElement.getAttribute("aria-describedby")`); got != "password-done" {
+		t.Errorf("the focused field is described by %q, want the explanation (password-done)", got)
+	}
 	t.Logf("focus after securing: %s", a.focused())
 	if rows := a.rows(); len(rows) != 1 || !rows[0].Current {
 		t.Errorf("rows after securing = %+v, want only the current one", rows)

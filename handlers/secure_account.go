@@ -52,7 +52,9 @@ func (h *Handler) secureAccount(c *fiber.Ctx) error {
 		return err
 	}
 	h.countRevoked(n)
-	to := securityPath + "?done=secured&n=" + strconv.Itoa(n) + "#password-heading"
+	// No #fragment: a fragment target cancels the field's autofocus in browsers, and the
+	// field, described by what was done, is where the person goes next.
+	to := securityPath + "?done=secured&n=" + strconv.Itoa(n)
 	if isHTMX(c) {
 		c.Set("HX-Redirect", to)
 		return c.SendStatus(fiber.StatusOK)

@@ -21,7 +21,7 @@ func TestNotYouSecuresTheAccount(t *testing.T) {
 		t.Fatalf("question: %d\n%s", q.status, q.body)
 	}
 	r := mac.form("/app/settings/security/sessions/"+winID+"/secure", url.Values{})
-	if r.status != 303 || r.header.Get("Location") != "/app/settings/security?done=secured&n=2#password-heading" {
+	if r.status != 303 || r.header.Get("Location") != "/app/settings/security?done=secured&n=2" {
 		t.Fatalf("secure: %d %q", r.status, r.header.Get("Location"))
 	}
 	if e.sessionLive(winID) || len(mac.sessions()) != 1 {
