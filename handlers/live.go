@@ -197,18 +197,11 @@ func (s *eventStream) write(w *bufio.Writer, text string) bool {
 // partials the page renders, morphed in place (so focus, and an open dialog, stay where
 // they are), and a line for the live region about the session the change was about.
 func (h *Handler) liveUpdate(c *fiber.Ctx) error {
-	cur := current(c)
-	rows, err := h.auth.Sessions(c.UserContext(), *cur)
+	u, err := h.freshSessionsUpdate(c)
 	if err != nil {
 		return err
 	}
 	l := h.localizer(c)
-	csrf := h.csrfToken(c)
-	activity, err := h.newSecurityActivity(c, l, csrf, cur)
-	if err != nil {
-		return err
-	}
-	u := sessionsUpdate{Table: h.newSessionsTable(l, csrf, cur, rows), Activity: activity}
 	id := c.Query("session")
 	switch c.Query("op") {
 	case "new":
@@ -218,7 +211,7 @@ func (h *Handler) liveUpdate(c *fiber.Ctx) error {
 			}
 		}
 	case "end":
-		for _, r := range activity.Ended {
+		for _, r := range u.Activity.Ended {
 			if r.ID == id {
 				u.Announce = l.T("live.ended", "Device", r.Label)
 			}

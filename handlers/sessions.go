@@ -197,18 +197,27 @@ func (h *Handler) answerTable(c *fiber.Ctx, announce string) error {
 		}
 		return c.Redirect(securityPath+"?done="+done, fiber.StatusSeeOther)
 	}
+	u, err := h.freshSessionsUpdate(c)
+	if err != nil {
+		return err
+	}
+	u.Announce = announce
+	return h.fragment(c, "partials/sessions_update", u)
+}
+
+// freshSessionsUpdate reads the sessions table and the activity as they are now, for the
+// partials that a revoke's answer and a live update swap into the page.
+func (h *Handler) freshSessionsUpdate(c *fiber.Ctx) (sessionsUpdate, error) {
 	cur := current(c)
 	rows, err := h.auth.Sessions(c.UserContext(), *cur)
 	if err != nil {
-		return err
+		return sessionsUpdate{}, err
 	}
 	l := h.localizer(c)
 	csrf := h.csrfToken(c)
 	activity, err := h.newSecurityActivity(c, l, csrf, cur)
 	if err != nil {
-		return err
+		return sessionsUpdate{}, err
 	}
-	return h.fragment(c, "partials/sessions_update", sessionsUpdate{
-		Table: h.newSessionsTable(l, csrf, cur, rows), Activity: activity, Announce: announce,
-	})
+	return sessionsUpdate{Table: h.newSessionsTable(l, csrf, cur, rows), Activity: activity}, nil
 }
