@@ -20,30 +20,7 @@ import (
 func TestGracefulShutdownFinishesInFlight(t *testing.T) {
 	srv := testserver.Start(t, testserver.Options{})
 	token := signIn(t, srv, "shutdown@example.test", true)
-	ctx := context.Background()
-
-	tx, err := srv.Store.DB().BeginTx(ctx, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, `LOCK TABLE sessions IN ACCESS EXCLUSIVE MODE`); err != nil {
-		t.Fatal(err)
-	}
-	inFlight := make(chan answer, 1)
-	go func() {
-		a, err := call(t, "GET", srv.URL+"/api/auth/sessions/", token, "")
-		if err != nil {
-			a.body = err.Error()
-		}
-		inFlight <- a
-	}()
-	waitFor(t, "the request to wait on the lock", func() bool {
-		var n int
-		_ = srv.Store.DB().GetContext(ctx, &n,
-			`SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()`)
-		return n > 0
-	})
+	inFlight, release := requestHeldByLock(t, srv, token)
 	shutdown := make(chan error, 1)
 	go func() { shutdown <- srv.App.ShutdownWithTimeout(10 * time.Second) }()
 	waitFor(t, "new connections to be refused", func() bool {
@@ -55,7 +32,7 @@ func TestGracefulShutdownFinishesInFlight(t *testing.T) {
 		t.Fatalf("shutdown returned (%v) while a request was in flight", err)
 	default:
 	}
-	if err := tx.Commit(); err != nil {
+	if err := release(); err != nil {
 		t.Fatal(err)
 	}
 	if a := <-inFlight; a.status != 200 || !strings.Contains(a.body, `"sessions"`) {
@@ -214,4 +191,34 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+}
+
+// requestHeldByLock sends a list request that waits on a table lock, and returns once
+// PostgreSQL shows it waiting: its answer arrives on the channel after release.
+func requestHeldByLock(t *testing.T, srv *testserver.Server, token string) (inFlight <-chan answer, release func() error) {
+	t.Helper()
+	ctx := context.Background()
+	tx, err := srv.Store.DB().BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = tx.Rollback() })
+	if _, err := tx.ExecContext(ctx, `LOCK TABLE sessions IN ACCESS EXCLUSIVE MODE`); err != nil {
+		t.Fatal(err)
+	}
+	answers := make(chan answer, 1)
+	go func() {
+		a, err := call(t, "GET", srv.URL+"/api/auth/sessions/", token, "")
+		if err != nil {
+			a.body = err.Error()
+		}
+		answers <- a
+	}()
+	waitFor(t, "the request to wait on the lock", func() bool {
+		var n int
+		_ = srv.Store.DB().GetContext(ctx, &n,
+			`SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()`)
+		return n > 0
+	})
+	return answers, tx.Commit
 }

@@ -143,29 +143,7 @@ func TestLiveShutdownClosesStreams(t *testing.T) {
 	token := signIn(t, srv, "shutdown-live@example.test", true)
 	streams := []*testserver.Stream{testserver.OpenStream(t, srv.URL, token, ""), testserver.OpenStream(t, srv.URL, token, "")}
 	waitStreams(t, srv.Hub, 2)
-	ctx := context.Background()
-	tx, err := srv.Store.DB().BeginTx(ctx, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, `LOCK TABLE sessions IN ACCESS EXCLUSIVE MODE`); err != nil {
-		t.Fatal(err)
-	}
-	inFlight := make(chan answer, 1)
-	go func() {
-		a, err := call(t, "GET", srv.URL+"/api/auth/sessions/", token, "")
-		if err != nil {
-			a.body = err.Error()
-		}
-		inFlight <- a
-	}()
-	waitFor(t, "the request to wait on the lock", func() bool {
-		var n int
-		_ = srv.Store.DB().GetContext(ctx, &n,
-			`SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()`)
-		return n > 0
-	})
+	inFlight, release := requestHeldByLock(t, srv, token)
 	done := make(chan struct{})
 	go func() { srv.Stop(); close(done) }()
 	for i, s := range streams {
@@ -173,7 +151,7 @@ func TestLiveShutdownClosesStreams(t *testing.T) {
 			t.Errorf("stream %d still open 2 s after shutdown began", i)
 		}
 	}
-	if err := tx.Commit(); err != nil {
+	if err := release(); err != nil {
 		t.Fatal(err)
 	}
 	if a := <-inFlight; a.status != 200 {
