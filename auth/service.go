@@ -118,8 +118,6 @@ type Current struct {
 	UserID  string
 	Email   string
 	Name    string
-	// Rev is the user's security revision read with the session (0: unknown).
-	Rev int64
 }
 
 // Service applies the rules on top of the store.
@@ -312,7 +310,7 @@ func (s *Service) Authenticate(ctx context.Context, token, ip string) (Current, 
 			return Current{}, fmt.Errorf("authenticate: %w", err)
 		}
 	}
-	return Current{Session: row.Session, UserID: row.UserID, Email: row.UserEmail, Name: row.UserName, Rev: row.SecurityRev}, nil
+	return Current{Session: row.Session, UserID: row.UserID, Email: row.UserEmail, Name: row.UserName}, nil
 }
 
 // SignOut ends the current session.

@@ -14,7 +14,7 @@ import (
 // random users' traffic it saved nothing measurable, see BENCHMARKS.md "Caches".)
 func (s *Service) Sessions(ctx context.Context, cur Current) ([]db.Session, error) {
 	now := s.now()
-	rows, _, err := s.store.ActiveSessions(ctx, cur.UserID, now, now.Add(-s.cfg.IdleTimeout), now.Add(-s.cfg.AbsoluteLifetime))
+	rows, err := s.store.ActiveSessions(ctx, cur.UserID, now, now.Add(-s.cfg.IdleTimeout), now.Add(-s.cfg.AbsoluteLifetime))
 	if err != nil {
 		return nil, fmt.Errorf("list sessions: %w", err)
 	}

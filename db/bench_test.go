@@ -70,7 +70,7 @@ func BenchmarkActiveSessions(b *testing.B) {
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
-			rows, _, err := store.ActiveSessions(ctx, userID, now, now.Add(-7*24*time.Hour), now.Add(-30*24*time.Hour))
+			rows, err := store.ActiveSessions(ctx, userID, now, now.Add(-7*24*time.Hour), now.Add(-30*24*time.Hour))
 			if err != nil || len(rows) != 50 {
 				b.Fatalf("%d rows, %v", len(rows), err)
 			}

@@ -91,9 +91,6 @@ type SessionWithUser struct {
 	Session
 	UserEmail string `db:"user_email"`
 	UserName  string `db:"user_name"`
-	// SecurityRev is the user's users.security_rev: it moves with every write to the user's
-	// sessions, notices and audit events (migration 00005).
-	SecurityRev int64 `db:"security_rev"`
 }
 
 // CreateSession inserts a session row.
@@ -129,31 +126,20 @@ func (s *Store) TouchSession(ctx context.Context, id string, now time.Time, ever
 }
 
 const activeSessionsSQL = `
-	SELECT ` + sessionColumns + `, (SELECT security_rev FROM users WHERE id = $1) AS security_rev
+	SELECT ` + sessionColumns + `
 	FROM sessions
 	WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $2 AND last_seen_at > $3
 		AND created_at > $4
 	ORDER BY created_at DESC, id`
 
 // ActiveSessions lists a user's sessions that are neither revoked, expired, created before
-// bornSince (the maximum lifetime in force) nor idle past idleSince, newest first, with
-// the user's security_rev read in the same snapshot: the rows are the state of that
-// revision (or, with no rows, rev is 0).
-func (s *Store) ActiveSessions(ctx context.Context, userID string, now, idleSince, bornSince time.Time) (rows []Session, rev int64, err error) {
-	var withRev []struct {
-		Session
-		SecurityRev int64 `db:"security_rev"`
+// bornSince (the maximum lifetime in force) nor idle past idleSince, newest first.
+func (s *Store) ActiveSessions(ctx context.Context, userID string, now, idleSince, bornSince time.Time) ([]Session, error) {
+	var rows []Session
+	if err := s.selectPrepared(ctx, &rows, activeSessionsSQL, userID, now, idleSince, bornSince); err != nil {
+		return nil, fmt.Errorf("active sessions of %s: %w", userID, err)
 	}
-	err = s.selectPrepared(ctx, &withRev, activeSessionsSQL, userID, now, idleSince, bornSince)
-	if err != nil {
-		return nil, 0, fmt.Errorf("active sessions of %s: %w", userID, err)
-	}
-	rows = make([]Session, len(withRev))
-	for i, r := range withRev {
-		rows[i] = r.Session
-		rev = r.SecurityRev
-	}
-	return rows, rev, nil
+	return rows, nil
 }
 
 // UserSession loads one of a user's sessions in any state; another user's is ErrNotFound.

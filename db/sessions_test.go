@@ -80,7 +80,7 @@ func TestActiveSessionsNewestFirstWithoutEnded(t *testing.T) {
 	if _, err := store.RevokeSessionAudited(ctx, user.ID, sessions[0].ID, &sessions[2], "revoked", now, db.EventSessionRevoked); err != nil {
 		t.Fatal(err)
 	}
-	active, _, err := store.ActiveSessions(ctx, user.ID, now, now.Add(-time.Hour), now.Add(-time.Hour))
+	active, err := store.ActiveSessions(ctx, user.ID, now, now.Add(-time.Hour), now.Add(-time.Hour))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,17 +88,17 @@ func TestActiveSessionsNewestFirstWithoutEnded(t *testing.T) {
 		t.Fatalf("want sessions 2,1 newest first, got %+v", active)
 	}
 	// Idle past the cut-off: not listed.
-	active, _, _ = store.ActiveSessions(ctx, user.ID, now, now.Add(time.Minute), now.Add(-time.Hour))
+	active, _ = store.ActiveSessions(ctx, user.ID, now, now.Add(time.Minute), now.Add(-time.Hour))
 	if len(active) != 0 {
 		t.Fatalf("idle sessions listed: %d", len(active))
 	}
 	// Past the absolute expiry: not listed.
-	active, _, _ = store.ActiveSessions(ctx, user.ID, now.Add(2*time.Hour), now.Add(-time.Hour), now.Add(-time.Hour))
+	active, _ = store.ActiveSessions(ctx, user.ID, now.Add(2*time.Hour), now.Add(-time.Hour), now.Add(-time.Hour))
 	if len(active) != 0 {
 		t.Fatalf("expired sessions listed: %d", len(active))
 	}
 	// Begun before the maximum lifetime in force (lowered since): not listed.
-	active, _, _ = store.ActiveSessions(ctx, user.ID, now, now.Add(-time.Hour), now.Add(time.Minute))
+	active, _ = store.ActiveSessions(ctx, user.ID, now, now.Add(-time.Hour), now.Add(time.Minute))
 	if len(active) != 0 {
 		t.Fatalf("sessions past the current lifetime listed: %d", len(active))
 	}
@@ -146,7 +146,7 @@ func TestRevokeOtherSessionsKeepsOne(t *testing.T) {
 		t.Fatalf("ended %d, %v", len(ended), err)
 	}
 	now := time.Now()
-	left, _, _ := store.ActiveSessions(ctx, user.ID, now, now.Add(-time.Hour), now.Add(-time.Hour))
+	left, _ := store.ActiveSessions(ctx, user.ID, now, now.Add(-time.Hour), now.Add(-time.Hour))
 	if len(left) != 1 || left[0].ID != sessions[1].ID {
 		t.Fatalf("left: %+v", left)
 	}
