@@ -6,8 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/docodego/sessions/db"
-	"github.com/docodego/sessions/internal/pgserver"
 	"github.com/docodego/sessions/internal/testserver"
 )
 
@@ -18,16 +16,7 @@ import (
 // when its session is revoked.
 func TestLiveSignOutThroughNginx(t *testing.T) {
 	ctx := withTimeout(t, 2*time.Minute)
-	pg, err := pgserver.StartLocal(ctx, pgserver.LocalOptions{Ephemeral: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { pg.Stop() })
-	if err := db.EnsureDatabase(ctx, pg.DSN("postgres"), "docodego"); err != nil {
-		t.Fatal(err)
-	}
-	apps := startApps(t, pg.DSN("docodego"), "app-a", "app-b")
-	base := startNginx(t, apps[0].addr, apps[1].addr)
+	apps, base := startPairBehindNginx(ctx, t)
 	c := newClient(base)
 	owner := c.signUp(t, 1)[0]
 	signIn := func() (cookie, id string) {

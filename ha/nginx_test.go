@@ -6,9 +6,6 @@ import (
 	"syscall"
 	"testing"
 	"time"
-
-	"github.com/docodego/sessions/db"
-	"github.com/docodego/sessions/internal/pgserver"
 )
 
 // TestInstanceKilledBehindNginx: two instances of the real binary share one database behind
@@ -16,18 +13,9 @@ import (
 // the survivor, and the only failed requests are ones that were in flight on the dead one.
 func TestInstanceKilledBehindNginx(t *testing.T) {
 	ctx := withTimeout(t, 2*time.Minute)
-	pg, err := pgserver.StartLocal(ctx, pgserver.LocalOptions{Ephemeral: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { pg.Stop() })
-	if err := db.EnsureDatabase(ctx, pg.DSN("postgres"), "docodego"); err != nil {
-		t.Fatal(err)
-	}
-	dsn := pg.DSN("docodego")
-	apps := startApps(t, dsn, "app-a", "app-b") // together: they migrate in turn
+	apps, base := startPairBehindNginx(ctx, t)
 	a, b := apps[0], apps[1]
-	c := newClient(startNginx(t, a.addr, b.addr))
+	c := newClient(base)
 
 	users := c.signUp(t, 8)
 	const workers = 6

@@ -17,6 +17,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/docodego/sessions/db"
+	"github.com/docodego/sessions/internal/pgserver"
 )
 
 // binary is the app, built once by TestMain from this module.
@@ -273,4 +276,21 @@ func tailString(s string, n int) string {
 		return "…" + s[len(s)-n:]
 	}
 	return s
+}
+
+// startPairBehindNginx starts a throwaway PostgreSQL, two instances of the real binary on
+// it ("app-a", "app-b", started together: they migrate in turn) and nginx in front of them;
+// it returns the instances and nginx's base URL.
+func startPairBehindNginx(ctx context.Context, t *testing.T) ([]*app, string) {
+	t.Helper()
+	pg, err := pgserver.StartLocal(ctx, pgserver.LocalOptions{Ephemeral: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { pg.Stop() })
+	if err := db.EnsureDatabase(ctx, pg.DSN("postgres"), "docodego"); err != nil {
+		t.Fatal(err)
+	}
+	apps := startApps(t, pg.DSN("docodego"), "app-a", "app-b")
+	return apps, startNginx(t, apps[0].addr, apps[1].addr)
 }
