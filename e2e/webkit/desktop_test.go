@@ -52,8 +52,7 @@ func TestDesktopAppSessions(t *testing.T) {
 	// Once more, when the desktop's next request is an htmx one from a page left open
 	// without a stream (refused past a limit, say): removing the element ends it.
 	signInDesktopAgain(t, desk)
-	desk.refresh()
-	desk.loaded("/app/settings/security")
+	desk.reload()
 	var gone bool
 	desk.eval(&gone, `document.getElementById("live-stream").remove(); return true`)
 	deskID = strings.TrimPrefix(desk.attr("#sessions-body tr.current", "id"), "session-")
@@ -99,8 +98,7 @@ func signInDesktop(t *testing.T, p *page) {
 // Enter and confirms; the row must go without a page load.
 func revokeWithModal(t *testing.T, p *page, otherID string) {
 	t.Helper()
-	p.refresh()
-	p.loaded("/app/settings/security")
+	p.reload()
 	row := "#session-" + otherID
 	if n := p.count(row); n != 1 {
 		t.Fatalf("after reload: %d rows for the second device, want 1", n)

@@ -51,6 +51,18 @@ func (p *page) open(path string) {
 	p.loaded(path)
 }
 
+// reload loads the page shown again and waits for the new document. The old one still
+// answers "complete" until it is replaced, and WebKitGTK's refresh may return before that,
+// so the old document is marked and the wait is for a document without the mark.
+func (p *page) reload() {
+	p.t.Helper()
+	var path string
+	p.eval(&path, `window.__oldDocument = true; return location.pathname`)
+	p.refresh()
+	p.waitFor("a new document after reload", `return !window.__oldDocument`)
+	p.loaded(path)
+}
+
 // loaded waits until the page at path (no query) has loaded with htmx, then arms the hook.
 func (p *page) loaded(path string) {
 	p.t.Helper()

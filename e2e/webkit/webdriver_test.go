@@ -193,18 +193,23 @@ func (s *session) eval(out any, script string, args ...any) {
 	s.do(http.MethodPost, "/execute/sync", map[string]any{"script": script, "args": args}, out)
 }
 
-// waitFor polls script until it returns true; it fails the test with what after 10 s.
+// waitFor polls script until it returns true; it fails the test with what after 10 s. A
+// script that fails is asked again: a page that navigates while it runs (a redirect the
+// wait is for, say) ends the call with "no such frame", which is not an answer.
 func (s *session) waitFor(what, script string, args ...any) {
 	s.t.Helper()
+	if args == nil {
+		args = []any{}
+	}
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		var ok bool
-		s.eval(&ok, script, args...)
-		if ok {
+		err := call(http.MethodPost, s.url+"/execute/sync", map[string]any{"script": script, "args": args}, &ok)
+		if err == nil && ok {
 			return
 		}
 		if time.Now().After(deadline) {
-			s.t.Fatalf("timed out waiting for %s", what)
+			s.t.Fatalf("timed out waiting for %s (last error: %v)", what, err)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
