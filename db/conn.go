@@ -153,6 +153,16 @@ func (s *Store) getPrepared(ctx context.Context, dest any, query string, args ..
 	return st.GetContext(ctx, dest, args...)
 }
 
+// execPrepared is ExecContext through the prepared statement for query.
+func (s *Store) execPrepared(ctx context.Context, query string, args ...any) error {
+	st, err := s.stmts.get(ctx, s.db, query)
+	if err != nil {
+		return err
+	}
+	_, err = st.ExecContext(ctx, args...)
+	return err
+}
+
 // selectPrepared is SelectContext through the prepared statement for query.
 func (s *Store) selectPrepared(ctx context.Context, dest any, query string, args ...any) error {
 	st, err := s.stmts.get(ctx, s.db, query)
