@@ -67,3 +67,22 @@ func (s *Store) DeleteSentMail(ctx context.Context, cutoff time.Time, batch int)
 	}
 	return int(n), nil
 }
+
+// DeleteExpiredVerifications deletes up to batch email verification links that expired
+// before cutoff: used or not, an expired link answers the same as an unknown one.
+func (s *Store) DeleteExpiredVerifications(ctx context.Context, cutoff time.Time, batch int) (int, error) {
+	res, err := s.db.ExecContext(ctx, `
+		DELETE FROM email_verifications WHERE token_hash IN (
+			SELECT token_hash FROM email_verifications WHERE expires_at < $1
+			LIMIT $2
+			FOR UPDATE SKIP LOCKED
+		)`, cutoff, batch)
+	if err != nil {
+		return 0, fmt.Errorf("delete expired verifications: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("delete expired verifications: %w", err)
+	}
+	return int(n), nil
+}

@@ -1,6 +1,7 @@
 // Package janitor deletes what has outlived its retention: ended sessions, old audit
-// events and delivered mail. Several app instances may run it at once: every batch skips
-// rows another instance has locked, so they share the work instead of waiting.
+// events, delivered mail and expired email verification links. Several app instances may
+// run it at once: every batch skips rows another instance has locked, so they share the
+// work instead of waiting.
 package janitor
 
 import (
@@ -79,7 +80,7 @@ func (j *Janitor) Run(ctx context.Context) {
 
 // Result counts what a sweep deleted.
 type Result struct {
-	Sessions, Events, Mail int
+	Sessions, Events, Mail, Verifications int
 }
 
 // Sweep deletes everything past retention, batch by batch.
@@ -104,8 +105,14 @@ func (j *Janitor) Sweep(ctx context.Context) (Result, error) {
 	}); err != nil {
 		return r, err
 	}
+	if r.Verifications, err = j.drain(ctx, func() (int, error) {
+		return j.store.DeleteExpiredVerifications(ctx, now, j.opt.Batch)
+	}); err != nil {
+		return r, err
+	}
 	if r != (Result{}) {
-		j.log.Info("janitor swept", "sessions", r.Sessions, "audit_events", r.Events, "mail", r.Mail)
+		j.log.Info("janitor swept", "sessions", r.Sessions, "audit_events", r.Events, "mail", r.Mail,
+			"verification_links", r.Verifications)
 	}
 	return r, nil
 }

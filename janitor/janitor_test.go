@@ -140,3 +140,42 @@ func TestSweepDeletesOnlyWhatOutlivedItsRetention(t *testing.T) {
 		t.Fatalf("second sweep: %+v %v", r, err)
 	}
 }
+
+func TestSweepDeletesExpiredVerificationLinks(t *testing.T) {
+	store := dbtest.NewStore(t)
+	ctx := context.Background()
+	now := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
+	link := func(name string) []byte { h := sha256.Sum256([]byte(name)); return h[:] }
+	err := store.InTx(ctx, func(tx *db.Tx) error {
+		u, err := tx.CreateUser(ctx, "verify@example.com", "V", "hash")
+		if err != nil {
+			return err
+		}
+		for name, expires := range map[string]time.Time{
+			"expired-used": now.Add(-time.Hour), "expired-unused": now.Add(-time.Minute),
+			"live": now.Add(time.Hour),
+		} {
+			if err := tx.CreateEmailVerification(ctx, link(name), u.ID, u.Email, expires.Add(-24*time.Hour), expires); err != nil {
+				return err
+			}
+		}
+		_, err = tx.UseEmailVerification(ctx, link("expired-used"), now.Add(-2*time.Hour))
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	j := janitor.New(store, slog.New(slog.NewTextHandler(io.Discard, nil)), janitor.Options{IdleTimeout: time.Hour, Batch: 1})
+	j.SetClock(func() time.Time { return now })
+	r, err := j.Sweep(ctx)
+	if err != nil || r.Verifications != 2 {
+		t.Fatalf("sweep: %+v %v, want the 2 expired links deleted", r, err)
+	}
+	var left []string
+	if err := store.DB().SelectContext(ctx, &left, `SELECT encode(token_hash, 'hex') FROM email_verifications`); err != nil {
+		t.Fatal(err)
+	}
+	if want := fmt.Sprintf("%x", link("live")); len(left) != 1 || left[0] != want {
+		t.Errorf("links left %v, want only the live one %s", left, want)
+	}
+}
