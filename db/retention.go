@@ -14,7 +14,7 @@ import (
 // take the locks against the order every writer follows (acting.go), so a janitor never
 // waits on anything a user's writer holds.
 func (s *Store) DeleteEndedSessions(ctx context.Context, cutoff time.Time, idle time.Duration, batch int) (int, error) {
-	res, err := s.db.ExecContext(ctx, `
+	return s.deleteBatch(ctx, "delete ended sessions", `
 		DELETE FROM sessions WHERE id IN (
 			SELECT s.id FROM sessions s JOIN users u ON u.id = s.user_id
 			WHERE LEAST(s.revoked_at, s.expires_at, s.last_seen_at + make_interval(secs => $2)) < $1
@@ -22,67 +22,48 @@ func (s *Store) DeleteEndedSessions(ctx context.Context, cutoff time.Time, idle 
 			FOR UPDATE OF s SKIP LOCKED
 			FOR NO KEY UPDATE OF u SKIP LOCKED
 		)`, cutoff, idle.Seconds(), batch)
-	if err != nil {
-		return 0, fmt.Errorf("delete ended sessions: %w", err)
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return 0, fmt.Errorf("delete ended sessions: %w", err)
-	}
-	return int(n), nil
 }
 
 // DeleteAuditEvents deletes up to batch audit events created before cutoff.
 func (s *Store) DeleteAuditEvents(ctx context.Context, cutoff time.Time, batch int) (int, error) {
-	res, err := s.db.ExecContext(ctx, `
+	return s.deleteBatch(ctx, "delete audit events", `
 		DELETE FROM audit_events WHERE id IN (
 			SELECT id FROM audit_events WHERE created_at < $1
 			ORDER BY created_at LIMIT $2
 			FOR UPDATE SKIP LOCKED
 		)`, cutoff, batch)
-	if err != nil {
-		return 0, fmt.Errorf("delete audit events: %w", err)
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return 0, fmt.Errorf("delete audit events: %w", err)
-	}
-	return int(n), nil
 }
 
 // DeleteSentMail deletes up to batch delivered messages sent before cutoff.
 func (s *Store) DeleteSentMail(ctx context.Context, cutoff time.Time, batch int) (int, error) {
-	res, err := s.db.ExecContext(ctx, `
+	return s.deleteBatch(ctx, "delete sent mail", `
 		DELETE FROM outbox WHERE id IN (
 			SELECT id FROM outbox WHERE sent_at < $1
 			LIMIT $2
 			FOR UPDATE SKIP LOCKED
 		)`, cutoff, batch)
-	if err != nil {
-		return 0, fmt.Errorf("delete sent mail: %w", err)
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return 0, fmt.Errorf("delete sent mail: %w", err)
-	}
-	return int(n), nil
 }
 
 // DeleteExpiredVerifications deletes up to batch email verification links that expired
 // before cutoff: used or not, an expired link answers the same as an unknown one.
 func (s *Store) DeleteExpiredVerifications(ctx context.Context, cutoff time.Time, batch int) (int, error) {
-	res, err := s.db.ExecContext(ctx, `
+	return s.deleteBatch(ctx, "delete expired verifications", `
 		DELETE FROM email_verifications WHERE token_hash IN (
 			SELECT token_hash FROM email_verifications WHERE expires_at < $1
 			LIMIT $2
 			FOR UPDATE SKIP LOCKED
 		)`, cutoff, batch)
+}
+
+// deleteBatch runs one of the DELETEs above and says how many rows it deleted.
+func (s *Store) deleteBatch(ctx context.Context, what, query string, args ...any) (int, error) {
+	res, err := s.db.ExecContext(ctx, query, args...)
 	if err != nil {
-		return 0, fmt.Errorf("delete expired verifications: %w", err)
+		return 0, fmt.Errorf("%s: %w", what, err)
 	}
 	n, err := res.RowsAffected()
 	if err != nil {
-		return 0, fmt.Errorf("delete expired verifications: %w", err)
+		return 0, fmt.Errorf("%s: %w", what, err)
 	}
 	return int(n), nil
 }
