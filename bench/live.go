@@ -53,7 +53,7 @@ func (b *bencher) appendLiveRows(ctx context.Context, rows []result, bin, dsn st
 		return rows, err
 	}
 	r, err := b.measure(ctx, rowSpec{name: "GET /api/auth/sessions/ · 1M stored · 1,000 idle streams open",
-		send: b.wrk(listScript("/api/auth/sessions/", browserEncoding), 0), warm: true})
+		script: listScript("/api/auth/sessions/", browserEncoding), warm: true})
 	quiet.close()
 	if err != nil {
 		return rows, err

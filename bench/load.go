@@ -23,9 +23,10 @@ type result struct {
 	RPS      float64
 	P50, P99 time.Duration
 	Errors   int
-	RSS      int64   // peak resident memory of the app during the run, bytes
-	Trips    float64 // database round trips per request
+	RSS      int64   // peak resident memory of the loaded server during the run, bytes
+	Trips    float64 // database round trips per request (< 0: not counted)
 	Ceiling  float64 // pgbench transactions/s of the same queries
+	Versus   string  // the name of our row this one is compared with ("": none)
 }
 
 // wrkRun runs wrk with a Lua script against base and parses its report.
@@ -45,6 +46,9 @@ func wrkRun(ctx context.Context, dir, base, name, script string, cfg benchConfig
 		return result{}, fmt.Errorf("wrk %s: %w\n%s", name, err, out)
 	}
 	r.Name = name
+	if r.Errors > 0 { // say which: statuses or timeouts
+		logf("  %s: %s", name, strings.Join(append(wrkNon2xx.FindAllString(string(out), 1), wrkSocketErr.FindAllString(string(out), 1)...), "; "))
+	}
 	return r, nil
 }
 
@@ -186,6 +190,15 @@ func rss(pid int) int64 {
 		}
 	}
 	return 0
+}
+
+// scrapeTrips reads the app's count of database round trips from metricsURL ("": a server
+// without one, 0).
+func scrapeTrips(metricsURL string) (float64, error) {
+	if metricsURL == "" {
+		return 0, nil
+	}
+	return scrape(metricsURL, "sessions_db_round_trips_total")
 }
 
 // scrape reads one counter from the app's /metrics.

@@ -16,6 +16,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -31,6 +32,7 @@ type benchConfig struct {
 	threads  int
 	quick    bool // seed only the live sessions (~90,000): for quick A/B runs
 	hold     bool // keep the seeded cluster and app running for exploring
+	only     rowGroups
 }
 
 func logf(format string, args ...any) { fmt.Fprintf(os.Stderr, format+"\n", args...) }
@@ -42,6 +44,7 @@ func main() {
 	flag.IntVar(&cfg.threads, "t", 2, "load generator threads")
 	flag.BoolVar(&cfg.quick, "quick", false, "seed only the users' live sessions, not the ended ones up to 1,000,000")
 	flag.BoolVar(&cfg.hold, "hold", false, "after seeding, print how to reach the cluster and app, and wait for Ctrl-C")
+	flag.Var(&cfg.only, "rows", "only these comma-separated parts (default all): "+strings.Join(allGroups, ","))
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -101,8 +104,10 @@ func run(ctx context.Context, cfg benchConfig) error {
 	if err := seed(ctx, store, !cfg.quick); err != nil {
 		return err
 	}
-	if err := setSignInPasswords(ctx, store); err != nil {
-		return err
+	if cfg.only.want("signin") {
+		if err := setSignInPasswords(ctx, store); err != nil {
+			return err
+		}
 	}
 	app, err := startApp(ctx, bin, dsn, dir)
 	if err != nil {
@@ -111,11 +116,22 @@ func run(ctx context.Context, cfg benchConfig) error {
 	defer app.stop()
 	idle := app.rssNow()
 	b := &bencher{cfg: cfg, dir: dir, app: app, pgBin: pgBin, pgHost: pgCfg.Host, store: store}
-	if b.tokens.everyone, err = writeTokens(dir, everyone); err != nil {
+	if b.tokens.everyone, err = writeTokens(dir, appCookie, everyone, appCookieValue); err != nil {
 		return err
 	}
-	if b.tokens.list, err = writeTokens(dir, listUsers); err != nil {
+	if b.tokens.list, err = writeTokens(dir, appCookie, listUsers, appCookieValue); err != nil {
 		return err
+	}
+	if cfg.only.want("betterauth") {
+		if b.betterAuth, err = startBetterAuth(ctx, pgCfg, dir); err != nil { // bench/betterauth.go
+			return err
+		}
+		if b.betterAuth != nil {
+			defer b.betterAuth.stop()
+			if b.tokens.betterAuth, err = writeTokens(dir, betterAuthCookie, listUsers, betterAuthCookieValue); err != nil {
+				return err
+			}
+		}
 	}
 	if cfg.hold {
 		return b.hold(ctx, dsn)
@@ -130,14 +146,27 @@ func run(ctx context.Context, cfg benchConfig) error {
 		}
 		rows = append(rows, r)
 	}
-	if rows, err = b.appendLiveRows(ctx, rows, bin, dsn); err != nil { // bench/live.go
-		printReport(cfg, rows, 0, idle)
-		return err
+	if cfg.only.want("live") {
+		if rows, err = b.appendLiveRows(ctx, rows, bin, dsn); err != nil { // bench/live.go
+			printReport(cfg, rows, 0, idle)
+			return err
+		}
 	}
 	n, _ := countSessions(ctx, store)
 	printReport(cfg, rows, n, idle)
-	geoReport(app.cmd.Process.Pid)   // bench/geo.go
-	signUpReport(ctx, bin, dsn, dir) // bench/signup.go
+	if cfg.only.want("betterauth") && b.betterAuth == nil {
+		fmt.Println("\nbetter-auth rows: not measured (node or npm is not installed: apt-get install -y nodejs npm)")
+	} else if b.betterAuth != nil {
+		if c := b.betterAuth.complaints(); c != "" {
+			fmt.Printf("\nbetter-auth logged during its rows:\n\n```\n%s\n```\n", c)
+		}
+	}
+	if cfg.only.want("geo") {
+		geoReport(app.cmd.Process.Pid) // bench/geo.go
+	}
+	if cfg.only.want("signup") {
+		signUpReport(ctx, bin, dsn, dir) // bench/signup.go
+	}
 	return nil
 }
 
@@ -152,83 +181,15 @@ func (b *bencher) hold(ctx context.Context, dsn string) error {
 		if err := os.WriteFile(path, []byte(spec.script), 0o644); err != nil {
 			return err
 		}
-		logf("%s\n  wrk -t2 -c32 -d10s --latency -s %s %s", spec.name, path, b.app.base)
+		logf("%s\n  wrk -t2 -c32 -d10s --latency -s %s %s", spec.name, path, b.target(spec).base)
 	}
-	logf("DATABASE_URL=%q\napp %s (cookie session=%s)\nmetrics %s\nCtrl-C to stop", dsn, b.app.base, token(0, "0"), b.app.metrics)
+	logf("DATABASE_URL=%q\napp %s (cookie session=%s)\nmetrics %s", dsn, b.app.base, token(0, "0"), b.app.metrics)
+	if b.betterAuth != nil {
+		logf("better-auth %s (cookie %s=%s)", b.betterAuth.on.base, betterAuthCookie, betterAuthCookieValue(listUser(0), 0))
+	}
+	logf("Ctrl-C to stop")
 	<-ctx.Done()
 	return nil
-}
-
-// bencher runs one measured row: wrk against the app, then pgbench for the ceiling.
-type bencher struct {
-	cfg    benchConfig
-	dir    string
-	app    *appProcess
-	pgBin  string
-	pgHost string
-	store  *db.Store
-	tokens struct{ everyone, list string } // the token files of the random-user rows
-}
-
-// load sends one row's requests for d and reports them: wrk at a fixed concurrency
-// (closed loop: a connection sends its next request when the last is answered), or a fixed
-// rate (open loop: requests start on schedule, whatever the answers take).
-type load func(ctx context.Context, name string, d time.Duration) (result, error)
-
-// wrk is a closed-loop load of script at conns connections (0: the configured count).
-func (b *bencher) wrk(script string, conns int) load {
-	return func(ctx context.Context, name string, d time.Duration) (result, error) {
-		cfg := b.cfg
-		cfg.duration = d
-		if conns > 0 {
-			cfg.conns = conns
-		}
-		return wrkRun(ctx, b.dir, b.app.base, name, script, cfg)
-	}
-}
-
-// measure runs one row: the warm-up, the load while counting round trips and sampling
-// RSS, then pgbench for the ceiling.
-func (b *bencher) measure(ctx context.Context, spec rowSpec) (result, error) {
-	name, send := spec.name, spec.send
-	if spec.script != "" {
-		send = b.wrk(spec.script, spec.conns)
-	}
-	logf("measuring %s", name)
-	if spec.warm {
-		if _, err := send(ctx, "warm "+name, 2*time.Second); err != nil {
-			return result{}, err
-		}
-	}
-	trips0, err := scrape(b.app.metrics, "sessions_db_round_trips_total")
-	if err != nil {
-		return result{}, err
-	}
-	sampler := sampleRSS(b.app.cmd.Process.Pid)
-	r, err := send(ctx, name, b.cfg.duration)
-	r.RSS = sampler.Stop()
-	if err != nil {
-		return result{}, err
-	}
-	trips1, err := scrape(b.app.metrics, "sessions_db_round_trips_total")
-	if err != nil {
-		return result{}, err
-	}
-	if r.Requests > 0 {
-		r.Trips = (trips1 - trips0) / float64(r.Requests)
-	}
-	if spec.ceiling == "" {
-		return r, nil
-	}
-	cfg := b.cfg
-	if spec.ceilingConns > 0 {
-		cfg.conns = spec.ceilingConns
-	}
-	r.Ceiling, err = pgbenchRun(ctx, b.dir, b.pgBin, b.pgHost, "bench", name, spec.ceiling, cfg)
-	if err != nil {
-		return result{}, err
-	}
-	return r, nil
 }
 
 // appProcess is the app binary serving on loopback.
@@ -289,14 +250,17 @@ func startApp(ctx context.Context, bin, dsn, dir string) (*appProcess, error) {
 
 func (a *appProcess) rssNow() int64 { return rss(a.cmd.Process.Pid) }
 
-func (a *appProcess) stop() {
-	_ = a.cmd.Process.Signal(syscall.SIGTERM)
+func (a *appProcess) stop() { stopProcess(a.cmd) }
+
+// stopProcess asks cmd's process to end, and kills it after 10 s.
+func stopProcess(cmd *exec.Cmd) {
+	_ = cmd.Process.Signal(syscall.SIGTERM)
 	done := make(chan struct{})
-	go func() { _ = a.cmd.Wait(); close(done) }()
+	go func() { _ = cmd.Wait(); close(done) }()
 	select {
 	case <-done:
 	case <-time.After(10 * time.Second):
-		_ = a.cmd.Process.Kill()
+		_ = cmd.Process.Kill()
 	}
 }
 

@@ -32,8 +32,18 @@ var (
 	listUsers = userSet{name: "list", count: listUserCount, user: listUser, userSQL: "20 * :i + 1"}
 )
 
-// writeTokens writes the set's cookies, one line per user (in set order), for the Lua.
-func writeTokens(dir string, set userSet) (string, error) {
+// tokenFile is a token file, one line per user of a set with that user's cookie values,
+// and the name of the cookie they are sent in.
+type tokenFile struct{ path, cookie string }
+
+// appCookie is the app's session cookie: its name, and seeded session (u, j)'s value.
+const appCookie = "session"
+
+func appCookieValue(u, j int) string { return token(u, strconv.Itoa(j)) }
+
+// writeTokens writes the set's cookie values value(u, j), one line per user (in set order),
+// for the Lua.
+func writeTokens(dir, cookie string, set userSet, value func(u, j int) string) (tokenFile, error) {
 	var b strings.Builder
 	for i := range set.count {
 		u := set.user(i)
@@ -41,17 +51,18 @@ func writeTokens(dir string, set userSet) (string, error) {
 			if j > 0 {
 				b.WriteByte(' ')
 			}
-			b.WriteString(token(u, strconv.Itoa(j)))
+			b.WriteString(value(u, j))
 		}
 		b.WriteByte('\n')
 	}
-	path := filepath.Join(dir, "tokens-"+set.name+".txt")
-	return path, os.WriteFile(path, []byte(b.String()), 0o644)
+	f := tokenFile{path: filepath.Join(dir, "tokens-"+set.name+"-"+cookie+".txt"), cookie: cookie}
+	return f, os.WriteFile(f.path, []byte(b.String()), 0o644)
 }
 
 // randomScript is a wrk script that GETs path as a random user of the token file (zipf:
-// Zipf-distributed, else uniform), with Accept-Encoding as given ("": none).
-func randomScript(tokens, path string, zipf bool, acceptEncoding string) string {
+// Zipf-distributed, else uniform) with one of that user's cookies, and Accept-Encoding as
+// given ("": none).
+func randomScript(tokens tokenFile, path string, zipf bool, acceptEncoding string) string {
 	encoding := ""
 	if acceptEncoding != "" {
 		encoding = fmt.Sprintf(`, ["Accept-Encoding"] = %q`, acceptEncoding)
@@ -94,9 +105,9 @@ function init(args)
 end
 request = function()
   local t = pick()
-  return wrk.format("GET", %q, {["Cookie"] = "session=" .. t[math.random(#t)]%s})
+  return wrk.format("GET", %q, {["Cookie"] = %q .. t[math.random(#t)]%s})
 end
-`, tokens, zipf, zipfS, spreadPrime, path, encoding)
+`, tokens.path, zipf, zipfS, spreadPrime, path, tokens.cookie+"=", encoding)
 }
 
 // pickSQL is the pgbench lines that set :u to a random user of set and :j to one of its

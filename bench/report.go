@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 )
@@ -22,8 +23,31 @@ func printReport(cfg benchConfig, rows []result, stored int, idleRSS int64) {
 		if r.Ceiling > 0 {
 			ceiling, ratio = fmt.Sprintf("%.0f", r.Ceiling), fmt.Sprintf("%.2f", r.RPS/r.Ceiling)
 		}
-		fmt.Printf("| %s | %.0f | %s | %s | %d | %.1f MB | %.2f | %s | %s |\n",
-			r.Name, r.RPS, ms(r.P50), ms(r.P99), r.Errors, mb(r.RSS), r.Trips, ceiling, ratio)
+		trips := "—" // a server that does not count them (better-auth)
+		if r.Trips >= 0 {
+			trips = fmt.Sprintf("%.2f", r.Trips)
+		}
+		fmt.Printf("| %s | %.0f | %s | %s | %d | %.1f MB | %s | %s | %s |\n",
+			r.Name, r.RPS, ms(r.P50), ms(r.P99), r.Errors, mb(r.RSS), trips, ceiling, ratio)
+	}
+	printComparisons(rows)
+}
+
+// printComparisons prints, for each row compared with one of ours (better-auth's), our
+// req/s over its req/s, and both p99s.
+func printComparisons(rows []result) {
+	header := false
+	for _, theirs := range rows {
+		i := slices.IndexFunc(rows, func(r result) bool { return theirs.Versus != "" && r.Name == theirs.Versus })
+		if i < 0 || theirs.RPS == 0 {
+			continue
+		}
+		if !header {
+			fmt.Println("\n| ours | req/s, p99 | theirs | req/s, p99 | ours / theirs (req/s) |\n|---|---:|---|---:|---:|")
+			header = true
+		}
+		ours := rows[i]
+		fmt.Printf("| %s | %.0f, %s | %s | %.0f, %s | %.2f× |\n", ours.Name, ours.RPS, ms(ours.P99), theirs.Name, theirs.RPS, ms(theirs.P99), ours.RPS/theirs.RPS)
 	}
 }
 

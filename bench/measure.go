@@ -1,0 +1,98 @@
+package main
+
+import (
+	"context"
+	"time"
+
+	"github.com/docodego/sessions/db"
+)
+
+// bencher runs one measured row: wrk against the app (or better-auth), then pgbench for
+// the ceiling.
+type bencher struct {
+	cfg        benchConfig
+	dir        string
+	app        *appProcess
+	betterAuth *betterAuthProcess // nil: its rows are skipped
+	pgBin      string
+	pgHost     string
+	store      *db.Store
+	tokens     struct{ everyone, list, betterAuth tokenFile } // the random-user rows' cookies
+}
+
+// target is a server the rows load: its address, its process (for RSS) and its counter of
+// database round trips ("": it has none).
+type target struct {
+	base, metrics string
+	pid           int
+}
+
+// target is the server spec's row loads.
+func (b *bencher) target(spec rowSpec) target {
+	if spec.on != nil {
+		return *spec.on
+	}
+	return target{base: b.app.base, metrics: b.app.metrics, pid: b.app.cmd.Process.Pid}
+}
+
+// load sends one row's requests for d and reports them: wrk at a fixed concurrency
+// (closed loop: a connection sends its next request when the last is answered), or a fixed
+// rate (open loop: requests start on schedule, whatever the answers take).
+type load func(ctx context.Context, name string, d time.Duration) (result, error)
+
+// wrk is a closed-loop load of script on base at conns connections (0: the configured count).
+func (b *bencher) wrk(base, script string, conns int) load {
+	return func(ctx context.Context, name string, d time.Duration) (result, error) {
+		cfg := b.cfg
+		cfg.duration = d
+		if conns > 0 {
+			cfg.conns = conns
+		}
+		return wrkRun(ctx, b.dir, base, name, script, cfg)
+	}
+}
+
+// measure runs one row: the warm-up, the load while counting round trips and sampling
+// RSS, then pgbench for the ceiling.
+func (b *bencher) measure(ctx context.Context, spec rowSpec) (result, error) {
+	name, send, on := spec.name, spec.send, b.target(spec)
+	if spec.script != "" {
+		send = b.wrk(on.base, spec.script, spec.conns)
+	}
+	logf("measuring %s", name)
+	if spec.warm {
+		if _, err := send(ctx, "warm "+name, 2*time.Second); err != nil {
+			return result{}, err
+		}
+	}
+	trips0, err := scrapeTrips(on.metrics)
+	if err != nil {
+		return result{}, err
+	}
+	sampler := sampleRSS(on.pid)
+	r, err := send(ctx, name, b.cfg.duration)
+	r.RSS = sampler.Stop()
+	if err != nil {
+		return result{}, err
+	}
+	trips1, err := scrapeTrips(on.metrics)
+	if err != nil {
+		return result{}, err
+	}
+	r.Trips, r.Versus = -1, spec.versus
+	if on.metrics != "" && r.Requests > 0 {
+		r.Trips = (trips1 - trips0) / float64(r.Requests)
+	}
+	if spec.ceiling == "" {
+		return r, nil
+	}
+	cfg := b.cfg
+	if spec.ceilingConns > 0 {
+		cfg.conns = spec.ceilingConns
+	}
+	r.Ceiling, err = pgbenchRun(ctx, b.dir, b.pgBin, b.pgHost, "bench", name, spec.ceiling, cfg)
+	if err != nil {
+		return result{}, err
+	}
+	return r, nil
+}
