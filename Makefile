@@ -43,7 +43,8 @@ test-ha:
 	$(GO) test -count=1 ./ha/
 
 # Load test (not part of test): throwaway PostgreSQL, 1,000,000 sessions, wrk, pgbench.
-# See BENCHMARKS.md. Needs wrk (apt-get install -y wrk).
+# See BENCHMARKS.md. Needs wrk (apt-get install -y wrk); node and npm for the better-auth rows
+# (bench/betterauth: npm ci there when needed; skipped, saying so, without them).
 bench:
 	$(GO) run ./bench
 
