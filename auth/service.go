@@ -211,7 +211,7 @@ func (s *Service) SignIn(ctx context.Context, email, password string, c Client) 
 	u, err := s.store.UserByEmail(ctx, email)
 	if errors.Is(err, db.ErrNotFound) {
 		if _, err := s.verifyPassword(ctx, password, s.dummy); err != nil {
-			return Current{}, "", err
+			return Current{}, "", s.unchecked(ctx, attempt, err)
 		}
 		return Current{}, "", ErrInvalidCredentials
 	}
@@ -220,7 +220,7 @@ func (s *Service) SignIn(ctx context.Context, email, password string, c Client) 
 	}
 	ok, err := s.verifyPassword(ctx, password, u.PasswordHash)
 	if err != nil {
-		return Current{}, "", fmt.Errorf("sign in: %w", err)
+		return Current{}, "", fmt.Errorf("sign in: %w", s.unchecked(ctx, attempt, err))
 	}
 	if !ok {
 		s.recordFailedSignIn(ctx, u, c)

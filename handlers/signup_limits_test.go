@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -103,5 +104,60 @@ func TestPasswordHashingIsBoundedAcrossRoutes(t *testing.T) {
 	wg.Wait()
 	if r := e.client(uaFirefoxWin).json("POST", "/api/auth/sign-up/email", `{"name":"N","email":"new@example.com","password":"`+testPassword+`"}`); r.status != 200 {
 		t.Errorf("after the slot is free: %d %s", r.status, r.body)
+	}
+}
+
+// A sign-in refused for want of a hashing slot checked no password: it must not count
+// toward the account's or the address's limit, or a flood would lock people out with
+// their own right password. Over the limit of 503s, the right password still signs in.
+func TestBusySignInsDoNotCountTowardTheLimit(t *testing.T) {
+	e := newEnvWith(t, envOptions{auth: func(c *auth.Config) {
+		c.HashConcurrency, c.HashWait, c.SignInLimit = 1, 20*time.Millisecond, 3
+	}})
+	e.client(uaChromeMac).signUp("owner@example.com")
+	entered, hold := make(chan struct{}), make(chan struct{})
+	e.auth.SetPasswordCheck(func(password, encoded string) (bool, error) {
+		if password == "hold the slot!" {
+			close(entered)
+			<-hold
+		}
+		return auth.CheckPassword(password, encoded)
+	})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		e.client(uaFirefoxWin).json("POST", "/api/auth/sign-in/email", `{"email":"ghost@example.com","password":"hold the slot!"}`)
+	})
+	<-entered
+	// Both sides at once: the account's own sign-ins and ones for an unknown address.
+	// Each counts its attempt before it waits, so some may see the others' and get 429;
+	// at least one must wait for the slot and get 503.
+	start := make(chan struct{})
+	var busy sync.WaitGroup
+	var busies atomic.Int32
+	for i := range 6 {
+		email := "owner@example.com"
+		if i%2 == 1 {
+			email = "nobody@example.com"
+		}
+		busy.Go(func() {
+			<-start
+			switch r := e.client(uaFirefoxWin).json("POST", "/api/auth/sign-in/email", `{"email":"`+email+`","password":"`+testPassword+`"}`); r.status {
+			case 503:
+				busies.Add(1)
+			case 429:
+			default:
+				t.Errorf("while the slot is held: %d %s, want 503 or 429", r.status, r.body)
+			}
+		})
+	}
+	close(start)
+	busy.Wait()
+	if busies.Load() == 0 {
+		t.Fatal("no sign-in waited for the slot")
+	}
+	close(hold)
+	wg.Wait()
+	if r := e.client(uaFirefoxWin).json("POST", "/api/auth/sign-in/email", `{"email":"owner@example.com","password":"`+testPassword+`"}`); r.status != 200 {
+		t.Errorf("after the busy sign-ins, the right password: %d %s, want 200", r.status, r.body)
 	}
 }
