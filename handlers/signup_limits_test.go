@@ -69,19 +69,7 @@ func TestPasswordHashingIsBoundedAcrossRoutes(t *testing.T) {
 	}})
 	owner := e.client(uaChromeMac)
 	owner.signUp("owner@example.com")
-	entered, hold := make(chan struct{}), make(chan struct{})
-	e.auth.SetPasswordCheck(func(password, encoded string) (bool, error) {
-		if password == "hold the slot!" {
-			close(entered)
-			<-hold
-		}
-		return auth.CheckPassword(password, encoded)
-	})
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		e.client(uaFirefoxWin).json("POST", "/api/auth/sign-in/email", `{"email":"owner@example.com","password":"hold the slot!"}`)
-	})
-	<-entered
+	release := holdHashSlot(e, "owner@example.com")
 	busy := func(what string, r response) {
 		t.Helper()
 		secs, err := strconv.Atoi(r.header.Get("Retry-After"))
@@ -100,8 +88,7 @@ func TestPasswordHashingIsBoundedAcrossRoutes(t *testing.T) {
 	if strings.Contains(e.logs.String(), "level=ERROR") {
 		t.Errorf("a busy answer was logged as an error:\n%s", e.logs.String())
 	}
-	close(hold)
-	wg.Wait()
+	release()
 	if r := e.client(uaFirefoxWin).json("POST", "/api/auth/sign-up/email", `{"name":"N","email":"new@example.com","password":"`+testPassword+`"}`); r.status != 200 {
 		t.Errorf("after the slot is free: %d %s", r.status, r.body)
 	}
@@ -115,19 +102,7 @@ func TestBusySignInsDoNotCountTowardTheLimit(t *testing.T) {
 		c.HashConcurrency, c.HashWait, c.SignInLimit = 1, 20*time.Millisecond, 3
 	}})
 	e.client(uaChromeMac).signUp("owner@example.com")
-	entered, hold := make(chan struct{}), make(chan struct{})
-	e.auth.SetPasswordCheck(func(password, encoded string) (bool, error) {
-		if password == "hold the slot!" {
-			close(entered)
-			<-hold
-		}
-		return auth.CheckPassword(password, encoded)
-	})
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		e.client(uaFirefoxWin).json("POST", "/api/auth/sign-in/email", `{"email":"ghost@example.com","password":"hold the slot!"}`)
-	})
-	<-entered
+	release := holdHashSlot(e, "ghost@example.com")
 	// Both sides at once: the account's own sign-ins and ones for an unknown address.
 	// Each counts its attempt before it waits, so some may see the others' and get 429;
 	// at least one must wait for the slot and get 503.
@@ -155,9 +130,27 @@ func TestBusySignInsDoNotCountTowardTheLimit(t *testing.T) {
 	if busies.Load() == 0 {
 		t.Fatal("no sign-in waited for the slot")
 	}
-	close(hold)
-	wg.Wait()
+	release()
 	if r := e.client(uaFirefoxWin).json("POST", "/api/auth/sign-in/email", `{"email":"owner@example.com","password":"`+testPassword+`"}`); r.status != 200 {
 		t.Errorf("after the busy sign-ins, the right password: %d %s, want 200", r.status, r.body)
 	}
+}
+
+// holdHashSlot signs in to email with a password whose check waits: it holds the env's one
+// hashing slot until release is called (which waits for that sign-in to end).
+func holdHashSlot(e *env, email string) (release func()) {
+	entered, hold := make(chan struct{}), make(chan struct{})
+	e.auth.SetPasswordCheck(func(password, encoded string) (bool, error) {
+		if password == "hold the slot!" {
+			close(entered)
+			<-hold
+		}
+		return auth.CheckPassword(password, encoded)
+	})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		e.client(uaFirefoxWin).json("POST", "/api/auth/sign-in/email", `{"email":"`+email+`","password":"hold the slot!"}`)
+	})
+	<-entered
+	return func() { close(hold); wg.Wait() }
 }
