@@ -39,7 +39,14 @@ type result struct {
 	cookie     string // the session cookie the answer set, if any
 }
 
-func (r result) failed() bool { return r.err != nil || r.status >= 500 }
+// failed: no answer, or a server error. A 503 "busy" is not one: it is the app shedding
+// password hashes it has no slot for (auth.HashSlots) on a loaded machine, by design and
+// with Retry-After, whatever the database is doing.
+func (r result) failed() bool { return r.err != nil || (r.status >= 500 && !r.busy()) }
+
+func (r result) busy() bool {
+	return r.status == http.StatusServiceUnavailable && bytes.Contains(r.body, []byte(`"error":"busy"`))
+}
 
 func (r result) String() string {
 	return fmt.Sprintf("%s -> %d %v upstream=%q at +%s..+%s %.120s", r.op, r.status, r.err, r.upstream,
