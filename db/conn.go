@@ -163,11 +163,12 @@ func (s *Store) execPrepared(ctx context.Context, query string, args ...any) err
 	return err
 }
 
-// selectPrepared is SelectContext through the prepared statement for query.
-func (s *Store) selectPrepared(ctx context.Context, dest any, query string, args ...any) error {
+// queryPrepared is QueryContext through the prepared statement for query, for the hot
+// queries scanned by hand.
+func (s *Store) queryPrepared(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
 	st, err := s.stmts.get(ctx, s.db, query)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return st.SelectContext(ctx, dest, args...)
+	return st.QueryContext(ctx, args...)
 }

@@ -153,11 +153,7 @@ func (s *Store) answerLookups(batch []*lookupCall) {
 // lookupSessions is the batch statement: the sessions with these token hashes, by hash.
 // Scanned by hand: this runs for every request, and sqlx's reflection was a tenth of it.
 func (s *Store) lookupSessions(ctx context.Context, hashes pq.ByteaArray) (map[string]SessionWithUser, error) {
-	st, err := s.stmts.get(ctx, s.db, sessionLookupSQL)
-	if err != nil {
-		return nil, err
-	}
-	rows, err := st.QueryContext(ctx, hashes)
+	rows, err := s.queryPrepared(ctx, sessionLookupSQL, hashes)
 	if err != nil {
 		return nil, err
 	}
