@@ -10,6 +10,12 @@ import (
 	"github.com/docodego/sessions/auth"
 )
 
+// apiSessionList is the list's answer, {"sessions": [...]}: a struct, not a fiber.Map,
+// spares encoding/json the map and interface encoders on the hottest JSON answer.
+type apiSessionList struct {
+	Sessions []apiSession `json:"sessions"`
+}
+
 func (h *Handler) apiListSessions(c *fiber.Ctx) error {
 	cur := current(c)
 	rows, err := h.auth.Sessions(c.UserContext(), *cur)
@@ -20,7 +26,7 @@ func (h *Handler) apiListSessions(c *fiber.Ctx) error {
 	for i, s := range rows {
 		list[i] = h.newAPISession(s, cur.Session.ID)
 	}
-	if err := sendJSON(c, fiber.Map{"sessions": list}); err != nil {
+	if err := sendJSON(c, apiSessionList{Sessions: list}); err != nil {
 		return fmt.Errorf("encode sessions: %w", err)
 	}
 	compress(c)

@@ -1,25 +1,31 @@
 package handlers
 
 import (
-	"bytes"
 	"sync"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/klauspost/compress/gzip"
+	"github.com/valyala/bytebufferpool"
 )
 
 // compress gzips the answer just built when the client takes gzip (every browser does)
-// and it gets smaller: a 50-session page or list shrinks ~9x. (A cache of rendered pages
+// and it gets smaller: a 50-session page or list shrinks ~7-9x. (A cache of rendered pages
 // and lists, keyed by the user's revision, lived here; on random users' traffic it saved
-// nothing measurable: BENCHMARKS.md, "Caches".)
+// nothing measurable: BENCHMARKS.md, "Caches".) Gzip level 1 stays the only encoding: zstd
+// (klauspost, SpeedFastest) took longer on a 25 KB list, for 12 % fewer bytes
+// (BENCHMARKS.md, "The list's CPU").
 func compress(c *fiber.Ctx) {
 	c.Append(fiber.HeaderVary, fiber.HeaderAcceptEncoding)
 	if c.Response().StatusCode() != fiber.StatusOK || !c.Request().Header.HasAcceptEncoding("gzip") {
 		return
 	}
-	if gz := gzipBytes(c.Response().Body()); gz != nil {
+	// The gzipped copy is built in a pooled buffer and copied into the response's own
+	// (pooled) body: no answer allocates its compressed bytes afresh.
+	out := bytebufferpool.Get()
+	defer bytebufferpool.Put(out)
+	if gzipTo(out, c.Response().Body()) {
 		c.Set(fiber.HeaderContentEncoding, "gzip")
-		_ = c.Send(gz) // Send only stores the slice: it cannot fail
+		c.Response().SetBody(out.B)
 	}
 }
 
@@ -31,14 +37,13 @@ var gzipWriters = sync.Pool{New: func() any {
 	return zw
 }}
 
-// gzipBytes is b gzipped, or nil when that would not make it smaller.
-func gzipBytes(b []byte) []byte {
-	var buf bytes.Buffer
+// gzipTo writes b gzipped to out and reports whether that made it smaller.
+func gzipTo(out *bytebufferpool.ByteBuffer, b []byte) bool {
 	zw := gzipWriters.Get().(*gzip.Writer)
 	defer gzipWriters.Put(zw)
-	zw.Reset(&buf)
-	if _, err := zw.Write(b); err != nil || zw.Close() != nil || buf.Len() >= len(b) {
-		return nil
+	zw.Reset(out)
+	if _, err := zw.Write(b); err != nil || zw.Close() != nil || out.Len() >= len(b) {
+		return false
 	}
-	return buf.Bytes()
+	return true
 }
