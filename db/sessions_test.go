@@ -104,6 +104,40 @@ func TestActiveSessionsNewestFirstWithoutEnded(t *testing.T) {
 	}
 }
 
+// ActiveSessions is scanned by hand: every field it selects lands in its own field, with
+// the value UserSession (sqlx, every column) reads; the ones it does not select stay zero.
+func TestActiveSessionsFieldsAreTheRowsColumns(t *testing.T) {
+	store := dbtest.NewStore(t)
+	ctx := context.Background()
+	user, sessions := newUser(t, store, "fields@example.com", 1, func(i int, now time.Time) db.NewSession {
+		hash := sha256.Sum256([]byte("fields"))
+		return db.NewSession{TokenHash: hash[:], UserAgent: "ua", IP: "192.0.2.1", Browser: "Firefox", OS: "Linux",
+			DeviceType: "desktop", Label: "Firefox on Linux", Place: geo.Place{City: "Bern", Region: "BE", CountryCode: "CH"},
+			CreatedAt: now.Add(-time.Minute), ExpiresAt: now.Add(time.Hour), Persistent: true}
+	})
+	now := time.Now()
+	if err := store.TouchSession(ctx, sessions[0].ID, now, 0, "198.51.100.7",
+		geo.Place{City: "Lyon", Region: "ARA", CountryCode: "FR"}); err != nil {
+		t.Fatal(err)
+	}
+	want, err := store.UserSession(ctx, user.ID, sessions[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want.ProvenAt = time.Time{} // not selected: the list does not show it
+	active, err := store.ActiveSessions(ctx, user.ID, now, now.Add(-time.Hour), now.Add(-time.Hour))
+	if err != nil || len(active) != 1 {
+		t.Fatalf("active: %d, %v", len(active), err)
+	}
+	got := active[0]
+	for _, ts := range []*time.Time{&got.CreatedAt, &got.LastSeenAt, &got.ExpiresAt, &want.CreatedAt, &want.LastSeenAt, &want.ExpiresAt} {
+		*ts = ts.UTC()
+	}
+	if got != want {
+		t.Fatalf("got  %+v\nwant %+v", got, want)
+	}
+}
+
 func TestRevokeSessionOnlyOnceAndOnlyOwn(t *testing.T) {
 	store := dbtest.NewStore(t)
 	ctx := context.Background()
