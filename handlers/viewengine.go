@@ -27,7 +27,7 @@ func newViewEngine(fsys fs.FS) *viewEngine { return &viewEngine{fsys: fsys} }
 // Load parses every .html file and builds the layout clones.
 func (v *viewEngine) Load() error {
 	base := template.New("").Funcs(template.FuncMap{
-		"sessionRow": v.sessionRow,
+		"sessionRows": sessionRows,
 	})
 	var names, layouts []string
 	err := fs.WalkDir(v.fsys, ".", func(p string, d fs.DirEntry, err error) error {
@@ -83,13 +83,4 @@ func (v *viewEngine) Render(out io.Writer, name string, data any, layout ...stri
 		return fmt.Errorf("render: no template %s in layout %s", name, layout[0])
 	}
 	return page.ExecuteTemplate(out, layout[0], data)
-}
-
-// sessionRow is row r as the partials/session_row template renders it.
-func (v *viewEngine) sessionRow(r sessionRow) (template.HTML, error) {
-	var b strings.Builder
-	if err := v.base.ExecuteTemplate(&b, "partials/session_row", r); err != nil {
-		return "", fmt.Errorf("render session row: %w", err)
-	}
-	return template.HTML(b.String()), nil // the template's own escaped output
 }

@@ -9,19 +9,20 @@ import (
 	"github.com/docodego/sessions/locale"
 )
 
-// sessionRow is one row of the sessions table; the page and the htmx fragment use it alike.
-// Its words are worked out here, not by method calls in the template: html/template calls
-// methods by reflection, which made a 50-row table cost milliseconds.
+// sessionRow is one row of the sessions table (written by sessionRows); the page and the
+// htmx fragment use it alike. Its words are worked out here, and only the ones a row shows.
 type sessionRow struct {
-	ID, Label, IP, UserAgent   string
-	Icon                       string // the sprite symbol of the device kind (deviceIcon)
-	Place, SignedInFrom        string // latest place; where it signed in ("" without data)
-	Current, DeviceBound       bool
-	Text                       *rowText
-	RevokeLabel                string
-	Created, LastSeen, Expires timeText
-	UntilClose                 string // "Until the browser closes" for a session without "Keep me signed in"
-	Highlight                  string // "The session from the email": the mail's ?session=<id>
+	ID, Label, IP, UserAgent string
+	Icon                     string // the sprite symbol of the device kind (deviceIcon)
+	Place, SignedInFrom      string // latest place; where it signed in ("" without data)
+	Current, DeviceBound     bool
+	Text                     *rowText
+	RevokeLabel              string
+	Created, LastSeen        string // relative: "3 hours ago"
+	Expires                  timeText
+	CreatedAt                time.Time // the revoke question shows it in full (revokeQuestion)
+	UntilClose               string    // "Until the browser closes" for a session without "Keep me signed in"
+	Highlight                string    // "The session from the email": the mail's ?session=<id>
 }
 
 // rowText is the words every row shares, looked up once per table.
@@ -43,16 +44,11 @@ func newRowText(l *locale.Localizer, boundTTL time.Duration) *rowText {
 	}
 }
 
-// timeText is a moment as a <time> shows it: machine form, full date, relative words.
-type timeText struct{ ISO, Title, Rel string }
+// timeText is a moment as a <time> shows it: machine form and words (relative in a row,
+// the full date in the revoke question).
+type timeText struct{ ISO, Text string }
 
-func agoText(l *locale.Localizer, t, now time.Time) timeText {
-	return timeText{ISO: t.UTC().Format(time.RFC3339), Title: l.DateTime(t), Rel: l.Ago(t, now)}
-}
-
-func inText(l *locale.Localizer, t, now time.Time) timeText {
-	return timeText{ISO: t.UTC().Format(time.RFC3339), Title: l.DateTime(t), Rel: l.In(t, now)}
-}
+func isoTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
 // sessionsTable is the table with its count and the "revoke all others" control.
 type sessionsTable struct {
@@ -97,6 +93,7 @@ type confirmQuestion struct {
 	Title, Body, Confirm string
 	Action               string      // where the plain form posts
 	Row                  *sessionRow // nil when confirming "revoke all others"
+	SignedIn             timeText    // when Row's session signed in, in full
 	// NeedPassword: the session is outside the re-authentication window, so the form
 	// also asks for the password; PasswordError says what was wrong with the last one.
 	NeedPassword  bool
@@ -107,7 +104,8 @@ type confirmQuestion struct {
 // revokeQuestion asks whether to end the session of row.
 func revokeQuestion(l *locale.Localizer, csrf string, row *sessionRow) confirmQuestion {
 	return confirmQuestion{L: l, CSRF: csrf, Row: row, Title: l.T("revoke.title", "Device", row.Label),
-		Body: l.T("revoke.body"), Confirm: l.T("revoke.confirm"), Action: sessionsPath + row.ID + "/revoke"}
+		Body: l.T("revoke.body"), Confirm: l.T("revoke.confirm"), Action: sessionsPath + row.ID + "/revoke",
+		SignedIn: timeText{ISO: isoTime(row.CreatedAt), Text: l.DateTime(row.CreatedAt)}}
 }
 
 // revokeOthersQuestion asks whether to end the others other sessions.
@@ -191,9 +189,10 @@ func buildSessionsTable(l *locale.Localizer, csrf, currentID string, rows []db.S
 		}
 		t.Rows = append(t.Rows, sessionRow{
 			ID: s.ID, Label: lbl, IP: s.LatestIP(), UserAgent: s.UserAgent, Current: s.ID == currentID,
-			Icon: deviceIcon(s.DeviceType), Place: place, SignedInFrom: from,
-			DeviceBound: s.DeviceBound, Text: text, RevokeLabel: l.T("sessions.revoke_label", "Device", lbl), Created: agoText(l, s.CreatedAt, now),
-			LastSeen: agoText(l, s.LastSeenAt, now), Expires: inText(l, expires, now),
+			Icon: deviceIcon(s.DeviceType), Place: place, SignedInFrom: from, DeviceBound: s.DeviceBound,
+			Text: text, RevokeLabel: l.T("sessions.revoke_label", "Device", lbl),
+			CreatedAt: s.CreatedAt, Created: l.Ago(s.CreatedAt, now), LastSeen: l.Ago(s.LastSeenAt, now),
+			Expires:    timeText{ISO: isoTime(expires), Text: l.In(expires, now)},
 			UntilClose: untilClose(l, s),
 		})
 		if s.ID != currentID {

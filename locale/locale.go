@@ -32,6 +32,7 @@ func New() (*Catalog, error) {
 	bundle := i18n.NewBundle(language.English)
 	bundle.RegisterUnmarshalFunc("json", json.Unmarshal)
 	c := &Catalog{bundle: bundle, cache: map[string]*Localizer{}}
+	compiled := map[string]map[string]compiledMessage{}
 	for _, lang := range Supported {
 		file := path.Join("catalog", lang+".json")
 		data, err := fs.ReadFile(catalogs, file)
@@ -41,13 +42,16 @@ func New() (*Catalog, error) {
 		if _, err := bundle.ParseMessageFileBytes(data, file); err != nil {
 			return nil, fmt.Errorf("parse catalog %s: %w", lang, err)
 		}
+		if compiled[lang], err = compileCatalog(data); err != nil {
+			return nil, fmt.Errorf("compile catalog %s: %w", lang, err)
+		}
 		c.tags = append(c.tags, language.MustParse(lang))
 	}
 	c.matcher = language.NewMatcher(c.tags)
 	// One localizer per language, built now, so requests only read the map.
 	for _, tag := range c.tags {
 		base, _ := tag.Base()
-		c.cache[base.String()] = newLocalizer(bundle, tag)
+		c.cache[base.String()] = newLocalizer(bundle, tag, compiled[base.String()])
 	}
 	return c, nil
 }

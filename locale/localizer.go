@@ -12,14 +12,17 @@ import (
 // Localizer renders messages, dates and device labels in one language.
 type Localizer struct {
 	lang string
+	tag  language.Tag
 	loc  *i18n.Localizer
+	msgs map[string]compiledMessage // this language's catalog, compiled (compiled.go)
 	// regions names countries (place.go): CLDR data, not a table of ours.
 	regions display.Namer
 }
 
-func newLocalizer(b *i18n.Bundle, tag language.Tag) *Localizer {
+func newLocalizer(b *i18n.Bundle, tag language.Tag, msgs map[string]compiledMessage) *Localizer {
 	base, _ := tag.Base()
-	return &Localizer{lang: base.String(), loc: i18n.NewLocalizer(b, tag.String()), regions: display.Regions(tag)}
+	return &Localizer{lang: base.String(), tag: tag, loc: i18n.NewLocalizer(b, tag.String()), msgs: msgs,
+		regions: display.Regions(tag)}
 }
 
 // Lang is the language code, for <html lang>.
@@ -36,6 +39,17 @@ func (l *Localizer) N(id string, count int, args ...any) string {
 }
 
 func (l *Localizer) render(id string, count any, args []any) string {
+	if m, ok := l.msgs[id]; ok {
+		if s, ok := m.render(l.tag, count, args); ok {
+			return s
+		}
+	}
+	return l.localize(id, count, args)
+}
+
+// localize renders through go-i18n: what the compiled catalog leaves to it, and what
+// TestCompiledMessagesMatchGoI18n compares the compiled catalog against.
+func (l *Localizer) localize(id string, count any, args []any) string {
 	data := make(map[string]any, len(args)/2)
 	for i := 0; i+1 < len(args); i += 2 {
 		data[fmt.Sprint(args[i])] = args[i+1]
