@@ -339,7 +339,7 @@ func (s *Service) touch(ctx context.Context, sess *db.Session, now time.Time, ev
 	if ip != sess.LatestIP() {
 		place = s.locate(ip)
 	}
-	if err := s.store.TouchSession(ctx, sess.ID, now, every, ip, place); err != nil {
+	if err := s.store.TouchSession(ctx, db.Touch{ID: sess.ID, Now: now, Since: now.Add(-every), IP: ip, Place: place}); err != nil {
 		return err
 	}
 	sess.LastSeenAt, sess.LastIP = now, ip

@@ -8,7 +8,6 @@ import (
 
 	"github.com/docodego/sessions/db"
 	"github.com/docodego/sessions/db/dbtest"
-	"github.com/docodego/sessions/geo"
 )
 
 // Every write to what a user's security page shows moves the user's security_rev (the
@@ -58,7 +57,7 @@ func TestEveryWriteMovesTheSecurityRevision(t *testing.T) {
 	moved("any update of a session")
 	// A last-seen touch is the exception: it only moves "last active", which cached views
 	// may show up to their TTL late.
-	if err := store.TouchSession(ctx, sessions[0].ID, now.Add(5*time.Minute), time.Minute, sessions[0].IP, geo.Place{}); err != nil {
+	if err := store.TouchSession(ctx, db.Touch{ID: sessions[0].ID, Now: now.Add(5 * time.Minute), Since: now.Add(5 * time.Minute).Add(-time.Minute), IP: sessions[0].IP}); err != nil {
 		t.Fatal(err)
 	}
 	var seen time.Time

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"github.com/lib/pq"
 	"time"
 
 	"github.com/docodego/sessions/geo"
@@ -109,24 +110,64 @@ func (t *Tx) CreateSession(ctx context.Context, n NewSession) (Session, error) {
 	return s, nil
 }
 
-// TouchSession moves last_seen_at forward unless it was moved less than every ago, so
-// busy sessions cost one write per interval, not one per request. The same write records
-// the address the session is seen from and its place (the caller looks it up only when
-// the address is new).
-func (s *Store) TouchSession(ctx context.Context, id string, now time.Time, every time.Duration, ip string, place geo.Place) error {
-	// Prepared: lib/pq sends an unprepared statement with arguments as Parse, then
-	// Bind/Execute, two round trips on the hot path where one does.
-	err := s.execPrepared(ctx, touchSessionSQL, id, now, now.Add(-every), ip, place.City, place.Region, place.CountryCode)
-	if err != nil {
-		return fmt.Errorf("touch session %s: %w", id, err)
-	}
-	return nil
+// Touch is one last-seen write: session ID was seen at Now from IP, in Place; it is
+// written only if the stored last-seen is not after Since (the throttle: busy sessions
+// cost one write per interval, not one per request).
+type Touch struct {
+	ID    string
+	Now   time.Time
+	Since time.Time
+	IP    string
+	Place geo.Place
 }
 
-const touchSessionSQL = `
-	UPDATE sessions SET last_seen_at = $2,
-		last_ip = $4, last_city = $5, last_region = $6, last_country_code = $7
-	WHERE id = $1 AND last_seen_at <= $3`
+// The last-seen writes of concurrent requests go together as one statement (batch.go),
+// like the lookups before them: on real traffic most session checks of a session not seen
+// for a while write, and one UPDATE per request was most of the database's work.
+const (
+	maxTouchBatch   = 64
+	touchLeaders    = 2
+	touchStmtBudget = 5 * time.Second
+)
+
+func (s *Store) newTouches() *batcher[Touch, struct{}] {
+	return &batcher[Touch, struct{}]{name: "touch session", max: maxTouchBatch,
+		leaders: touchLeaders, budget: touchStmtBudget, run: s.writeTouches}
+}
+
+// TouchSession moves last_seen_at forward unless it was moved less than every ago. The
+// same write records the address the session is seen from and its place (the caller
+// looks it up only when the address is new).
+func (s *Store) TouchSession(ctx context.Context, t Touch) error {
+	_, err := s.touches.do(ctx, t)
+	return err
+}
+
+// touchSessionsSQL writes a batch; a session twice in one batch is written once, with
+// either of its (same-moment) values.
+const touchSessionsSQL = `
+	UPDATE sessions s SET last_seen_at = t.now,
+		last_ip = t.ip, last_city = t.city, last_region = t.region, last_country_code = t.country_code
+	FROM unnest($1::uuid[], $2::timestamptz[], $3::timestamptz[], $4::text[], $5::text[], $6::text[], $7::text[])
+		AS t(id, now, since, ip, city, region, country_code)
+	WHERE s.id = t.id AND s.last_seen_at <= t.since`
+
+// writeTouches runs one statement for a batch of touches.
+func (s *Store) writeTouches(ctx context.Context, ts []Touch) []batchResult[struct{}] {
+	n := len(ts)
+	ids, nows, sinces := make(pq.StringArray, n), make(pq.StringArray, n), make(pq.StringArray, n)
+	ips, cities, regions, countries := make(pq.StringArray, n), make(pq.StringArray, n), make(pq.StringArray, n), make(pq.StringArray, n)
+	for i, t := range ts {
+		ids[i], ips[i] = t.ID, t.IP
+		nows[i], sinces[i] = t.Now.Format(time.RFC3339Nano), t.Since.Format(time.RFC3339Nano)
+		cities[i], regions[i], countries[i] = t.Place.City, t.Place.Region, t.Place.CountryCode
+	}
+	err := s.execPrepared(ctx, touchSessionsSQL, ids, nows, sinces, ips, cities, regions, countries)
+	if err != nil {
+		return allFailed[struct{}](n, err)
+	}
+	return make([]batchResult[struct{}], n)
+}
 
 // activeSessionsSQL selects what the session list, the security page and better-auth's
 // list show of a live session: not the revocation columns (always NULL or empty for a live

@@ -116,8 +116,8 @@ func TestActiveSessionsFieldsAreTheRowsColumns(t *testing.T) {
 			CreatedAt: now.Add(-time.Minute), ExpiresAt: now.Add(time.Hour), Persistent: true}
 	})
 	now := time.Now()
-	if err := store.TouchSession(ctx, sessions[0].ID, now, 0, "198.51.100.7",
-		geo.Place{City: "Lyon", Region: "ARA", CountryCode: "FR"}); err != nil {
+	if err := store.TouchSession(ctx, db.Touch{ID: sessions[0].ID, Now: now, Since: now, IP: "198.51.100.7",
+		Place: geo.Place{City: "Lyon", Region: "ARA", CountryCode: "FR"}}); err != nil {
 		t.Fatal(err)
 	}
 	want, err := store.UserSession(ctx, user.ID, sessions[0].ID)
@@ -197,7 +197,7 @@ func TestTouchSessionAtMostOncePerInterval(t *testing.T) {
 	user, sessions := newUserWithSessions(t, store, "e@example.com", 1)
 	s := sessions[0]
 	soon := s.LastSeenAt.Add(30 * time.Second)
-	if err := store.TouchSession(ctx, s.ID, soon, time.Minute, s.IP, geo.Place{}); err != nil {
+	if err := store.TouchSession(ctx, db.Touch{ID: s.ID, Now: soon, Since: soon.Add(-time.Minute), IP: s.IP}); err != nil {
 		t.Fatal(err)
 	}
 	got, _ := store.UserSession(ctx, user.ID, s.ID)
@@ -205,7 +205,7 @@ func TestTouchSessionAtMostOncePerInterval(t *testing.T) {
 		t.Fatalf("touched within the interval: %v -> %v", s.LastSeenAt, got.LastSeenAt)
 	}
 	later := s.LastSeenAt.Add(2 * time.Minute)
-	if err := store.TouchSession(ctx, s.ID, later, time.Minute, s.IP, geo.Place{}); err != nil {
+	if err := store.TouchSession(ctx, db.Touch{ID: s.ID, Now: later, Since: later.Add(-time.Minute), IP: s.IP}); err != nil {
 		t.Fatal(err)
 	}
 	got, _ = store.UserSession(ctx, user.ID, s.ID)

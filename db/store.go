@@ -24,8 +24,10 @@ type Store struct {
 	trips *roundTrips // nil for a pool opened elsewhere (NewStore)
 	stmts stmtCache   // the hot queries, prepared once per connection
 	audit auditLog    // logs each audit event once its transaction commits
-	// lookups batches the token lookups of concurrent requests (session_lookup.go).
-	lookups sessionLookups
+	// lookups and touches batch the token lookups and last-seen writes of concurrent
+	// requests (session_lookup.go, sessions.go).
+	lookups *batcher[[]byte, SessionWithUser]
+	touches *batcher[Touch, struct{}]
 }
 
 // PoolOptions bounds the connection pool so a stuck database gives fast errors.
@@ -62,18 +64,25 @@ func Open(ctx context.Context, dsn string, pool PoolOptions) (*Store, error) {
 		conn.Close()
 		return nil, fmt.Errorf("open database: %w", err)
 	}
-	return &Store{db: conn, trips: trips}, nil
+	return newStore(conn, trips), nil
 }
 
 // NewStore wraps an open connection pool.
-func NewStore(conn *sqlx.DB) *Store { return &Store{db: conn} }
+func NewStore(conn *sqlx.DB) *Store { return newStore(conn, nil) }
+
+func newStore(conn *sqlx.DB, trips *roundTrips) *Store {
+	s := &Store{db: conn, trips: trips}
+	s.lookups, s.touches = s.newLookups(), s.newTouches()
+	return s
+}
 
 // DB gives the underlying pool, for migrations and tests.
 func (s *Store) DB() *sqlx.DB { return s.db }
 
 // Close closes the pool and its prepared statements.
 func (s *Store) Close() error {
-	s.stopLookups()
+	s.lookups.stop()
+	s.touches.stop()
 	s.stmts.close()
 	return s.db.Close()
 }
