@@ -52,8 +52,8 @@ func TestSessionRowsShowPlaces(t *testing.T) {
 	for _, want := range []string{
 		`<span class="place">Berlin, Germany</span>`, `<span class="place">Local network</span>`,
 		`<span class="place">Unknown location</span>`, `<a href="https://db-ip.com">IP geolocation by DB-IP</a>`,
-		`<svg aria-hidden="true"><use href="/static/devices.svg#mobile"/></svg>`,
-		`devices.svg#desktop"`, `devices.svg#app"`, "Signed in from Berlin, Germany (85.214.132.117)",
+		`<th scope="row" class="mobile">`, `<th scope="row" class="desktop">`, `<th scope="row" class="app">`,
+		"Signed in from Berlin, Germany (85.214.132.117)",
 	} {
 		if !strings.Contains(page, want) {
 			t.Errorf("page lacks %s", want)
@@ -68,8 +68,10 @@ func TestSessionRowsShowPlaces(t *testing.T) {
 	if strings.Contains(de, "Germany") {
 		t.Error("English country name on the German page")
 	}
-	if r := local.get("/static/devices.svg"); r.status != 200 || !strings.Contains(r.body, `<symbol id="mobile"`) {
-		t.Errorf("sprite: %d", r.status)
+	for _, icon := range []string{"desktop", "mobile", "tablet", "app", "unknown"} {
+		if r := local.get("/static/device-" + icon + ".svg"); r.status != 200 || !strings.Contains(r.body, "<svg") {
+			t.Errorf("icon %s: %d", icon, r.status)
+		}
 	}
 }
 

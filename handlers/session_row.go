@@ -19,7 +19,7 @@ func sessionRows(rows []sessionRow) template.HTML {
 	for i := range rows {
 		writeSessionRow(&b, &rows[i])
 	}
-	return template.HTML(b.String()) // every value in it went through escapeHTML or escapeURL
+	return template.HTML(b.String()) // every value in it went through escapeHTML or escapeURLPath
 }
 
 // writeSessionRow writes one row; the layout is partials/sessions's table, styled by
@@ -37,9 +37,7 @@ func writeSessionRow(b *strings.Builder, r *sessionRow) {
 	case r.Highlight != "":
 		b.WriteString(` class="highlight"`)
 	}
-	b.WriteString(`><th scope="row"><svg aria-hidden="true"><use href="/static/devices.svg#`)
-	escapeURL(b, r.Icon, false)
-	b.WriteString(`"/></svg><span class="device-label">`)
+	tag(b, `><th scope="row" class="`, r.Icon, `"><span class="device-label">`)
 	escapeHTML(b, r.Label)
 	b.WriteString(`</span>`)
 	if r.Current {
@@ -90,7 +88,7 @@ func writeSessionRow(b *strings.Builder, r *sessionRow) {
 		tag(b, `<span class="muted">`, t.ThisDevice, `</span>`)
 	} else {
 		b.WriteString(`<form action="/app/settings/security/sessions/`)
-		escapeURL(b, r.ID, true)
+		escapeURLPath(b, r.ID)
 		tag(b, `/revoke"><button aria-label="`, r.RevokeLabel, `">`)
 		tag(b, ``, t.Revoke, `</button></form>`)
 	}
@@ -132,21 +130,19 @@ func escapeHTML(b *strings.Builder, s string) {
 	b.WriteString(s[written:])
 }
 
-// escapeURL writes s as html/template writes a string inside a quoted URL attribute:
-// percent-encoded (normalized in the path, norm; fully in a fragment), then escaped as
-// any attribute value. It mirrors html/template's processURLOnto.
-func escapeURL(b *strings.Builder, s string, norm bool) {
+// escapeURLPath writes s as html/template writes a string in the path of a quoted URL
+// attribute: percent-encoded where a path does not allow it, then escaped as any attribute
+// value. It mirrors html/template's URL normalizer (processURLOnto with norm).
+func escapeURLPath(b *strings.Builder, s string) {
 	var u strings.Builder
 	written := 0
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		switch {
 		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9',
-			c == '-', c == '.', c == '_', c == '~':
+			strings.IndexByte("-._~!#$&*+,/:;=?@[]", c) >= 0:
 			continue
-		case norm && strings.IndexByte("!#$&*+,/:;=?@[]", c) >= 0:
-			continue
-		case norm && c == '%' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]):
+		case c == '%' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]):
 			continue
 		}
 		u.WriteString(s[written:i])

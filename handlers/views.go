@@ -13,7 +13,7 @@ import (
 // htmx fragment use it alike. Its words are worked out here, and only the ones a row shows.
 type sessionRow struct {
 	ID, Label, IP, UserAgent string
-	Icon                     string // the sprite symbol of the device kind (deviceIcon)
+	Icon                     string // the device kind, the class that draws its icon (deviceIcon)
 	Place, SignedInFrom      string // latest place; where it signed in ("" without data)
 	Current, DeviceBound     bool
 	Text                     *rowText
@@ -153,7 +153,8 @@ func orUnknown(l *locale.Localizer, ip string) string {
 	return ip
 }
 
-// deviceIcon is the symbol of static/devices.svg for a device kind (device.Device.Type).
+// deviceIcon is the icon of a device kind (device.Device.Type): the row's class, which
+// app.css draws with static/device-<icon>.svg.
 func deviceIcon(deviceType string) string {
 	switch deviceType {
 	case "desktop", "mobile", "tablet", "app":
