@@ -187,18 +187,34 @@ func (s *Service) BoundCookie(sessionID string) string {
 // CheckBinding refuses a bound session whose request has no valid, unexpired bound
 // cookie; an ordinary session passes whatever it carries.
 func (s *Service) CheckBinding(cur Current, cookie string) error {
-	if !cur.Session.DeviceBound {
-		return nil
-	}
-	exp, mac, ok := strings.Cut(cookie, ".")
-	if !ok || !hmac.Equal([]byte(mac), []byte(s.boundMAC(cur.Session.ID, exp))) {
-		return ErrSessionUnbound
-	}
-	t, err := strconv.ParseInt(exp, 10, 64)
-	if err != nil || !s.now().Before(time.Unix(t, 0)) {
+	if cur.Session.DeviceBound && !s.now().Before(s.boundCookieExpiry(cur.Session.ID, cookie)) {
 		return ErrSessionUnbound
 	}
 	return nil
+}
+
+// BoundCookieExpiry is when the request's bound cookie stops letting a bound session in,
+// so that what was opened with it (a live stream) can end then: the zero time for a
+// session that is not bound, a long past one for a bound cookie that is not genuine.
+func (s *Service) BoundCookieExpiry(cur Current, cookie string) time.Time {
+	if !cur.Session.DeviceBound {
+		return time.Time{}
+	}
+	return s.boundCookieExpiry(cur.Session.ID, cookie)
+}
+
+// boundCookieExpiry reads a bound cookie of the session once its HMAC holds; a forged,
+// tampered or unreadable one gets the Unix epoch, which is never in the future.
+func (s *Service) boundCookieExpiry(sessionID, cookie string) time.Time {
+	exp, mac, ok := strings.Cut(cookie, ".")
+	if !ok || !hmac.Equal([]byte(mac), []byte(s.boundMAC(sessionID, exp))) {
+		return time.Unix(0, 0)
+	}
+	t, err := strconv.ParseInt(exp, 10, 64)
+	if err != nil {
+		return time.Unix(0, 0)
+	}
+	return time.Unix(t, 0)
 }
 
 func (s *Service) boundMAC(sessionID, exp string) string {

@@ -52,6 +52,10 @@ type env struct {
 	store *db.Store
 	auth  *auth.Service
 	logs  *testserver.LogBuffer
+	// served: the app runs on a loopback port (base) and clients reach it over the network
+	// with http; otherwise they call app.Test.
+	base string
+	http *http.Client
 }
 
 func newEnv(t testing.TB) *env {
@@ -104,7 +108,12 @@ type response struct {
 // do sends a request with the client's cookies and keeps the cookies it is given.
 func (c *client) do(method, path, body string, headers map[string]string) response {
 	c.e.t.Helper()
-	req := httptest.NewRequest(method, path, strings.NewReader(body))
+	var req *http.Request
+	if c.e.base != "" {
+		req, _ = http.NewRequest(method, c.e.base+path, strings.NewReader(body))
+	} else {
+		req = httptest.NewRequest(method, path, strings.NewReader(body))
+	}
 	req.Header.Set("User-Agent", c.ua)
 	for k, v := range headers {
 		req.Header.Set(k, v)
@@ -112,7 +121,7 @@ func (c *client) do(method, path, body string, headers map[string]string) respon
 	for name, value := range c.cookies {
 		req.AddCookie(&http.Cookie{Name: name, Value: value})
 	}
-	resp, err := c.e.app.Test(req, -1)
+	resp, err := c.e.send(req)
 	if err != nil {
 		c.e.t.Fatalf("%s %s: %v", method, path, err)
 	}
@@ -126,6 +135,14 @@ func (c *client) do(method, path, body string, headers map[string]string) respon
 		}
 	}
 	return response{status: resp.StatusCode, header: resp.Header, body: string(data)}
+}
+
+// send delivers a request: over the network to a served app, else straight to the app.
+func (e *env) send(req *http.Request) (*http.Response, error) {
+	if e.base != "" {
+		return e.http.Do(req)
+	}
+	return e.app.Test(req, -1)
 }
 
 func (c *client) get(path string) response { return c.do("GET", path, "", nil) }

@@ -23,6 +23,10 @@ import (
 //   security-resync   changes may have been missed: fetch everything afresh
 // A reconnect (the extension resends Last-Event-ID) starts with a resync, as the page
 // missed whatever happened while it was away.
+// A device-bound session's stream lasts no longer than the bound cookie it was opened with:
+// then the server just closes it. The extension reconnects with the cookies its browser
+// holds by then: a device that renewed its bound cookie (DBSC refresh) gets a new stream,
+// a copy of the cookies gets session-ended (unbound), like any request it makes.
 
 // streamCheckTimeout bounds a stream's re-check of its session.
 const streamCheckTimeout = 3 * time.Second
@@ -59,8 +63,9 @@ func (h *Handler) securityEvents(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	s := &eventStream{h: h, cur: *cur, sub: sub,
-		resync: c.Get("Last-Event-ID") != "", log: h.log.With("session_id", cur.Session.ID)}
+	s := &eventStream{h: h, cur: *cur, sub: sub, resync: c.Get("Last-Event-ID") != "",
+		boundUntil: h.auth.BoundCookieExpiry(*cur, c.Cookies(h.cookies.bound)),
+		log:        h.log.With("session_id", cur.Session.ID)}
 	// The stream takes the connection over (hijack) and writes its own answer: fasthttp then
 	// lets go of the connection's 32 KB write buffer, its serving goroutine and the body
 	// pipe a stream writer needs, which cost ~75 KB per idle stream against ~25 KB now.
@@ -87,7 +92,10 @@ type eventStream struct {
 	sub    *live.Stream
 	conn   net.Conn
 	resync bool
-	log    *slog.Logger
+	// boundUntil is when the bound cookie the stream was opened with expires; zero for a
+	// session that is not device-bound.
+	boundUntil time.Time
+	log        *slog.Logger
 }
 
 // run writes the stream until the session ends, the client goes (a failed Flush), or the
@@ -111,10 +119,15 @@ func (s *eventStream) run(w *bufio.Writer) {
 	defer beat.Stop()
 	expiry := time.NewTimer(time.Until(expires))
 	defer expiry.Stop()
+	unbound := s.boundEnd()
 	for {
 		select {
 		case <-hub.Done():
 			return // shutting down: the page reconnects, through another instance if need be
+		case <-unbound:
+			// Not session-ended: the device may well have renewed its bound cookie, and its
+			// reconnect shows which (see the top of this file).
+			return
 		case <-s.sub.Wake():
 			if !s.deliver(w, s.sub.Take()) {
 				return
@@ -132,6 +145,16 @@ func (s *eventStream) run(w *bufio.Writer) {
 			}
 		}
 	}
+}
+
+// boundEnd fires when the stream's bound cookie expires, by the auth clock that set that
+// expiry and checks it; never for a session that is not device-bound. (Since Go 1.23 an
+// unfired time.After is collected with its stream.)
+func (s *eventStream) boundEnd() <-chan time.Time {
+	if s.boundUntil.IsZero() {
+		return nil
+	}
+	return time.After(s.boundUntil.Sub(s.h.auth.Now()))
 }
 
 // deliver writes a batch of events; false ends the stream.

@@ -27,18 +27,34 @@ type Stream struct {
 // a reconnect. The stream is closed when the test ends.
 func OpenStream(t testing.TB, base, token, lastEventID string) *Stream {
 	t.Helper()
+	var cookies []*http.Cookie
+	if token != "" {
+		cookies = append(cookies, &http.Cookie{Name: "session", Value: token})
+	}
+	return openStream(t, http.DefaultClient, base, cookies, lastEventID)
+}
+
+// OpenStream opens a stream over https at base as a browser that trusts c, with the
+// cookies it holds (__Host-session, and __Host-bound for a device-bound session).
+func (c *Cert) OpenStream(t testing.TB, base string, cookies []*http.Cookie, lastEventID string) *Stream {
+	t.Helper()
+	return openStream(t, &http.Client{Transport: c.transport()}, base, cookies, lastEventID) // no timeout: a stream stays open
+}
+
+func openStream(t testing.TB, client *http.Client, base string, cookies []*http.Cookie, lastEventID string) *Stream {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	req, _ := http.NewRequestWithContext(ctx, "GET", base+"/app/settings/security/events", nil)
-	if token != "" {
-		req.AddCookie(&http.Cookie{Name: "session", Value: token})
+	for _, c := range cookies {
+		req.AddCookie(c)
 	}
 	req.Header.Set("Accept", "text/html, text/event-stream")
 	req.Header.Set("Accept-Encoding", "gzip, deflate, br, zstd") // as a browser: the stream must not take it up
 	if lastEventID != "" {
 		req.Header.Set("Last-Event-ID", lastEventID)
 	}
-	resp, err := http.DefaultClient.Do(req) // no timeout: a stream stays open
+	resp, err := client.Do(req)
 	if err != nil {
 		t.Fatalf("open stream: %v", err)
 	}

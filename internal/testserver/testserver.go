@@ -36,6 +36,8 @@ type Options struct {
 	// TLS serves https with this certificate (NewCert); cookies are then Secure and
 	// __Host-, and device-bound sessions are on.
 	TLS *Cert
+	// Logs collects what the app logs; nil: a buffer of its own (Server.Logs reads either).
+	Logs *LogBuffer
 }
 
 // Server is a running app.
@@ -82,7 +84,10 @@ func Start(t testing.TB, opt Options) *Server {
 		url = "https://" + ln.Addr().String()
 		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{opt.TLS.TLS}, MinVersion: tls.VersionTLS12})
 	}
-	logs := &LogBuffer{}
+	logs := opt.Logs
+	if logs == nil {
+		logs = &LogBuffer{}
+	}
 	log := slog.New(slog.NewTextHandler(logs, nil))
 	if opt.Streams == (live.Limits{}) {
 		opt.Streams = live.Limits{PerUser: 20, Total: 10000}

@@ -60,11 +60,16 @@ func (c *Cert) SPKIPin() string {
 // Client is a plain HTTP client that trusts only this certificate and follows no
 // redirects, so tests see every answer.
 func (c *Cert) Client() *http.Client {
-	pool := x509.NewCertPool()
-	pool.AddCert(c.x509)
 	return &http.Client{
-		Transport:     &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}},
+		Transport:     c.transport(),
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		Timeout:       10 * time.Second,
 	}
+}
+
+// transport trusts only this certificate.
+func (c *Cert) transport() *http.Transport {
+	pool := x509.NewCertPool()
+	pool.AddCert(c.x509)
+	return &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}
 }
