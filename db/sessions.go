@@ -171,10 +171,12 @@ func (s *Store) writeTouches(ctx context.Context, ts []Touch) []batchResult[stru
 
 // activeSessionsSQL selects what the session list, the security page and better-auth's
 // list show of a live session: not the revocation columns (always NULL or empty for a live
-// session), not proven_at, not user_id (the caller's own, $1).
+// session), not proven_at, not user_id (the caller's own, $1). The times are sent in
+// binary (pgtime.go).
 const activeSessionsSQL = `
-	SELECT id, user_agent, ip, browser, os, device_type, label, created_at, last_seen_at,
-		expires_at, city, region, country_code, last_ip, last_city, last_region,
+	SELECT id, user_agent, ip, browser, os, device_type, label, timestamptz_send(created_at),
+		timestamptz_send(last_seen_at), timestamptz_send(expires_at), city, region,
+		country_code, last_ip, last_city, last_region,
 		last_country_code, device_bound, persistent
 	FROM sessions
 	WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $2 AND last_seen_at > $3
@@ -183,8 +185,8 @@ const activeSessionsSQL = `
 
 // ActiveSessions lists a user's sessions that are neither revoked, expired, created before
 // bornSince (the maximum lifetime in force) nor idle past idleSince, newest first. The rows
-// carry activeSessionsSQL's columns and UserID; the revocation fields and ProvenAt are
-// zero. Scanned by hand: sqlx's reflection was a tenth of the list request's CPU.
+// carry activeSessionsSQL's columns and UserID, times in UTC; the revocation fields and
+// ProvenAt are zero. Scanned by hand: sqlx's reflection was a tenth of the list request's CPU.
 func (s *Store) ActiveSessions(ctx context.Context, userID string, now, idleSince, bornSince time.Time) ([]Session, error) {
 	rows, err := s.queryPrepared(ctx, activeSessionsSQL, userID, now, idleSince, bornSince)
 	if err != nil {
@@ -196,7 +198,7 @@ func (s *Store) ActiveSessions(ctx context.Context, userID string, now, idleSinc
 		list = append(list, Session{UserID: userID})
 		r := &list[len(list)-1]
 		if err := rows.Scan(&r.ID, &r.UserAgent, &r.IP, &r.Browser, &r.OS, &r.DeviceType, &r.Label,
-			&r.CreatedAt, &r.LastSeenAt, &r.ExpiresAt, &r.City, &r.Region, &r.CountryCode, &r.LastIP,
+			sentTime{&r.CreatedAt}, sentTime{&r.LastSeenAt}, sentTime{&r.ExpiresAt}, &r.City, &r.Region, &r.CountryCode, &r.LastIP,
 			&r.LastCity, &r.LastRegion, &r.LastCountryCode, &r.DeviceBound, &r.Persistent); err != nil {
 			return nil, fmt.Errorf("active sessions of %s: %w", userID, err)
 		}

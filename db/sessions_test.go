@@ -106,9 +106,15 @@ func TestActiveSessionsNewestFirstWithoutEnded(t *testing.T) {
 
 // ActiveSessions is scanned by hand: every field it selects lands in its own field, with
 // the value UserSession (sqlx, every column) reads; the ones it does not select stay zero.
+// The session's time zone is not UTC, so the binary times (pgtime.go) must be the same
+// instants as the ones lib/pq parses from text in that zone.
 func TestActiveSessionsFieldsAreTheRowsColumns(t *testing.T) {
-	store := dbtest.NewStore(t)
 	ctx := context.Background()
+	store, err := db.Open(ctx, dbtest.DSN(t)+" timezone=Asia/Kathmandu", db.PoolOptions{MaxOpen: 2}) // +05:45
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
 	user, sessions := newUser(t, store, "fields@example.com", 1, func(i int, now time.Time) db.NewSession {
 		hash := sha256.Sum256([]byte("fields"))
 		return db.NewSession{TokenHash: hash[:], UserAgent: "ua", IP: "192.0.2.1", Browser: "Firefox", OS: "Linux",
@@ -123,6 +129,9 @@ func TestActiveSessionsFieldsAreTheRowsColumns(t *testing.T) {
 	want, err := store.UserSession(ctx, user.ID, sessions[0].ID)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if _, offset := want.CreatedAt.Zone(); offset != 5*3600+45*60 {
+		t.Fatalf("the session's time zone is not in effect: %v", want.CreatedAt)
 	}
 	want.ProvenAt = time.Time{} // not selected: the list does not show it
 	active, err := store.ActiveSessions(ctx, user.ID, now, now.Add(-time.Hour), now.Add(-time.Hour))
