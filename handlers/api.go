@@ -100,8 +100,13 @@ func sendJSON(c *fiber.Ctx, v any) error {
 	if err := json.NewEncoder(buf).Encode(v); err != nil {
 		return err
 	}
+	sendJSONBytes(c, bytes.TrimSuffix(buf.B, []byte("\n"))) // Encode ends with one; Marshal does not
+	return nil
+}
+
+// sendJSONBytes answers 200 with a copy of the JSON b, never cached, like sendJSON.
+func sendJSONBytes(c *fiber.Ctx, b []byte) {
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	c.Response().Header.SetContentType(fiber.MIMEApplicationJSON)
-	c.Response().SetBody(bytes.TrimSuffix(buf.B, []byte("\n"))) // Encode ends with one; Marshal does not
-	return nil
+	c.Response().SetBody(b)
 }

@@ -37,10 +37,7 @@ func TestRFC3339IsWhatTimeMarshalJSONWrites(t *testing.T) {
 // sendJSON writes exactly what c.JSON (json.Marshal) wrote, escapes included, with the
 // same headers.
 func TestSendJSONWritesWhatMarshalWrites(t *testing.T) {
-	v := apiSessionList{Sessions: []apiSession{{
-		ID: "a", Label: "<b>&\u2028", UserAgent: "Mozilla/5.0 \"quoted\" \\ \xff bad UTF-8",
-		CreatedAt: rfc3339(time.Now()), Location: &location{City: "Zürich"},
-	}}}
+	v := fiber.Map{"sessions": trickySessions()}
 	app := fiber.New()
 	app.Get("/", func(c *fiber.Ctx) error { return sendJSON(c, v) })
 	resp, err := app.Test(httptest.NewRequest("GET", "/", nil))
@@ -48,11 +45,40 @@ func TestSendJSONWritesWhatMarshalWrites(t *testing.T) {
 		t.Fatal(err)
 	}
 	got, _ := io.ReadAll(resp.Body)
-	want, _ := json.Marshal(fiber.Map{"sessions": v.Sessions})
+	want, _ := json.Marshal(v)
 	if string(got) != string(want) {
 		t.Errorf("got  %s\nwant %s", got, want)
 	}
 	if ct, cc := resp.Header.Get("Content-Type"), resp.Header.Get("Cache-Control"); ct != "application/json" || cc != "no-store" {
 		t.Errorf("Content-Type %q, Cache-Control %q", ct, cc)
+	}
+}
+
+// The list's hand-written encoder writes json.Marshal's bytes for every session, whatever
+// its strings hold.
+func TestAPISessionAppendJSONIsMarshal(t *testing.T) {
+	for _, s := range trickySessions() {
+		want, err := json.Marshal(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := s.appendJSON(nil); string(got) != string(want) {
+			t.Errorf("got  %s\nwant %s", got, want)
+		}
+	}
+}
+
+// trickySessions are API sessions with every kind of string json.Marshal escapes.
+func trickySessions() []apiSession {
+	now := rfc3339(time.Now())
+	return []apiSession{
+		{ID: "00000000-0000-4000-8000-000000000001", Label: "Chrome on macOS", Browser: "Chrome", OS: "macOS",
+			DeviceType: "desktop", IP: "192.0.2.1", UserAgent: "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36",
+			CreatedAt: now, LastActiveAt: now, ExpiresAt: now, Current: true, LastIP: "2001:db8::1"},
+		{ID: "a", Label: "<b>&amp;</b>", Browser: "\u2028\u2029", OS: `quote " backslash \\ slash /`,
+			DeviceType: "tab\tnew line\n\x00\x1f\x7f", UserAgent: "bad UTF-8 \xff\xfe, é, 日本, 😀",
+			Location: &location{City: "Zürich", Region: "ZH", Country: "Côte d'Ivoire", CountryCode: "CH"}, DeviceBound: true},
+		{Location: &location{}},
+		{},
 	}
 }
