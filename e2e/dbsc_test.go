@@ -163,6 +163,15 @@ func TestDeviceBoundSessionInChromium(t *testing.T) {
 	}
 	d.audit("device-bound row")
 	d.screenshots("device-bound")
+	// The page stays open through the replay below. Its live stream is closed when the bound
+	// cookie it was opened with expires; the SSE extension reconnects by itself, with the
+	// cookie Chrome has renewed, so the page stays signed in and live.
+	d.waitLive()
+	eval[bool](d, `(function () {
+		window.sseConnects = 0;
+		document.getElementById("live-stream").addEventListener("htmx:sse:after:connection", function () { window.sseConnects++; });
+		return true;
+	})()`)
 
 	// Copy the cookies out, as malware would, and replay them after the bound cookie's life.
 	stolen := d.cookies(srv.URL)
@@ -182,6 +191,13 @@ func TestDeviceBoundSessionInChromium(t *testing.T) {
 		t.Fatalf("replayed cookies: %s", body)
 	}
 	thief.call("GET", securityPath, "", 303)
+	if got := eval[string](d, "location.pathname"); got != securityPath {
+		t.Fatalf("the open page went to %s when its live stream's bound cookie expired", got)
+	}
+	if n := eval[int](d, "window.sseConnects"); n < 1 {
+		t.Fatal("the page's live stream did not reconnect after its bound cookie expired")
+	}
+	d.waitLive()
 	// ...while the browser, which holds the key, keeps working.
 	d.open(srv.URL + securityPath)
 	d.waitFor("the security page after the replay", `location.pathname === "`+securityPath+`"`)
