@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/valyala/bytebufferpool"
 
 	"github.com/docodego/sessions/db"
 	"github.com/docodego/sessions/geo"
@@ -95,8 +94,8 @@ func (h *Handler) newAPISession(s db.Session, currentID string) apiSession {
 // c.JSON (json.Marshal) writes, but encodes into a pooled buffer copied into the response's
 // own pooled body, where json.Marshal allocated every answer afresh (25 KB for a list of 50).
 func sendJSON(c *fiber.Ctx, v any) error {
-	buf := bytebufferpool.Get()
-	defer bytebufferpool.Put(buf)
+	buf := jsonBuffers.Get()
+	defer jsonBuffers.Put(buf)
 	if err := json.NewEncoder(buf).Encode(v); err != nil {
 		return err
 	}

@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/valyala/bytebufferpool"
 
 	"github.com/docodego/sessions/auth"
 )
@@ -16,8 +15,8 @@ func (h *Handler) apiListSessions(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	buf := bytebufferpool.Get()
-	defer bytebufferpool.Put(buf)
+	buf := jsonBuffers.Get()
+	defer jsonBuffers.Put(buf)
 	buf.B = append(buf.B, `{"sessions":[`...)
 	for i, s := range rows {
 		if i > 0 {
