@@ -10,7 +10,7 @@ import (
 )
 
 // viewEngine renders the embedded templates for Fiber. Every file is parsed once into one
-// namespace named by path ("partials/session_row"), as gofiber/template did. For each
+// namespace named by path ("partials/sessions"), as gofiber/template did. For each
 // layout it keeps, per page, a clone in which the layout's {{block "content" .}} is that
 // page, built before anything runs: a render then only executes a ready template, with no
 // lock (gofiber/template's html engine holds a global mutex through every layout render,
