@@ -24,15 +24,13 @@ var (
 
 // activityRow is one event in plain words; the page and "Show more" render it alike.
 type activityRow struct {
-	L     *locale.Localizer
 	ID    int64
 	Type  string
 	Text  string
 	IP    string
 	Place string // where IP is ("" without location data)
-	At    time.Time
-	Now   time.Time
-	Focus bool // the first row of a page loaded by "Show more" takes focus
+	When  string // how long ago, in words
+	Focus bool   // the first row of a page loaded by "Show more" takes focus
 }
 
 // activityPage is a page of rows and the cursor of the next, older one.
@@ -42,12 +40,14 @@ type activityPage struct {
 	Next string
 }
 
-// endedRow is a revoked or expired session.
+// endedRow is a revoked or expired session. Its words are worked out here, not by method
+// calls in the template (reflection, up to 50 rows a page).
 type endedRow struct {
-	ID      string // the session's id: a live update names the session that ended
-	Label   string
-	How     string
-	EndedAt time.Time
+	ID    string // the session's id: a live update names the session that ended
+	Label string
+	How   string
+	Ended timeText // when, in full
+	Ago   string   // how long ago, in words
 }
 
 // noticeRow is a "new sign-in" notice.
@@ -62,7 +62,6 @@ type noticeRow struct {
 type securityActivity struct {
 	L       *locale.Localizer
 	CSRF    string
-	Now     time.Time
 	Notices []noticeRow
 	Events  activityPage
 	Ended   []endedRow
@@ -73,7 +72,7 @@ type securityActivity struct {
 func (h *Handler) newSecurityActivity(c *fiber.Ctx, l *locale.Localizer, csrf string, cur *auth.Current) (securityActivity, error) {
 	ctx := c.UserContext()
 	now := h.auth.Now()
-	a := securityActivity{L: l, CSRF: csrf, Now: now}
+	a := securityActivity{L: l, CSRF: csrf}
 	before := c.Query("before")
 	if _, err := auth.ParseCursor(before); err != nil {
 		before = ""
@@ -88,7 +87,8 @@ func (h *Handler) newSecurityActivity(c *fiber.Ctx, l *locale.Localizer, csrf st
 	}
 	a.Events = h.newActivityPage(l, act.Events, false)
 	for _, s := range act.Ended {
-		a.Ended = append(a.Ended, endedRow{ID: s.ID, Label: label(l, s.Session), How: endedHow(l, s), EndedAt: s.EndedAt})
+		a.Ended = append(a.Ended, endedRow{ID: s.ID, Label: label(l, s.Session), How: endedHow(l, s),
+			Ended: timeText{ISO: isoTime(s.EndedAt), Text: l.DateTime(s.EndedAt)}, Ago: l.Ago(s.EndedAt, now)})
 	}
 	return a, nil
 }
@@ -101,8 +101,8 @@ func (h *Handler) newActivityPage(l *locale.Localizer, page auth.EventPage, focu
 		if h.auth.Config().Places.Loaded() {
 			place = placeText(l, e.IP, eventPlace(e.Details))
 		}
-		p.Rows = append(p.Rows, activityRow{L: l, ID: e.ID, Type: e.Type, Text: eventText(l, e),
-			IP: e.IP, Place: place, At: e.CreatedAt, Now: now, Focus: focus && i == 0})
+		p.Rows = append(p.Rows, activityRow{ID: e.ID, Type: e.Type, Text: eventText(l, e),
+			IP: e.IP, Place: place, When: l.Ago(e.CreatedAt, now), Focus: focus && i == 0})
 	}
 	return p
 }
