@@ -33,7 +33,19 @@ const challengeTTL = 5 * time.Minute
 // in a row, so it needs ~5), and how often a refused copy of a bound session is written to
 // the audit log.
 const (
-	bindingLimit         = 12
+	bindingLimit = 12
+	// bindingGrace lets a just-bound session in without its bound cookie while the browser
+	// is still registering: Chrome follows the sign-in's redirect while it registers, and
+	// that request, sent before the cookie existed, arrived after the binding, was sent
+	// to /login?ended=unbound and logged as a refused copy. A copy made in those seconds
+	// dies with them, like any other.
+	bindingGrace = 10 * time.Second
+	// boundCookieSlack: the server takes a bound cookie this much longer than the browser
+	// keeps it (Max-Age is the TTL), so the browser has dropped it, and refreshes before
+	// sending, by the time the server would refuse it; without it a request sent in the
+	// cookie's last second (a live stream reconnecting, say) was refused and the page sent
+	// to sign in.
+	boundCookieSlack     = 2 * time.Second
 	unboundEventInterval = time.Minute
 	trackedSessions      = 4096
 )
@@ -180,14 +192,15 @@ func (s *Service) allowBinding(sessionID string) error {
 // BoundCookie is a fresh bound cookie value for the session: its expiry and an HMAC of
 // session id and expiry.
 func (s *Service) BoundCookie(sessionID string) string {
-	exp := strconv.FormatInt(s.now().Add(s.cfg.BoundCookieTTL).Unix(), 10)
+	until := s.now().Add(s.cfg.BoundCookieTTL + boundCookieSlack)
+	exp := strconv.FormatInt(until.Add(time.Second-1).Unix(), 10) // rounded up to the second
 	return exp + "." + s.boundMAC(sessionID, exp)
 }
 
 // CheckBinding refuses a bound session whose request has no valid, unexpired bound
 // cookie; an ordinary session passes whatever it carries.
 func (s *Service) CheckBinding(cur Current, cookie string) error {
-	if cur.Session.DeviceBound && !s.now().Before(s.boundCookieExpiry(cur.Session.ID, cookie)) {
+	if cur.Session.DeviceBound && !s.now().Before(s.boundCookieExpiry(cur.Session, cookie)) {
 		return ErrSessionUnbound
 	}
 	return nil
@@ -200,14 +213,18 @@ func (s *Service) BoundCookieExpiry(cur Current, cookie string) time.Time {
 	if !cur.Session.DeviceBound {
 		return time.Time{}
 	}
-	return s.boundCookieExpiry(cur.Session.ID, cookie)
+	return s.boundCookieExpiry(cur.Session, cookie)
 }
 
 // boundCookieExpiry reads a bound cookie of the session once its HMAC holds; a forged,
-// tampered or unreadable one gets the Unix epoch, which is never in the future.
-func (s *Service) boundCookieExpiry(sessionID, cookie string) time.Time {
+// tampered or unreadable one gets the Unix epoch, which is never in the future. No cookie
+// at all lets a session in for its first bindingGrace.
+func (s *Service) boundCookieExpiry(sess db.Session, cookie string) time.Time {
+	if cookie == "" {
+		return sess.CreatedAt.Add(bindingGrace)
+	}
 	exp, mac, ok := strings.Cut(cookie, ".")
-	if !ok || !hmac.Equal([]byte(mac), []byte(s.boundMAC(sessionID, exp))) {
+	if !ok || !hmac.Equal([]byte(mac), []byte(s.boundMAC(sess.ID, exp))) {
 		return time.Unix(0, 0)
 	}
 	t, err := strconv.ParseInt(exp, 10, 64)

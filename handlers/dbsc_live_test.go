@@ -44,7 +44,7 @@ func (c *client) openStream(cert *testserver.Cert, lastEventID string) *testserv
 func TestLiveStreamEndsWithItsBoundCookie(t *testing.T) {
 	cfg := auth.DefaultConfig()
 	cfg.Password = auth.PasswordParams{Memory: 1024, Time: 1, Threads: 1}
-	cfg.BoundCookieTTL = 3 * time.Second // its expiry has 1 s resolution: 2-3 s from now
+	cfg.BoundCookieTTL = 3 * time.Second // the server takes it 5-6 s (auth.boundCookieSlack, whole seconds)
 	e, cert := newServedHTTPSEnv(t, cfg)
 	key := dbsctest.NewKey()
 	device := e.client(uaChromeMac)
