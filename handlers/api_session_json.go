@@ -3,12 +3,13 @@ package handlers
 import (
 	"encoding/json"
 	"strconv"
+	"time"
 )
 
 // The list of a user's sessions is the hottest JSON answer: 50 sessions of 14 fields each.
 // encoding/json walked them by reflection (~10 % of the list's CPU); appendJSON writes the
 // same bytes directly. Strings that json.Marshal writes verbatim (nearly all: ids,
-// addresses, times, user agents) are copied; any other goes through json.Marshal itself,
+// addresses, user agents) are copied; any other goes through json.Marshal itself,
 // so escaping cannot drift. TestAPISessionAppendJSONIsMarshal holds the two equal.
 
 // appendJSON appends s as json.Marshal writes it.
@@ -20,9 +21,9 @@ func (s *apiSession) appendJSON(b []byte) []byte {
 	b = appendJSONField(b, `,"device_type":`, s.DeviceType)
 	b = appendJSONField(b, `,"ip":`, s.IP)
 	b = appendJSONField(b, `,"user_agent":`, s.UserAgent)
-	b = appendJSONField(b, `,"created_at":`, s.CreatedAt)
-	b = appendJSONField(b, `,"last_active_at":`, s.LastActiveAt)
-	b = appendJSONField(b, `,"expires_at":`, s.ExpiresAt)
+	b = appendJSONTime(append(b, `,"created_at":`...), s.CreatedAt)
+	b = appendJSONTime(append(b, `,"last_active_at":`...), s.LastActiveAt)
+	b = appendJSONTime(append(b, `,"expires_at":`...), s.ExpiresAt)
 	b = strconv.AppendBool(append(b, `,"current":`...), s.Current)
 	b = appendJSONField(b, `,"last_ip":`, s.LastIP)
 	b = append(b, `,"location":`...)
@@ -42,6 +43,15 @@ func (s *apiSession) appendJSON(b []byte) []byte {
 // appendJSONField appends key (with its punctuation) and str as a JSON string.
 func appendJSONField(b []byte, key, str string) []byte {
 	return appendJSONString(append(b, key...), str)
+}
+
+// appendJSONTime appends t as time.Time's MarshalJSON writes it (RFC 3339 with nanoseconds,
+// trailing zeros dropped), without the string MarshalJSON allocates and encoding/json then
+// re-validates and compacts.
+func appendJSONTime(b []byte, t time.Time) []byte {
+	b = append(b, '"')
+	b = t.AppendFormat(b, time.RFC3339Nano)
+	return append(b, '"')
 }
 
 // appendJSONString appends str quoted as json.Marshal does: as it is when every byte is
