@@ -14,12 +14,18 @@ import (
 // same places; TestSessionRowMatchesTemplate holds it to handlers/testdata/session_row.html,
 // the template this replaced, for hostile labels, addresses, places and words.
 func sessionRows(rows []sessionRow) template.HTML {
+	return rowsHTML(rows, 640, writeSessionRow)
+}
+
+// rowsHTML is rows written one after the other by write, which must pass every value it
+// writes through escapeHTML or escapeURLPath: the result is trusted as HTML.
+func rowsHTML[T any](rows []T, perRow int, write func(*strings.Builder, *T)) template.HTML {
 	var b strings.Builder
-	b.Grow(len(rows) * 640)
+	b.Grow(len(rows) * perRow)
 	for i := range rows {
-		writeSessionRow(&b, &rows[i])
+		write(&b, &rows[i])
 	}
-	return template.HTML(b.String()) // every value in it went through escapeHTML or escapeURLPath
+	return template.HTML(b.String())
 }
 
 // writeSessionRow writes one row; the layout is partials/sessions's table, styled by

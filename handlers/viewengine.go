@@ -27,7 +27,10 @@ func newViewEngine(fsys fs.FS) *viewEngine { return &viewEngine{fsys: fsys} }
 // Load parses every .html file and builds the layout clones.
 func (v *viewEngine) Load() error {
 	base := template.New("").Funcs(template.FuncMap{
-		"sessionRows": sessionRows,
+		"sessionRows":  sessionRows,
+		"activityRows": activityRows,
+		"noticeRows":   noticeRows,
+		"endedRows":    endedRows,
 	})
 	var names, layouts []string
 	err := fs.WalkDir(v.fsys, ".", func(p string, d fs.DirEntry, err error) error {
