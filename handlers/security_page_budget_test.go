@@ -17,7 +17,7 @@ import (
 // pageBudget is issue 15's bound on the security page of a user with 50 sessions: 40 KB of
 // HTML before compression, read as 40,000 bytes (not 40 KiB). It was 42,018 bytes after
 // "Secure my account" (issue 16) added a form to each notice; the device icons, drawn by
-// app.css instead of an <svg> in each row, brought it to ~39,300.
+// app.css instead of an <svg> in each row, brought it to ~39,200.
 const pageBudget = 40_000
 
 // The security page of a user with 50 sessions (with notices, activity and ended sessions
