@@ -119,6 +119,15 @@ func TestRevokedSessionIsRefusedOnNextRequest(t *testing.T) {
 			if r.status != tt.status || !strings.Contains(got, tt.want) {
 				t.Fatalf("got %d %q, want %d %q", r.status, got, tt.status, tt.want)
 			}
+			// The JSON answer clears the revoked cookie; a page or fragment leaves it to the
+			// sign-in page it sends to (its other requests in flight must read the same
+			// reason), which clears it.
+			if tt.name != "json" {
+				if _, kept := win.cookies["session"]; !kept {
+					t.Error("the page's answer cleared the cookie its other requests need")
+				}
+				win.get(tt.want)
+			}
 			if _, still := win.cookies["session"]; still {
 				t.Error("the revoked cookie was not cleared")
 			}

@@ -21,6 +21,7 @@ func (h *Handler) loginPage(c *fiber.Ctx) error {
 	if current(c) != nil {
 		return c.Redirect(securityPath, fiber.StatusSeeOther)
 	}
+	h.clearEndedCookie(c) // left by the page or fragment that sent the browser here (requirePage)
 	l := h.localizer(c)
 	p := &authPage{layoutData: h.layout(c, l.T("login.title")), ReturnTo: safeNext(c.Query("next"))}
 	if p.ReturnTo != "" {

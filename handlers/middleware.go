@@ -131,7 +131,9 @@ func (h *Handler) requirePage(c *fiber.Ctx) error {
 	} else if next := safeNext(string(c.Request().URI().RequestURI())); next != "" && c.Method() == fiber.MethodGet && c.Query("session") != "" {
 		to += "?next=" + url.QueryEscape(next) // a signed-out reader of the mail's link comes back to it
 	}
-	h.clearEndedCookie(c)
+	// The cookie is left for the sign-in page this sends to, which clears it: the page's
+	// other requests in flight (a live refresh, a stream's reconnect) must read the same
+	// reason, not a missing cookie, or the last of them sends the page to a bare /login.
 	if isHTMX(c) {
 		c.Set("HX-Redirect", to)
 		return c.SendStatus(fiber.StatusOK)
