@@ -17,7 +17,8 @@ const (
 	DefaultEventPage = 20
 	MaxEventPage     = 100
 	EndedWindow      = 30 * 24 * time.Hour // "recently ended sessions" look this far back
-	maxEnded         = 50
+	maxEnded         = 50                  // "Show all ended sessions" shows this many at most
+	EndedShown       = 10                  // the page shows the latest this many ended sessions at first
 	maxNotices       = 5
 )
 
@@ -93,14 +94,21 @@ func ParseCursor(s string) (db.EventCursor, error) {
 type Activity struct {
 	Notices []db.Notice       // "new sign-in" notices the current session has not seen dismissed
 	Events  EventPage         // the first page of events, or the one after the cursor asked for
-	Ended   []db.EndedSession // sessions revoked or expired in the last 30 days
+	Ended   []db.EndedSession // sessions revoked or expired in the last 30 days, latest first
+	// EndedTotal is how many of those there are, at most maxEnded (what "Show all" shows).
+	EndedTotal int
 }
 
 // SecurityActivity reads the security page's notices, a page of events older than the
-// cursor before ("" for the newest) and the recently ended sessions, in one query.
-func (s *Service) SecurityActivity(ctx context.Context, cur Current, before string) (Activity, error) {
+// cursor before ("" for the newest) and the recently ended sessions, in one query: the
+// latest EndedShown of them, or up to maxEnded with allEnded.
+func (s *Service) SecurityActivity(ctx context.Context, cur Current, before string, allEnded bool) (Activity, error) {
+	ended := EndedShown
+	if allEnded {
+		ended = maxEnded
+	}
 	q := db.ActivityQuery{UserID: cur.UserID, ViewerID: cur.Session.ID, Now: s.now(),
-		Notices: maxNotices, Events: DefaultEventPage + 1, Ended: maxEnded,
+		Notices: maxNotices, Events: DefaultEventPage + 1, Ended: ended,
 		Idle: s.cfg.IdleTimeout, Lifetime: s.cfg.AbsoluteLifetime}
 	q.EndedSince = q.Now.Add(-EndedWindow)
 	if before != "" {
@@ -114,7 +122,8 @@ func (s *Service) SecurityActivity(ctx context.Context, cur Current, before stri
 	if err != nil {
 		return Activity{}, fmt.Errorf("security activity: %w", err)
 	}
-	return Activity{Notices: a.Notices, Events: eventPage(a.Events, DefaultEventPage), Ended: a.Ended}, nil
+	return Activity{Notices: a.Notices, Events: eventPage(a.Events, DefaultEventPage), Ended: a.Ended,
+		EndedTotal: min(a.EndedTotal, maxEnded)}, nil
 }
 
 // DismissNotice hides a notice for every session of the user. Only a session the notice

@@ -37,9 +37,11 @@ type EndedSession struct {
 // endedSessionsSQL lists a user's sessions that were revoked or expired between $2 and
 // $3, most recently ended first, at most $5: $4 is the idle timeout that ends unused
 // sessions, $6 the maximum lifetime in force (it ends sessions before their stored end
-// when it was lowered since they began). Part of SecurityActivity.
+// when it was lowered since they began). total is how many ended in the window, $5 or
+// not: the rows are all read to be sorted anyway, so counting them costs one WindowAgg
+// over the user's rows, no second scan. Part of SecurityActivity.
 const endedSessionsSQL = `
-	SELECT * FROM (
+	SELECT *, count(*) OVER () AS total FROM (
 		SELECT s.id, s.user_id, s.user_agent, s.ip, s.browser, s.os, s.device_type, s.label,
 			s.created_at, s.last_seen_at, s.expires_at, s.revoked_at, s.revoked_by_session_id,
 			s.revoke_reason, s.device_bound, s.city, s.region, s.country_code, s.last_ip, s.last_city,

@@ -13,6 +13,8 @@ type SecurityActivity struct {
 	Notices []Notice       // open "new sign-in" notices, newest first
 	Events  []AuditEvent   // a page of audit events, newest first
 	Ended   []EndedSession // sessions revoked or expired in the window, latest first
+	// EndedTotal is how many ended in the window, beyond Ended's limit too.
+	EndedTotal int
 }
 
 // ActivityQuery says whose activity to read, and how much of each kind.
@@ -34,7 +36,7 @@ type ActivityQuery struct {
 //   - notices: not dismissed, about another session that is still live, and newer than
 //     the viewing session itself;
 //   - events: keyset page, the index (user_id, created_at DESC, id DESC) serves every page;
-//   - ended: endedSessionsSQL as it is ($1-$6).
+//   - ended: endedSessionsSQL as it is ($1-$6), and its total beside the rows.
 const securityActivitySQL = `
 	SELECT
 	(SELECT COALESCE(json_agg(json_build_object('ID', n.id, 'SessionID', n.session_id,
@@ -61,7 +63,8 @@ const securityActivitySQL = `
 			WHERE user_id = $1 AND (created_at, id) < ($9, $10)
 			ORDER BY created_at DESC, id DESC LIMIT $11
 		) e) AS events,
-	(SELECT COALESCE(json_agg(json_build_object('ID', e.id, 'UserID', e.user_id,
+	ended.rows AS ended, ended.total AS ended_total
+	FROM (SELECT COALESCE(json_agg(json_build_object('ID', e.id, 'UserID', e.user_id,
 			'UserAgent', e.user_agent, 'IP', e.ip, 'Browser', e.browser, 'OS', e.os,
 			'DeviceType', e.device_type, 'Label', e.label, 'CreatedAt', e.created_at,
 			'LastSeenAt', e.last_seen_at, 'ExpiresAt', e.expires_at,
@@ -73,9 +76,9 @@ const securityActivitySQL = `
 			'LastRegion', e.last_region, 'LastCountryCode', e.last_country_code, 'EndedAt', e.ended_at,
 			'ByBrowser', json_build_object('String', e.by_browser, 'Valid', e.by_browser IS NOT NULL),
 			'ByOS', json_build_object('String', e.by_os, 'Valid', e.by_os IS NOT NULL))
-			ORDER BY e.ended_at DESC, e.id), '[]')
+			ORDER BY e.ended_at DESC, e.id), '[]') AS rows, COALESCE(max(e.total), 0) AS total
 		FROM (` + endedSessionsSQL + `
-		) e) AS ended`
+		) e) ended`
 
 // noCursor is a position after every event: the first page starts there, so one query
 // (and one prepared statement) serves every page.
@@ -93,6 +96,7 @@ func (s *Store) SecurityActivity(ctx context.Context, q ActivityQuery) (Security
 		Notices []byte `db:"notices"`
 		Events  []byte `db:"events"`
 		Ended   []byte `db:"ended"`
+		Total   int    `db:"ended_total"`
 	}
 	var a SecurityActivity
 	err := s.getPrepared(ctx, &raw, securityActivitySQL, q.UserID, q.EndedSince, q.Now, q.Idle.Seconds(),
@@ -108,5 +112,6 @@ func (s *Store) SecurityActivity(ctx context.Context, q ActivityQuery) (Security
 			return a, fmt.Errorf("security activity of %s: %w", q.UserID, err)
 		}
 	}
+	a.EndedTotal = raw.Total
 	return a, nil
 }

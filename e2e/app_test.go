@@ -64,7 +64,7 @@ type row struct {
 func (d *device) rows() []row {
 	d.t.Helper()
 	return eval[[]row](d, `Array.from(document.querySelectorAll("#sessions-body > tr")).map(function (tr) {
-		return {id: tr.id, label: tr.querySelector(".device-label").textContent.trim(), current: tr.classList.contains("current")};
+		return {id: tr.id, label: tr.querySelector("th > span").textContent.trim(), current: tr.classList.contains("current")};
 	})`)
 }
 

@@ -48,6 +48,7 @@ type endedRow struct {
 	How   string
 	Ended timeText // when, in full
 	Ago   string   // how long ago, in words
+	Focus bool     // the first row "Show all" added takes focus
 }
 
 // noticeRow is a "new sign-in" notice.
@@ -65,19 +66,36 @@ type securityActivity struct {
 	Notices []noticeRow
 	Events  activityPage
 	Ended   []endedRow
+	// EndedTotal is how many sessions ended in the window (at most what "Show all" shows);
+	// EndedAll says "Show all" was asked for: the list is open and a live update keeps it.
+	EndedTotal int
+	EndedAll   bool
 }
 
+// EndedMore says the list holds fewer ended sessions than there are: "Show all" follows it.
+func (a securityActivity) EndedMore() bool { return len(a.Ended) < a.EndedTotal }
+
+// endedAllQuery is the query that asks for every ended session (up to what auth allows):
+// "?ended=all" on the page (no JavaScript) and on a live update of a page showing them all.
+// Any other value is ignored.
+func endedAllQuery(c *fiber.Ctx) bool { return c.Query("ended") == "all" }
+
 // newSecurityActivity loads the audit sections of the security page. A "before" query
-// (the no-JavaScript "Show more" link) starts the list at that cursor.
+// (the no-JavaScript "Show more" link) starts the list at that cursor; "ended=all" lists
+// every recently ended session, not just the latest auth.EndedShown.
 func (h *Handler) newSecurityActivity(c *fiber.Ctx, l *locale.Localizer, csrf string, cur *auth.Current) (securityActivity, error) {
+	return h.loadSecurityActivity(c, l, csrf, cur, endedAllQuery(c))
+}
+
+func (h *Handler) loadSecurityActivity(c *fiber.Ctx, l *locale.Localizer, csrf string, cur *auth.Current, allEnded bool) (securityActivity, error) {
 	ctx := c.UserContext()
 	now := h.auth.Now()
-	a := securityActivity{L: l, CSRF: csrf}
+	a := securityActivity{L: l, CSRF: csrf, EndedAll: allEnded}
 	before := c.Query("before")
 	if _, err := auth.ParseCursor(before); err != nil {
 		before = ""
 	}
-	act, err := h.auth.SecurityActivity(ctx, *cur, before)
+	act, err := h.auth.SecurityActivity(ctx, *cur, before, allEnded)
 	if err != nil {
 		return a, err
 	}
@@ -90,6 +108,7 @@ func (h *Handler) newSecurityActivity(c *fiber.Ctx, l *locale.Localizer, csrf st
 		a.Ended = append(a.Ended, endedRow{ID: s.ID, Label: label(l, s.Session), How: endedHow(l, s),
 			Ended: timeText{ISO: isoTime(s.EndedAt), Text: l.DateTime(s.EndedAt)}, Ago: l.Ago(s.EndedAt, now)})
 	}
+	a.EndedTotal = act.EndedTotal
 	return a, nil
 }
 
@@ -219,6 +238,25 @@ func (h *Handler) moreActivity(c *fiber.Ctx) error {
 	}
 	l := h.localizer(c)
 	return h.fragment(c, "partials/activity_page", h.newActivityPage(l, page, true))
+}
+
+// allEndedSessions is the htmx "Show all ended sessions": the same card (partials/
+// ended_sessions) with every recently ended session, open, the first row it adds marked to
+// take focus (app.js), so a keyboard or screen-reader user goes on reading where the list
+// grew. Without htmx: the page that lists them all.
+func (h *Handler) allEndedSessions(c *fiber.Ctx) error {
+	if !isHTMX(c) {
+		return c.Redirect(securityPath+"?ended=all#ended-sessions", fiber.StatusSeeOther)
+	}
+	l := h.localizer(c)
+	a, err := h.loadSecurityActivity(c, l, h.csrfToken(c), current(c), true)
+	if err != nil {
+		return err
+	}
+	if len(a.Ended) > auth.EndedShown {
+		a.Ended[auth.EndedShown].Focus = true
+	}
+	return h.fragment(c, "partials/ended_sessions", a)
 }
 
 // dismissNotice hides a "new sign-in" notice: htmx deletes it in place, a form returns

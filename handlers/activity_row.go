@@ -71,11 +71,17 @@ func writeNotice(b *strings.Builder, w *noticeWords, csrf string, n *noticeRow) 
 // html/template's escapes like activityRows: up to 50 rows (maxEnded) of template actions
 // cost ~0.3 ms a page.
 func endedRows(rows []endedRow) template.HTML {
-	return rowsHTML(rows, 200, writeEndedRow)
+	return rowsHTML(rows, 150, writeEndedRow)
 }
 
+// writeEndedRow writes one ended session, lean like the activity rows (styled by position
+// in app.css): auth.EndedShown of them are on every page, which must fit 40 KB.
 func writeEndedRow(b *strings.Builder, r *endedRow) {
-	tag(b, "\n<li class=\"ended-row\"><span class=\"device-label\">", r.Label, `</span> <span class="ended-how">`)
+	b.WriteString("\n<li")
+	if r.Focus {
+		b.WriteString(` tabindex="-1" data-autofocus`)
+	}
+	tag(b, "><span>", r.Label, `</span> <span>`)
 	tag(b, ``, r.How, `</span> <time datetime="`)
 	tag(b, ``, r.Ended.ISO, `" title="`)
 	tag(b, ``, r.Ended.Text, `">`)

@@ -26,7 +26,8 @@ func TestRowWritersMatchTemplates(t *testing.T) {
 		{"ended_rows.html", func(i int) any {
 			var rows []endedRow
 			for range i % 3 {
-				rows = append(rows, endedRow{ID: pick(), Label: pick(), How: pick(), Ended: timeText{ISO: pick(), Text: pick()}, Ago: pick()})
+				rows = append(rows, endedRow{ID: pick(), Label: pick(), How: pick(), Ended: timeText{ISO: pick(), Text: pick()}, Ago: pick(),
+					Focus: rnd.IntN(2) == 0})
 			}
 			return rows
 		}, func(data any) string { return string(endedRows(data.([]endedRow))) }},

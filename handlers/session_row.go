@@ -43,7 +43,7 @@ func writeSessionRow(b *strings.Builder, r *sessionRow) {
 	case r.Highlight != "":
 		b.WriteString(` class="highlight"`)
 	}
-	tag(b, `><th scope="row" class="`, r.Icon, `"><span class="device-label">`)
+	tag(b, `><th scope="row" class="`, r.Icon, `"><span>`)
 	escapeHTML(b, r.Label)
 	b.WriteString(`</span>`)
 	if r.Current {

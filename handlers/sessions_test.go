@@ -36,7 +36,7 @@ func TestSecurityPage(t *testing.T) {
 		if !strings.Contains(r.body, `aria-label="Revoke Firefox on Windows"`) {
 			t.Error("Revoke button does not name its device")
 		}
-		if !strings.Contains(r.body, `<span class="device-label">DoCodeGo Desktop on Linux</span>`) {
+		if !strings.Contains(r.body, `"><span>DoCodeGo Desktop on Linux</span>`) {
 			t.Error("desktop row is not labelled DoCodeGo Desktop")
 		}
 		// The current row comes first, and has no Revoke button.

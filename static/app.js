@@ -182,10 +182,11 @@
   }
 
   // --- Security activity -----------------------------------------------------------------
-  // Runs in the capture phase, before the handler above: "Show more" moves focus to the
-  // first row it loaded; a dismissed notice hands focus to the next notice or the heading.
+  // Runs in the capture phase, before the handler above: "Show more" (activity) and "Show
+  // all ended sessions" move focus to the first row they loaded; a dismissed notice hands
+  // focus to the next notice or the heading.
   document.addEventListener("htmx:after:swap", function (e) {
-    var loaded = document.querySelector("#activity-list [data-autofocus]");
+    var loaded = document.querySelector("#activity-list [data-autofocus], #ended-sessions [data-autofocus]");
     if (loaded) {
       loaded.removeAttribute("data-autofocus");
       loaded.focus();
@@ -269,6 +270,8 @@
   function refreshLive(op, id) {
     if (!document.getElementById("sessions") || !window.htmx) return; // not the security page
     var url = "/app/settings/security/live?op=" + encodeURIComponent(op) + "&session=" + encodeURIComponent(id);
+    // A card showing every ended session ("Show all") keeps showing them all.
+    if (document.querySelector('#ended-sessions-card[data-ended="all"]')) url += "&ended=all";
     htmx.ajax("GET", url, { source: document.getElementById("live-stream"), swap: "none" })
       .catch(function () {}); // a failed fetch: the next change or resync tries again
   }

@@ -82,7 +82,7 @@ func signInDesktop(t *testing.T, p *page) {
 	p.loaded("/app/settings/security")
 
 	rows := p.count("#sessions-body tr")
-	label := p.text("#sessions-body tr.current .device-label")
+	label := p.text("#sessions-body tr.current th > span")
 	badge := p.text("#sessions-body tr.current .badge")
 	if rows != 1 || !strings.HasPrefix(label, "DoCodeGo Desktop") || badge != "Current" {
 		t.Fatalf("after sign-in: %d rows, current row %q with badge %q; want 1 row, DoCodeGo Desktop, Current", rows, label, badge)
@@ -103,7 +103,7 @@ func revokeWithModal(t *testing.T, p *page, otherID string) {
 	if n := p.count(row); n != 1 {
 		t.Fatalf("after reload: %d rows for the second device, want 1", n)
 	}
-	if label := p.text(row + " .device-label"); label != "Safari on iPhone" {
+	if label := p.text(row + " th > span"); label != "Safari on iPhone" {
 		t.Errorf("second device label %q, want %q", label, "Safari on iPhone")
 	}
 	p.snap("two-sessions")
@@ -177,7 +177,7 @@ func signInDesktopAgain(t *testing.T, p *page) {
 	p.typeInto("#password", password)
 	p.click("form[action='/login'] button[type=submit]")
 	p.loaded("/app/settings/security")
-	if got := p.text("#sessions-body tr.current .device-label"); got != "DoCodeGo Desktop on Linux" {
+	if got := p.text("#sessions-body tr.current th > span"); got != "DoCodeGo Desktop on Linux" {
 		t.Fatalf("signed in again: current row %q", got)
 	}
 }
