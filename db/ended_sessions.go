@@ -39,18 +39,22 @@ type EndedSession struct {
 // sessions, $6 the maximum lifetime in force (it ends sessions before their stored end
 // when it was lowered since they began). total is how many ended in the window, $5 or
 // not: the rows are all read to be sorted anyway, so counting them costs one WindowAgg
-// over the user's rows, no second scan. Part of SecurityActivity.
+// over the user's rows, no second scan. The device that ended each is looked up for the
+// rows shown only, after the LIMIT (before it, every session of the user was joined).
+// Part of SecurityActivity.
 const endedSessionsSQL = `
-	SELECT *, count(*) OVER () AS total FROM (
-		SELECT s.id, s.user_id, s.user_agent, s.ip, s.browser, s.os, s.device_type, s.label,
-			s.created_at, s.last_seen_at, s.expires_at, s.revoked_at, s.revoked_by_session_id,
-			s.revoke_reason, s.device_bound, s.city, s.region, s.country_code, s.last_ip, s.last_city,
-			s.last_region, s.last_country_code, s.proven_at, s.persistent,
-			LEAST(s.revoked_at, s.expires_at, s.last_seen_at + make_interval(secs => $4),
-				s.created_at + make_interval(secs => $6)) AS ended_at,
-			b.browser AS by_browser, b.os AS by_os
-		FROM sessions s LEFT JOIN sessions b ON b.id = s.revoked_by_session_id
-		WHERE s.user_id = $1
-	) e
-	WHERE ended_at >= $2 AND ended_at <= $3
-	ORDER BY ended_at DESC, id LIMIT $5`
+	SELECT e.*, b.browser AS by_browser, b.os AS by_os FROM (
+		SELECT *, count(*) OVER () AS total FROM (
+			SELECT s.id, s.user_id, s.user_agent, s.ip, s.browser, s.os, s.device_type, s.label,
+				s.created_at, s.last_seen_at, s.expires_at, s.revoked_at, s.revoked_by_session_id,
+				s.revoke_reason, s.device_bound, s.city, s.region, s.country_code, s.last_ip, s.last_city,
+				s.last_region, s.last_country_code, s.proven_at, s.persistent,
+				LEAST(s.revoked_at, s.expires_at, s.last_seen_at + make_interval(secs => $4),
+					s.created_at + make_interval(secs => $6)) AS ended_at
+			FROM sessions s
+			WHERE s.user_id = $1
+		) x
+		WHERE ended_at >= $2 AND ended_at <= $3
+		ORDER BY ended_at DESC, id LIMIT $5
+	) e LEFT JOIN sessions b ON b.id = e.revoked_by_session_id
+	ORDER BY e.ended_at DESC, e.id`
