@@ -204,26 +204,22 @@ func (s *Service) SignIn(ctx context.Context, email, password string, c Client) 
 	if !oneLine(email) || len(email) > maxEmailLength {
 		return Current{}, "", &InputError{Field: "email", Code: "error.email_invalid"} // no account has it
 	}
-	attempt, err := s.recordAttempt(ctx, email, c)
+	// The hashing slot comes first: a sign-in refused for want of one (503) has checked no
+	// password and counted no attempt, so a flood cannot push the account or the address
+	// toward its limit, and lock people out with their own right password.
+	release, err := s.hashSlots.Acquire(ctx)
 	if err != nil {
 		return Current{}, "", err
 	}
-	u, err := s.store.UserByEmail(ctx, email)
-	if errors.Is(err, db.ErrNotFound) {
-		if _, err := s.verifyPassword(ctx, password, s.dummy); err != nil {
-			return Current{}, "", s.unchecked(ctx, attempt, err)
-		}
-		return Current{}, "", ErrInvalidCredentials
-	}
+	attempt, u, ok, err := s.checkCredentials(ctx, email, password, c)
+	release()
 	if err != nil {
-		return Current{}, "", fmt.Errorf("sign in: %w", err)
-	}
-	ok, err := s.verifyPassword(ctx, password, u.PasswordHash)
-	if err != nil {
-		return Current{}, "", fmt.Errorf("sign in: %w", s.unchecked(ctx, attempt, err))
+		return Current{}, "", err
 	}
 	if !ok {
-		s.recordFailedSignIn(ctx, u, c)
+		if u.ID != "" {
+			s.recordFailedSignIn(ctx, u, c)
+		}
 		return Current{}, "", ErrInvalidCredentials
 	}
 	var cur Current
@@ -255,6 +251,29 @@ func (s *Service) SignIn(ctx context.Context, email, password string, c Client) 
 		return Current{}, "", fmt.Errorf("sign in: %w", err)
 	}
 	return cur, token, nil
+}
+
+// checkCredentials counts the attempt (refused past the limits) and checks the password,
+// in the hashing slot its caller holds. An unknown address is checked against a dummy
+// hash, so it takes as long as a wrong password; it answers a zero User and false.
+func (s *Service) checkCredentials(ctx context.Context, email, password string, c Client) (int64, db.User, bool, error) {
+	attempt, err := s.recordAttempt(ctx, email, c)
+	if err != nil {
+		return 0, db.User{}, false, err
+	}
+	u, err := s.store.UserByEmail(ctx, email)
+	hash := u.PasswordHash
+	switch {
+	case errors.Is(err, db.ErrNotFound):
+		u, hash = db.User{}, s.dummy
+	case err != nil:
+		return 0, db.User{}, false, fmt.Errorf("sign in: %w", err)
+	}
+	ok, err := s.checkPassword(password, hash)
+	if err != nil {
+		return 0, db.User{}, false, fmt.Errorf("sign in: %w", err)
+	}
+	return attempt, u, ok && u.ID != "", nil
 }
 
 // startSession records a new session; the user agent is parsed here, once, not per render.

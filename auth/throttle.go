@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"database/sql"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -87,18 +86,4 @@ func (s *Service) hit(ctx context.Context, scope, key string, limit int, window 
 		wait = n.Oldest.Time.Add(window).Sub(now)
 	}
 	return 0, tooMany(wait)
-}
-
-// unchecked un-counts an attempt whose password was never checked (no hashing slot came
-// free: 503): a busy server must not push the account or the address toward its limit,
-// or a flood would lock people out with their own right passwords. It returns err.
-func (s *Service) unchecked(ctx context.Context, attempt int64, err error) error {
-	var busy *BusyError
-	if !errors.As(err, &busy) {
-		return err
-	}
-	if ferr := s.store.ForgetLoginAttempt(context.WithoutCancel(ctx), attempt); ferr != nil {
-		return errors.Join(err, ferr)
-	}
-	return err
 }

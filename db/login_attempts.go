@@ -78,14 +78,6 @@ func (s *Store) RecordLoginAttempt(ctx context.Context, a LoginAttempt) (LoginAt
 	return out, nil
 }
 
-// ForgetLoginAttempt deletes an attempt that checked no password, so it counts nowhere.
-func (s *Store) ForgetLoginAttempt(ctx context.Context, id int64) error {
-	if _, err := s.db.ExecContext(ctx, `DELETE FROM login_attempts WHERE id = $1`, id); err != nil {
-		return fmt.Errorf("forget login attempt %d: %w", id, err)
-	}
-	return nil
-}
-
 // LoginSucceeded marks an attempt as a success: it no longer counts against the limits.
 func (s *Store) LoginSucceeded(ctx context.Context, id int64) error {
 	if _, err := s.db.ExecContext(ctx, `UPDATE login_attempts SET succeeded = true WHERE id = $1`, id); err != nil {
