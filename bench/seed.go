@@ -57,9 +57,6 @@ func token(user int, j string) string {
 	return base64.RawURLEncoding.EncodeToString(sum[:])
 }
 
-// userID is seeded user u's id.
-func userID(u int) string { return fmt.Sprintf("00000000-0000-4000-a000-%012x", u) }
-
 // deleteID is the id of deleter slot d's k-th revocable session; actingID is the id of
 // deleter user u's own ("current") session, which revokes them.
 func deleteID(d, k int) string { return fmt.Sprintf("00000000-0000-4000-8000-%012x", d*perDeleter+k) }

@@ -59,15 +59,6 @@ var jsonRoutes = []fuzzRoute{
 	{"POST", "/api/auth/revoke-sessions", true, nil},
 }
 
-// fuzzInput is one fuzzed request: which route (the high bit asks for htmx, or for a JSON
-// route a raw body made of the first text), three texts, a parameter and a User-Agent.
-type fuzzInput struct {
-	route         uint8
-	a, b, c       string
-	param, ua     string
-	signedInToken string
-}
-
 // hostileTexts seed every route: what reached PostgreSQL as SQLSTATE 22021 before, line
 // breaks, ids in odd spellings and plain good values.
 var hostileTexts = []string{

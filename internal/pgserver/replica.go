@@ -60,9 +60,6 @@ func (p *ReplicaNode) StartStandby(ctx context.Context) (*ReplicaNode, error) {
 	return n, nil
 }
 
-// Port is the TCP port on 127.0.0.1.
-func (n *ReplicaNode) Port() int { return n.port }
-
 // DSN is a lib/pq DSN for dbname on this node alone.
 func (n *ReplicaNode) DSN(dbname string) string {
 	return fmt.Sprintf("host=127.0.0.1 port=%d user=postgres dbname=%s sslmode=disable", n.port, dsnValue(dbname))
