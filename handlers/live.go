@@ -117,7 +117,7 @@ func (s *eventStream) run(w *bufio.Writer) {
 	}
 	beat := time.NewTicker(beatEvery)
 	defer beat.Stop()
-	expiry := time.NewTimer(time.Until(expires))
+	expiry := time.NewTimer(s.until(expires))
 	defer expiry.Stop()
 	unbound := s.boundEnd()
 	for {
@@ -136,7 +136,7 @@ func (s *eventStream) run(w *bufio.Writer) {
 			if expires, ok = s.check(w); !ok {
 				return
 			}
-			expiry.Reset(time.Until(expires))
+			expiry.Reset(s.until(expires))
 		case <-beat.C:
 			// A heartbeat re-checks the session: no revocation can leave a stream open,
 			// even one whose notification was lost.
@@ -147,15 +147,18 @@ func (s *eventStream) run(w *bufio.Writer) {
 	}
 }
 
-// boundEnd fires when the stream's bound cookie expires, by the auth clock that set that
-// expiry and checks it; never for a session that is not device-bound. (Since Go 1.23 an
-// unfired time.After is collected with its stream.)
+// boundEnd fires when the stream's bound cookie expires; never for a session that is not
+// device-bound. (Since Go 1.23 an unfired time.After is collected with its stream.)
 func (s *eventStream) boundEnd() <-chan time.Time {
 	if s.boundUntil.IsZero() {
 		return nil
 	}
-	return time.After(s.boundUntil.Sub(s.h.auth.Now()))
+	return time.After(s.until(s.boundUntil))
 }
+
+// until is how long until t by the auth clock, which sets the session's and the bound
+// cookie's ends and checks them.
+func (s *eventStream) until(t time.Time) time.Duration { return t.Sub(s.h.auth.Now()) }
 
 // deliver writes a batch of events; false ends the stream.
 func (s *eventStream) deliver(w *bufio.Writer, events []live.Event) bool {
