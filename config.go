@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/docodego/sessions/auth"
+	"github.com/docodego/sessions/db"
 	"github.com/docodego/sessions/janitor"
 	"github.com/docodego/sessions/live"
 	"github.com/docodego/sessions/notify"
@@ -24,8 +25,9 @@ type config struct {
 	TrustedProxies []string
 	// TLSCertFile and TLSKeyFile (PEM) make the app serve https on Addr itself.
 	TLSCertFile, TLSKeyFile string
-	DBSC                    bool   // device-bound sessions when served over https; DBSC=off turns them off
-	DatabaseURL             string // empty starts a local PostgreSQL in DataDir
+	DBSC                    bool      // device-bound sessions when served over https; DBSC=off turns them off
+	DatabaseURL             string    // empty starts a local PostgreSQL in DataDir
+	Database                db.Config // DatabaseURL parsed: every connection opens from it
 	DataDir                 string
 	DBMaxConns              int    // 0 keeps db.Open's default
 	MemoryLimit             int64  // Go's soft memory limit in bytes; 0 leaves it to GOMEMLIMIT
@@ -85,6 +87,13 @@ func loadConfig(getenv func(string) string) (config, error) {
 
 	// Database
 	env.str("DATABASE_URL", &cfg.DatabaseURL)
+	if cfg.DatabaseURL != "" {
+		parsed, err := db.ParseConfig(cfg.DatabaseURL)
+		if err != nil {
+			env.errs = append(env.errs, fmt.Errorf("DATABASE_URL: %w", err))
+		}
+		cfg.Database = parsed
+	}
 	env.str("DATA_DIR", &cfg.DataDir)
 	env.positiveInt("DB_MAX_CONNS", &cfg.DBMaxConns)
 

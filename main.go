@@ -46,16 +46,17 @@ func run(log *slog.Logger) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	dsn := cfg.DatabaseURL
-	if dsn == "" {
-		local, err := startLocalDatabase(ctx, cfg.DataDir, log)
+	dbConfig := cfg.Database
+	if cfg.DatabaseURL == "" {
+		local, localConfig, err := startLocalDatabase(ctx, cfg.DataDir, log)
 		if err != nil {
 			return err
 		}
 		defer local.Stop()
-		dsn = local.DSN("docodego")
+		dbConfig = localConfig
 	}
-	store, err := db.Open(ctx, dsn, db.PoolOptions{MaxOpen: cfg.DBMaxConns})
+	log.Info("database", "hosts", dbConfig.Hosts(), "dbname", dbConfig.Database())
+	store, err := db.Open(ctx, dbConfig, db.PoolOptions{MaxOpen: cfg.DBMaxConns})
 	if err != nil {
 		return err
 	}
@@ -72,7 +73,7 @@ func run(log *slog.Logger) error {
 		hub.OnCount(func(n int) { debug.SetMemoryLimit(cfg.MemoryLimit + int64(n)*streamMemory) })
 	}
 	defer hub.Close()
-	if err := hub.Listen(ctx, dsn, 10*time.Second, log); err != nil {
+	if err := hub.Listen(ctx, dbConfig.NewListener, 10*time.Second, log); err != nil {
 		return err
 	}
 	cfg.Auth.Places = openPlaces(cfg.GeoIPDir, log)
@@ -147,16 +148,21 @@ func openPlaces(dir string, log *slog.Logger) *geo.DB {
 	return places
 }
 
-// startLocalDatabase runs PostgreSQL from the machine's binaries with data in dataDir.
-func startLocalDatabase(ctx context.Context, dataDir string, log *slog.Logger) (*pgserver.LocalServer, error) {
+// startLocalDatabase runs PostgreSQL from the machine's binaries with data in dataDir, and
+// gives the configuration every connection to its app database opens from.
+func startLocalDatabase(ctx context.Context, dataDir string, log *slog.Logger) (*pgserver.LocalServer, db.Config, error) {
 	log.Info("DATABASE_URL is not set: starting a local PostgreSQL", "data_dir", dataDir)
 	local, err := pgserver.StartLocal(ctx, pgserver.LocalOptions{DataDir: dataDir, Logger: log})
 	if err != nil {
-		return nil, fmt.Errorf("local database (set DATABASE_URL to use your own): %w", err)
+		return nil, db.Config{}, fmt.Errorf("local database (set DATABASE_URL to use your own): %w", err)
 	}
-	if err := db.EnsureDatabase(ctx, local.DSN("postgres"), "docodego"); err != nil {
+	dbConfig, err := db.ParseConfig(local.DSN("docodego"))
+	if err == nil {
+		err = db.EnsureDatabase(ctx, dbConfig)
+	}
+	if err != nil {
 		local.Stop()
-		return nil, err
+		return nil, db.Config{}, err
 	}
-	return local, nil
+	return local, dbConfig, nil
 }

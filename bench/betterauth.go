@@ -59,8 +59,12 @@ func startBetterAuth(ctx context.Context, pgCfg pq.Config, dir string) (*betterA
 	if err := installBetterAuth(ctx, pkg); err != nil {
 		return nil, err
 	}
-	adminDSN := fmt.Sprintf("host=%s port=%d user=postgres dbname=postgres sslmode=disable", pgCfg.Host, pgCfg.Port)
-	if err := db.EnsureDatabase(ctx, adminDSN, betterAuthDB); err != nil {
+	betterAuthDSN := fmt.Sprintf("host=%s port=%d user=postgres dbname=%s sslmode=disable", pgCfg.Host, pgCfg.Port, betterAuthDB)
+	betterAuthConfig, err := db.ParseConfig(betterAuthDSN)
+	if err != nil {
+		return nil, err
+	}
+	if err := db.EnsureDatabase(ctx, betterAuthConfig); err != nil {
 		return nil, err
 	}
 	pgURL := (&url.URL{Scheme: "postgresql", User: url.User("postgres"), Path: "/" + betterAuthDB,
@@ -75,7 +79,7 @@ func startBetterAuth(ctx context.Context, pgCfg pq.Config, dir string) (*betterA
 	if out, err := migrate.CombinedOutput(); err != nil {
 		return nil, fmt.Errorf("better-auth migrate: %w\n%s", err, out)
 	}
-	if err := seedBetterAuth(ctx, strings.Replace(adminDSN, "dbname=postgres", "dbname="+betterAuthDB, 1)); err != nil {
+	if err := seedBetterAuth(ctx, betterAuthDSN); err != nil {
 		return nil, err
 	}
 

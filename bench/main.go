@@ -75,11 +75,15 @@ func run(ctx context.Context, cfg benchConfig) error {
 		return err
 	}
 	defer srv.Stop()
-	if err := db.EnsureDatabase(ctx, srv.DSN("postgres"), "bench"); err != nil {
+	dsn := srv.DSN("bench")
+	dbConfig, err := db.ParseConfig(dsn)
+	if err != nil {
 		return err
 	}
-	dsn := srv.DSN("bench")
-	store, err := db.Open(ctx, dsn, db.PoolOptions{MaxOpen: 2, StatementTimeout: 10 * time.Minute})
+	if err := db.EnsureDatabase(ctx, dbConfig); err != nil {
+		return err
+	}
+	store, err := db.Open(ctx, dbConfig, db.PoolOptions{MaxOpen: 2, StatementTimeout: 10 * time.Minute})
 	if err != nil {
 		return err
 	}

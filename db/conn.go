@@ -10,32 +10,17 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
-	"github.com/lib/pq"
 )
 
 // defaultStatementTimeout bounds every statement on the server, so a stuck query frees its
 // connection instead of holding it for good.
 const defaultStatementTimeout = 5 * time.Second
 
-// openCounted opens a pool whose connections count their network round trips and carry a
-// statement_timeout (unless the DSN already sets one).
-func openCounted(dsn string, statementTimeout time.Duration) (*sqlx.DB, *roundTrips, error) {
-	dsn, err := KeyValueDSN(dsn)
-	if err != nil {
-		return nil, nil, err
-	}
-	cfg, err := pq.NewConfig(dsn)
-	if err != nil {
-		return nil, nil, err
-	}
+// openCounted opens a pool on cfg whose connections count their network round trips and
+// carry a statement_timeout (unless the DSN already sets one).
+func openCounted(cfg Config, statementTimeout time.Duration) (*sqlx.DB, *roundTrips, error) {
 	if statementTimeout <= 0 {
 		statementTimeout = defaultStatementTimeout
-	}
-	if cfg.Runtime == nil {
-		cfg.Runtime = map[string]string{}
-	}
-	if _, set := cfg.Runtime["statement_timeout"]; !set {
-		cfg.Runtime["statement_timeout"] = fmt.Sprint(statementTimeout.Milliseconds())
 	}
 	// The hot statements are prepared once per connection (stmtCache) and their plans do
 	// not depend on the values: with the default (auto), PostgreSQL planned the batched
@@ -43,10 +28,10 @@ func openCounted(dsn string, statementTimeout time.Duration) (*sqlx.DB, *roundTr
 	// length looks cheaper than the generic one. That planning was ~3/4 of the lookup's
 	// time (330 µs against 90 µs for a round trip). Unnamed statements are planned per
 	// execution anyway.
-	if _, set := cfg.Runtime["plan_cache_mode"]; !set {
-		cfg.Runtime["plan_cache_mode"] = "force_generic_plan"
-	}
-	connector, err := pq.NewConnectorConfig(cfg)
+	connector, err := cfg.connector(map[string]string{
+		"statement_timeout": fmt.Sprint(statementTimeout.Milliseconds()),
+		"plan_cache_mode":   "force_generic_plan",
+	})
 	if err != nil {
 		return nil, nil, err
 	}

@@ -8,12 +8,15 @@ import (
 	"github.com/lib/pq"
 )
 
-// EnsureDatabase creates database name through the admin connection if it does not exist.
-func EnsureDatabase(ctx context.Context, adminDSN, name string) error {
-	conn, err := sql.Open("postgres", adminDSN)
+// EnsureDatabase creates cfg's database, connecting to the maintenance database "postgres"
+// on the same servers, if it does not exist.
+func EnsureDatabase(ctx context.Context, cfg Config) error {
+	name := cfg.Database()
+	connector, err := cfg.WithDatabase("postgres").connector(nil)
 	if err != nil {
 		return fmt.Errorf("ensure database %s: %w", name, err)
 	}
+	conn := sql.OpenDB(connector)
 	defer conn.Close()
 	var exists bool
 	if err := conn.QueryRowContext(ctx,

@@ -100,7 +100,11 @@ func TestOpenMultiHostURI(t *testing.T) {
 	if _, err := pq.NewConnector(uri); err == nil {
 		t.Logf("lib/pq itself now accepts %s", uri)
 	}
-	store, err := db.Open(context.Background(), uri, db.PoolOptions{MaxOpen: 1})
+	cfg2, err := db.ParseConfig(uri)
+	if err != nil {
+		t.Fatalf("parse %s: %v", uri, err)
+	}
+	store, err := db.Open(context.Background(), cfg2, db.PoolOptions{MaxOpen: 1})
 	if err != nil {
 		t.Fatalf("open %s: %v", uri, err)
 	}

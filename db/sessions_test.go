@@ -110,7 +110,11 @@ func TestActiveSessionsNewestFirstWithoutEnded(t *testing.T) {
 // instants as the ones lib/pq parses from text in that zone.
 func TestActiveSessionsFieldsAreTheRowsColumns(t *testing.T) {
 	ctx := context.Background()
-	store, err := db.Open(ctx, dbtest.DSN(t)+" timezone=Asia/Kathmandu", db.PoolOptions{MaxOpen: 2}) // +05:45
+	cfg, err := db.ParseConfig(dbtest.DSN(t) + " timezone=Asia/Kathmandu") // +05:45
+	if err != nil {
+		t.Fatal(err)
+	}
+	store, err := db.Open(ctx, cfg, db.PoolOptions{MaxOpen: 2})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -41,9 +41,9 @@ type PoolOptions struct {
 // backends than a few per core, and the database/sql queue is cheaper than its scheduler.
 func DefaultMaxOpen() int { return max(8, 4*runtime.NumCPU()) }
 
-// Open connects to PostgreSQL, checks the connection and sizes the pool.
-func Open(ctx context.Context, dsn string, pool PoolOptions) (*Store, error) {
-	conn, trips, err := openCounted(dsn, pool.StatementTimeout)
+// Open connects to PostgreSQL as cfg says, checks the connection and sizes the pool.
+func Open(ctx context.Context, cfg Config, pool PoolOptions) (*Store, error) {
+	conn, trips, err := openCounted(cfg, pool.StatementTimeout)
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}

@@ -144,7 +144,7 @@ func testFencedPrimaryRetires(t *testing.T, seed func(context.Context, *db.Store
 	ctx := withTimeout(t, 2*time.Minute)
 	primary, standby := startReplicatedPair(ctx, t)
 	const poolSize = 4
-	store, err := db.Open(ctx, pgserver.FailoverDSN("docodego", primary, standby), db.PoolOptions{MaxOpen: poolSize})
+	store, err := db.Open(ctx, parseConfig(t, pgserver.FailoverDSN("docodego", primary, standby)), db.PoolOptions{MaxOpen: poolSize})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -219,7 +219,7 @@ func startReplicatedPair(ctx context.Context, t *testing.T) (primary, standby *p
 	if err := primary.WaitSyncStandby(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.EnsureDatabase(ctx, primary.DSN("postgres"), "docodego"); err != nil {
+	if err := db.EnsureDatabase(ctx, parseConfig(t, primary.DSN("docodego"))); err != nil {
 		t.Fatal(err)
 	}
 	return primary, standby

@@ -288,9 +288,19 @@ func startPairBehindNginx(ctx context.Context, t *testing.T) ([]*app, string) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { pg.Stop() })
-	if err := db.EnsureDatabase(ctx, pg.DSN("postgres"), "docodego"); err != nil {
+	if err := db.EnsureDatabase(ctx, parseConfig(t, pg.DSN("docodego"))); err != nil {
 		t.Fatal(err)
 	}
 	apps := startApps(t, pg.DSN("docodego"), "app-a", "app-b")
 	return apps, startNginx(t, apps[0].addr, apps[1].addr)
+}
+
+// parseConfig parses a DSN the tests built, as the app parses DATABASE_URL.
+func parseConfig(t testing.TB, dsn string) db.Config {
+	t.Helper()
+	cfg, err := db.ParseConfig(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
 }

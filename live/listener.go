@@ -14,13 +14,17 @@ import (
 // server's host vanished) is noticed and replaced, with a resync, within this much.
 const pingEvery = 15 * time.Second
 
-// Listen holds one dedicated LISTEN connection (lib/pq's Listener, not from the pool) on
-// dsn and feeds the hub until ctx ends or the hub closes. It returns once the first LISTEN
+// OpenListener opens lib/pq's LISTEN connection; db.Config.NewListener is one, so the
+// listener connects from the same parsed configuration as the pool.
+type OpenListener func(minReconnect, maxReconnect time.Duration, events pq.EventCallbackType) *pq.Listener
+
+// Listen holds one dedicated LISTEN connection (lib/pq's Listener, not from the pool) made
+// by open and feeds the hub until ctx ends or the hub closes. It returns once the first LISTEN
 // is in place, or with an error if that takes longer than wait. After a reconnect (a
 // database restart or failover) every stream gets a Resync: notifications sent meanwhile
 // are lost.
-func (h *Hub) Listen(ctx context.Context, dsn string, wait time.Duration, log *slog.Logger) error {
-	l := pq.NewListener(dsn, 100*time.Millisecond, 2*time.Second, func(ev pq.ListenerEventType, err error) {
+func (h *Hub) Listen(ctx context.Context, open OpenListener, wait time.Duration, log *slog.Logger) error {
+	l := open(100*time.Millisecond, 2*time.Second, func(ev pq.ListenerEventType, err error) {
 		switch ev {
 		case pq.ListenerEventDisconnected, pq.ListenerEventConnectionAttemptFailed:
 			log.Warn("live listener lost its connection", "event", ev.String(), "error", err)

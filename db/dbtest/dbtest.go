@@ -58,7 +58,11 @@ func setup() error {
 		cluster.dsnFor = srv.DSN
 	}
 	cluster.template = fmt.Sprintf("tmpl_%d_%d", os.Getpid(), time.Now().UnixNano()%1e6)
-	if err := db.EnsureDatabase(ctx, cluster.adminDSN, cluster.template); err != nil {
+	template, err := db.ParseConfig(cluster.dsnFor(cluster.template))
+	if err != nil {
+		return err
+	}
+	if err := db.EnsureDatabase(ctx, template); err != nil {
 		return err
 	}
 	conn, err := sql.Open("postgres", cluster.dsnFor(cluster.template))
@@ -107,7 +111,11 @@ func DSN(t testing.TB) string {
 // NewStore opens a Store on a fresh database for this test.
 func NewStore(t testing.TB) *db.Store {
 	t.Helper()
-	store, err := db.Open(context.Background(), DSN(t), db.PoolOptions{MaxOpen: 8})
+	cfg, err := db.ParseConfig(DSN(t))
+	if err != nil {
+		t.Fatalf("dbtest: %v", err)
+	}
+	store, err := db.Open(context.Background(), cfg, db.PoolOptions{MaxOpen: 8})
 	if err != nil {
 		t.Fatalf("dbtest: %v", err)
 	}

@@ -21,6 +21,8 @@ type ReplicaNode struct {
 	port    int
 	primary bool
 	pm      *postmaster
+	// extraArgs are server settings of a standalone node (TLS).
+	extraArgs []string
 }
 
 // StartPrimary initdb's a fresh cluster and starts it as a primary whose commits wait until
@@ -169,7 +171,7 @@ func (n *ReplicaNode) serverArgs() []string {
 	if n.primary {
 		args = append(args, "-c", "synchronous_standby_names=*")
 	}
-	return args
+	return append(args, n.extraArgs...)
 }
 
 // start picks a free port and starts the server, trying another port if that one was

@@ -59,7 +59,11 @@ func Start(t testing.TB, opt Options) *Server {
 	if dsn == "" {
 		dsn = dbtest.DSN(t)
 	}
-	store, err := db.Open(context.Background(), dsn, db.PoolOptions{MaxOpen: 8})
+	dbConfig, err := db.ParseConfig(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	store, err := db.Open(context.Background(), dbConfig, db.PoolOptions{MaxOpen: 8})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,7 +99,7 @@ func Start(t testing.TB, opt Options) *Server {
 	hub := live.New(opt.Streams)
 	listenCtx, stopListening := context.WithCancel(context.Background())
 	t.Cleanup(stopListening)
-	if err := hub.Listen(listenCtx, dsn, 10*time.Second, log); err != nil {
+	if err := hub.Listen(listenCtx, dbConfig.NewListener, 10*time.Second, log); err != nil {
 		t.Fatal(err)
 	}
 	h, err := handlers.Build(context.Background(), store, handlers.Settings{
