@@ -14,12 +14,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/docodego/sessions/internal/pgserver"
+	"github.com/docodego/sessions/internal/testserver"
 )
 
 // dsnPassword has every character a URI must percent-encode and a key=value DSN must quote.
@@ -122,7 +122,7 @@ func shellQuote(args []string) string {
 type runningApp struct {
 	base string
 	cmd  *exec.Cmd
-	out  *lockedBuffer
+	out  *testserver.LogBuffer
 	done chan struct{}
 }
 
@@ -135,7 +135,7 @@ func startBinary(t *testing.T, binary, dsn string) *runningApp {
 	t.Helper()
 	addr := fmt.Sprintf("127.0.0.1:%d", freeLoopbackPort(t))
 	cmd := exec.Command(binary)
-	app := &runningApp{base: "http://" + addr, cmd: cmd, out: &lockedBuffer{}, done: make(chan struct{})}
+	app := &runningApp{base: "http://" + addr, cmd: cmd, out: &testserver.LogBuffer{}, done: make(chan struct{})}
 	cmd.Env, cmd.Stdout, cmd.Stderr = appEnv(dsn, addr), app.out, app.out
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
@@ -278,21 +278,4 @@ func freeLoopbackPort(t *testing.T) int {
 	}
 	defer ln.Close()
 	return ln.Addr().(*net.TCPAddr).Port
-}
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
