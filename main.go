@@ -4,10 +4,12 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/pprof"
 	"os"
@@ -98,14 +100,18 @@ func run(log *slog.Logger) error {
 		defer metricsSrv.Close()
 		log.Info("metrics", "addr", "http://"+cfg.MetricsAddr+"/metrics")
 	}
+	ln, err := listen(cfg)
+	if err != nil {
+		return err
+	}
+	go func() { serveErr <- app.Listener(ln) }()
 	scheme := "http://"
 	if cfg.TLSCertFile != "" {
 		scheme = "https://"
-		go func() { serveErr <- app.ListenTLS(cfg.Addr, cfg.TLSCertFile, cfg.TLSKeyFile) }()
-	} else {
-		go func() { serveErr <- app.Listen(cfg.Addr) }()
 	}
-	log.Info("listening", "addr", scheme+cfg.Addr, "app", cfg.AppName, "base_url", cfg.BaseURL)
+	log.Info("listening", "addr", scheme+ln.Addr().String(), "app", cfg.AppName, "base_url", cfg.BaseURL)
+	// The one line a newcomer of `make run` needs, plain so it stands out from the log.
+	fmt.Fprintf(os.Stderr, "\nOpen %s/signup (Ctrl-C stops)\n\n", cfg.BaseURL)
 	select {
 	case err := <-serveErr:
 		return fmt.Errorf("listen %s: %w", cfg.Addr, err)
@@ -148,7 +154,26 @@ func openPlaces(dir string, log *slog.Logger) *geo.DB {
 	return places
 }
 
-// startLocalDatabase runs PostgreSQL from the machine's binaries with data in dataDir, and
+// listen binds ADDR before the address is printed, so whoever reads it can connect at once;
+// with TLS_CERT_FILE it serves https as Fiber's ListenTLS would.
+func listen(cfg config) (net.Listener, error) {
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen %s: %w", cfg.Addr, err)
+	}
+	if cfg.TLSCertFile == "" {
+		return ln, nil
+	}
+	cert, err := tls.LoadX509KeyPair(cfg.TLSCertFile, cfg.TLSKeyFile)
+	if err != nil {
+		ln.Close()
+		return nil, fmt.Errorf("TLS_CERT_FILE, TLS_KEY_FILE: %w", err)
+	}
+	return tls.NewListener(ln, &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert}}), nil
+}
+
+// startLocalDatabase runs PostgreSQL from the machine's binaries with its cluster in
+// dataDir/postgres (pgserver moves one of the old layout, dataDir itself, there), and
 // gives the configuration every connection to its app database opens from.
 func startLocalDatabase(ctx context.Context, dataDir string, log *slog.Logger) (*pgserver.LocalServer, db.Config, error) {
 	log.Info("DATABASE_URL is not set: starting a local PostgreSQL", "data_dir", dataDir)

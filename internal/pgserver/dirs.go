@@ -78,79 +78,6 @@ func readPid(path string) (int, error) {
 	return pid, nil
 }
 
-func (s *LocalServer) prepareDirs(dataDir string) error {
-	if s.ephemeral {
-		if err := s.makeTempDir(); err != nil {
-			return err
-		}
-		// initdb creates data itself, as the server user, inside the dir we chowned to it.
-		s.dataDir, s.logPath = filepath.Join(s.tempDir, "data"), filepath.Join(s.tempDir, logFile)
-		return nil
-	}
-	abs, err := filepath.Abs(dataDir)
-	if err != nil {
-		return fmt.Errorf("data dir %s: %w", dataDir, err)
-	}
-	s.dataDir, s.logPath = abs, filepath.Join(abs, logFile)
-	if err := s.makeDataDir(); err != nil {
-		return err
-	}
-	return s.makeTempDir()
-}
-
-// makeDataDir creates the persistent cluster dir and its missing parents. Parents are made
-// 0755 whatever the umask, so the server user can traverse them.
-func (s *LocalServer) makeDataDir() error {
-	if err := reachable(filepath.Dir(s.dataDir), s.runAs); err != nil {
-		return err
-	}
-	var missing []string
-	for p := filepath.Dir(s.dataDir); p != filepath.Dir(p); p = filepath.Dir(p) {
-		if _, err := os.Stat(p); err == nil {
-			break
-		}
-		missing = append(missing, p)
-	}
-	for i := len(missing) - 1; i >= 0; i-- {
-		if err := os.Mkdir(missing[i], 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
-			return fmt.Errorf("create %s: %w", missing[i], err)
-		}
-		if err := os.Chmod(missing[i], 0o755); err != nil {
-			return fmt.Errorf("chmod %s: %w", missing[i], err)
-		}
-	}
-	err := os.Mkdir(s.dataDir, 0o700)
-	switch {
-	case err == nil:
-		return s.chown(s.dataDir)
-	case errors.Is(err, fs.ErrExist):
-		return s.checkDataDirOwner()
-	default:
-		return fmt.Errorf("create data dir: %w", err)
-	}
-}
-
-// checkDataDirOwner hands an empty existing dir (say, from `mkdir -p .data`) to the server user
-// but refuses to take over a non-empty dir someone else owns.
-func (s *LocalServer) checkDataDirOwner() error {
-	fi, err := os.Stat(s.dataDir)
-	if err != nil {
-		return fmt.Errorf("data dir: %w", err)
-	}
-	if !fi.IsDir() {
-		return fmt.Errorf("data dir %s is not a directory", s.dataDir)
-	}
-	st, ok := fi.Sys().(*syscall.Stat_t)
-	if !ok || s.runAs == nil || st.Uid == s.runAs.Uid {
-		return nil
-	}
-	if entries, err := os.ReadDir(s.dataDir); err == nil && len(entries) == 0 {
-		return s.chown(s.dataDir)
-	}
-	return fmt.Errorf("data dir %s is owned by uid %d but the server runs as uid %d: chown -R postgres: %s",
-		s.dataDir, st.Uid, s.runAs.Uid, s.dataDir)
-}
-
 // makeTempDir makes the short private dir that holds the socket (and, for Ephemeral, the
 // cluster).
 func (s *LocalServer) makeTempDir() error {
@@ -218,20 +145,20 @@ func (s *LocalServer) removeStaleTempDirs() {
 	}
 }
 
-// clearStalePid removes a postmaster.pid left by a killed run, which would otherwise make
-// postgres refuse to start, but never one of a server that is still running.
-func (s *LocalServer) clearStalePid() error {
-	path := filepath.Join(s.dataDir, "postmaster.pid")
+// clearStalePid removes a postmaster.pid in dir left by a killed run, which would otherwise
+// make postgres refuse to start, but never one of a server that is still running.
+func (s *LocalServer) clearStalePid(dir string) error {
+	path := filepath.Join(dir, "postmaster.pid")
 	pid, err := readPid(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}
 	if err == nil && processAlive(pid) && isPostgres(pid) {
-		return fmt.Errorf("data dir %s is in use by running postgres pid %d (another `make run`?)", s.dataDir, pid)
+		return fmt.Errorf("the cluster in %s is in use by running postgres pid %d (another `make run`?): stop that one first", dir, pid)
 	}
 	if err := os.Remove(path); err != nil {
 		return fmt.Errorf("remove stale postmaster.pid: %w", err)
 	}
-	s.log.Info("local postgres: removed stale postmaster.pid", "data", s.dataDir, "pid", pid)
+	s.log.Info("local postgres: removed stale postmaster.pid", "data", dir, "pid", pid)
 	return nil
 }

@@ -17,7 +17,7 @@ const localPort = 5432
 
 // LocalOptions says where and how to run a local PostgreSQL server.
 type LocalOptions struct {
-	DataDir   string       // cluster directory; created with initdb if empty/missing. Persistent for the app.
+	DataDir   string       // the app's data folder: the cluster is ClusterDir(DataDir), created with initdb when missing. Persistent.
 	Ephemeral bool         // tests: initdb --no-sync, fsync=off, synchronous_commit=off, full_page_writes=off; remove everything on Stop
 	Logger    *slog.Logger // may be nil
 }
@@ -27,7 +27,8 @@ type LocalServer struct {
 	runner
 	dataDir   string
 	sockDir   string
-	tempDir   string // removed on Stop: the socket dir, which for Ephemeral also holds data and log
+	tempDir   string   // removed on Stop: the socket dir, which for Ephemeral also holds data and log
+	rootLock  *os.File // the data folder, locked while this server runs (not for Ephemeral)
 	ephemeral bool
 	log       *slog.Logger
 
@@ -36,7 +37,8 @@ type LocalServer struct {
 	stopped bool
 }
 
-// StartLocal runs initdb if DataDir holds no cluster yet, starts the server and waits until it
+// StartLocal runs initdb if DataDir holds no cluster yet (moving one of the old layout,
+// DataDir itself, into its folder first), starts the server and waits until it
 // accepts connections. DataDir and Ephemeral are exclusive, because Stop deletes an ephemeral
 // cluster and must never delete a dir the caller named.
 func StartLocal(ctx context.Context, opt LocalOptions) (*LocalServer, error) {
@@ -63,6 +65,7 @@ func StartLocal(ctx context.Context, opt LocalOptions) (*LocalServer, error) {
 		if rmErr := s.removeTempDir(); rmErr != nil {
 			s.log.Warn("local postgres: cleanup after failed start", "err", rmErr)
 		}
+		s.unlockRoot()
 		return nil, err
 	}
 	return s, nil
@@ -82,6 +85,7 @@ func (s *LocalServer) Stop() error {
 		return nil
 	}
 	s.stopped = true
+	defer s.unlockRoot()
 	return errors.Join(s.stopServer(), s.removeTempDir())
 }
 
@@ -104,7 +108,7 @@ func (s *LocalServer) initdb(ctx context.Context) error {
 		return nil
 	}
 	if entries, err := os.ReadDir(s.dataDir); err == nil && len(entries) > 0 {
-		return fmt.Errorf("data dir %s is not empty but holds no cluster (no PG_VERSION): empty it or use another dir", s.dataDir)
+		return fmt.Errorf("%s holds files but no PostgreSQL cluster (no PG_VERSION): move them out, or set DATA_DIR to another folder", s.dataDir)
 	}
 	start := time.Now()
 	if err := s.run(ctx, "initdb", initdbArgs(s.dataDir, s.ephemeral)...); err != nil {
@@ -116,7 +120,7 @@ func (s *LocalServer) initdb(ctx context.Context) error {
 
 // start launches the postmaster and waits until it accepts connections.
 func (s *LocalServer) start(ctx context.Context) error {
-	if err := s.clearStalePid(); err != nil {
+	if err := s.clearStalePid(s.dataDir); err != nil {
 		return err
 	}
 	_ = os.Rename(s.logPath, s.logPath+".1") // keep the previous run's log; there may be none

@@ -83,8 +83,8 @@ func TestLocalPersistent(t *testing.T) {
 	}
 
 	// What a kill -9 of the app leaves behind: a postmaster.pid naming a dead process.
-	pidFile := filepath.Join(dataDir, "postmaster.pid")
-	if err := os.WriteFile(pidFile, []byte(strconv.Itoa(deadPid(t))+"\n"+dataDir+"\n"), 0o600); err != nil {
+	pidFile := filepath.Join(ClusterDir(dataDir), "postmaster.pid")
+	if err := os.WriteFile(pidFile, []byte(strconv.Itoa(deadPid(t))+"\n"+ClusterDir(dataDir)+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	s, err = StartLocal(t.Context(), opt)
@@ -101,7 +101,7 @@ func TestLocalPersistent(t *testing.T) {
 	if err := s.Stop(); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := os.Stat(filepath.Join(dataDir, "PG_VERSION")); err != nil {
+	if _, err := os.Stat(filepath.Join(ClusterDir(dataDir), "PG_VERSION")); err != nil {
 		t.Errorf("Stop removed the persistent cluster: %v", err)
 	}
 }
