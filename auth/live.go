@@ -39,3 +39,17 @@ func (s *Service) StillLive(ctx context.Context, cur Current) (time.Time, error)
 	}
 	return s.cfg.ExpiresAt(row), nil
 }
+
+// ChangedSince reports whether the user's security state moved past rev, the revision a
+// page was rendered from (Current.SecurityRev of its request): a stream that opens after a
+// change the page missed must resync at once. A rev of 0 (unknown) is never "changed".
+func (s *Service) ChangedSince(ctx context.Context, userID string, rev int64) (bool, error) {
+	if rev <= 0 {
+		return false, nil
+	}
+	now, err := s.store.SecurityRevision(ctx, userID)
+	if err != nil {
+		return false, fmt.Errorf("changed since %d: %w", rev, err)
+	}
+	return now > rev, nil
+}

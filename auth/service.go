@@ -118,6 +118,9 @@ type Current struct {
 	UserID  string
 	Email   string
 	Name    string
+	// SecurityRev is the revision of the user's security state when the request began
+	// (users.security_rev): a page rendered from this request shows at least that state.
+	SecurityRev int64
 }
 
 // Service applies the rules on top of the store.
@@ -329,7 +332,7 @@ func (s *Service) Authenticate(ctx context.Context, token, ip string) (Current, 
 			return Current{}, fmt.Errorf("authenticate: %w", err)
 		}
 	}
-	return Current{Session: row.Session, UserID: row.UserID, Email: row.UserEmail, Name: row.UserName}, nil
+	return Current{Session: row.Session, UserID: row.UserID, Email: row.UserEmail, Name: row.UserName, SecurityRev: row.SecurityRev}, nil
 }
 
 // SignOut ends the current session.

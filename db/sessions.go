@@ -92,6 +92,8 @@ type SessionWithUser struct {
 	Session
 	UserEmail string `db:"user_email"`
 	UserName  string `db:"user_name"`
+	// SecurityRev is the user's security_rev (migration 00005) as the lookup read it.
+	SecurityRev int64 `db:"security_rev"`
 }
 
 // CreateSession inserts a session row.

@@ -72,6 +72,20 @@ func (s *Store) UserByID(ctx context.Context, id string) (User, error) {
 	return u, nil
 }
 
+// SecurityRevision is the user's security_rev now: it moves with every write to what the
+// security page shows (migration 00005). ErrNotFound for an unknown user.
+func (s *Store) SecurityRevision(ctx context.Context, userID string) (int64, error) {
+	var rev int64
+	err := s.db.GetContext(ctx, &rev, `SELECT security_rev FROM users WHERE id = $1`, userID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, ErrNotFound
+	}
+	if err != nil {
+		return 0, fmt.Errorf("security revision of %s: %w", userID, err)
+	}
+	return rev, nil
+}
+
 // SecretKey returns the named shared secret, storing candidate first if none exists yet,
 // so every app instance on one database ends up with the same key.
 func (s *Store) SecretKey(ctx context.Context, name string, candidate []byte) ([]byte, error) {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"log/slog"
 	"net"
+	"strconv"
 	"strings"
 	"time"
 
@@ -22,7 +23,8 @@ import (
 //   security-changed  something of the person's changed: data is "op:session id"
 //   security-resync   changes may have been missed: fetch everything afresh
 // A reconnect (the extension resends Last-Event-ID) starts with a resync, as the page
-// missed whatever happened while it was away.
+// missed whatever happened while it was away; so does a first connect when anything
+// changed after the page was rendered (?rev=, see missedSinceRender).
 // A device-bound session's stream lasts no longer than the bound cookie it was opened with:
 // then the server just closes it. The extension reconnects with the cookies its browser
 // holds by then: a device that renewed its bound cookie (DBSC refresh) gets a new stream,
@@ -63,7 +65,7 @@ func (h *Handler) securityEvents(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	s := &eventStream{h: h, cur: *cur, sub: sub, resync: c.Get("Last-Event-ID") != "",
+	s := &eventStream{h: h, cur: *cur, sub: sub, resync: h.missedSinceRender(c, *cur),
 		boundUntil: h.auth.BoundCookieExpiry(*cur, c.Cookies(h.cookies.bound)),
 		log:        h.log.With("session_id", cur.Session.ID)}
 	// The stream takes the connection over (hijack) and writes its own answer: fasthttp then
@@ -75,6 +77,28 @@ func (h *Handler) securityEvents(c *fiber.Ctx) error {
 		s.run(bufio.NewWriterSize(conn, 1024))
 	})
 	return nil
+}
+
+// missedSinceRender says whether the stream must start with a resync: on a reconnect (the
+// extension resends Last-Event-ID) the page missed whatever happened while it was away; on
+// a first connect it missed what committed between its render and now, which the page's
+// revision (?rev=, layoutData.LiveRev) shows. Asked after subscribing, so a change after
+// the answer is delivered as an event and none falls between the two. When the database
+// cannot say, it resyncs: a needless refetch costs less than a missed sign-in.
+func (h *Handler) missedSinceRender(c *fiber.Ctx, cur auth.Current) bool {
+	if c.Get("Last-Event-ID") != "" {
+		return true
+	}
+	rev, err := strconv.ParseInt(c.Query("rev"), 10, 64)
+	if err != nil {
+		return false // a page from before ?rev= existed, or a hand-made URL: as before
+	}
+	changed, err := h.auth.ChangedSince(c.UserContext(), cur.UserID, rev)
+	if err != nil {
+		h.log.Warn("live stream: revision check failed, resyncing", "session_id", cur.Session.ID, "error", err)
+		return true
+	}
+	return changed
 }
 
 // streamHead is the stream's answer head: no length, so the body runs until the

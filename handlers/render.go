@@ -16,13 +16,16 @@ type layoutData struct {
 	UserName string
 	Path     string
 	Next     string // where the language switcher returns to
+	// LiveRev is the revision of the person's security state this page shows at least; its
+	// live stream sends it, and resyncs at once if anything is newer (handlers/live.go).
+	LiveRev int64
 }
 
 // layout fills the layout's fields for this request.
 func (h *Handler) layout(c *fiber.Ctx, title string) layoutData {
 	d := layoutData{L: h.localizer(c), AppName: h.cfg.AppName, Title: title, CSRF: h.csrfToken(c), Path: c.Path(), Next: nextPath(c)}
 	if cur := current(c); cur != nil {
-		d.SignedIn, d.UserName = true, cur.Name
+		d.SignedIn, d.UserName, d.LiveRev = true, cur.Name, cur.SecurityRev
 	}
 	return d
 }

@@ -31,21 +31,30 @@ func OpenStream(t testing.TB, base, token, lastEventID string) *Stream {
 	if token != "" {
 		cookies = append(cookies, &http.Cookie{Name: "session", Value: token})
 	}
-	return openStream(t, http.DefaultClient, base, cookies, lastEventID)
+	return openStream(t, http.DefaultClient, base+streamPath, cookies, lastEventID)
+}
+
+// OpenPageStream opens the stream at url, the address a page rendered for its stream
+// (hx-sse:connect, with the page's ?rev=), as the page's first connect.
+func OpenPageStream(t testing.TB, url, token string) *Stream {
+	t.Helper()
+	return openStream(t, http.DefaultClient, url, []*http.Cookie{{Name: "session", Value: token}}, "")
 }
 
 // OpenStream opens a stream over https at base as a browser that trusts c, with the
 // cookies it holds (__Host-session, and __Host-bound for a device-bound session).
 func (c *Cert) OpenStream(t testing.TB, base string, cookies []*http.Cookie, lastEventID string) *Stream {
 	t.Helper()
-	return openStream(t, &http.Client{Transport: c.transport()}, base, cookies, lastEventID) // no timeout: a stream stays open
+	return openStream(t, &http.Client{Transport: c.transport()}, base+streamPath, cookies, lastEventID) // no timeout: a stream stays open
 }
 
-func openStream(t testing.TB, client *http.Client, base string, cookies []*http.Cookie, lastEventID string) *Stream {
+const streamPath = "/app/settings/security/events"
+
+func openStream(t testing.TB, client *http.Client, url string, cookies []*http.Cookie, lastEventID string) *Stream {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	req, _ := http.NewRequestWithContext(ctx, "GET", base+"/app/settings/security/events", nil)
+	req, _ := http.NewRequestWithContext(ctx, "GET", url, nil)
 	for _, c := range cookies {
 		req.AddCookie(c)
 	}
