@@ -19,9 +19,9 @@ type Config struct {
 	IdleTimeout      time.Duration // a session unused this long ends (default 7 days)
 	AbsoluteLifetime time.Duration // a session ends this long after sign-in whatever happens (default 30 days)
 	Password         PasswordParams
-	SignInLimit      int           // sign-in attempts per IP, per account and per known browser within SignInWindow (default 10)
+	SignInLimit      int           // sign-in attempts per address (an IPv6 /64), per account and per known browser within SignInWindow (default 10)
 	SignInWindow     time.Duration // (default 10 minutes)
-	SignUpLimit      int           // sign-ups per IP within SignUpWindow (default 10)
+	SignUpLimit      int           // sign-ups per address (an IPv6 /64) within SignUpWindow (default 10)
 	SignUpWindow     time.Duration // (default 1 hour)
 	// PasswordCheckLimit bounds wrong current passwords per session within SignInWindow
 	// (default 10): a signed-in person is never held to the account's sign-in limit.
@@ -172,7 +172,7 @@ func (s *Service) SignUp(ctx context.Context, name, email, password string, c Cl
 	if err != nil {
 		return Current{}, "", err
 	}
-	if _, err := s.hit(ctx, db.LimitSignUp, c.IP, s.cfg.SignUpLimit, s.cfg.SignUpWindow); err != nil {
+	if _, err := s.hit(ctx, db.LimitSignUp, addressKey(c.IP), s.cfg.SignUpLimit, s.cfg.SignUpWindow); err != nil {
 		return Current{}, "", err
 	}
 	hash, err := s.hashPassword(ctx, password)

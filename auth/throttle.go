@@ -27,8 +27,8 @@ func accountKey(email string) []byte {
 	return sum[:]
 }
 
-// recordAttempt counts and records an attempt on the account from the client's IP and
-// browser; it returns the attempt's id (to mark a success) or a *TooManyAttemptsError.
+// recordAttempt counts and records an attempt on the account from the client's address
+// (addressKey: an IPv6 /64) and browser; it returns the attempt's id (to mark a success) or a *TooManyAttemptsError.
 // Unknown and known emails are counted alike, so the limit says nothing about which
 // accounts exist. A browser that has signed in to the account before is limited on its
 // own instead of by the account's count (db.RecordLoginAttempt).
@@ -40,7 +40,7 @@ func (s *Service) recordAttempt(ctx context.Context, email string, c Client) (in
 		device = deviceHash(c.DeviceID)
 	}
 	n, err := s.store.RecordLoginAttempt(ctx, db.LoginAttempt{
-		IP: c.IP, AccountKey: accountKey(email), Email: strings.TrimSpace(email), DeviceHash: device,
+		IP: addressKey(c.IP), AccountKey: accountKey(email), Email: strings.TrimSpace(email), DeviceHash: device,
 		At: now, Since: now.Add(-window), Limit: limit,
 	})
 	if err != nil {

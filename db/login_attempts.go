@@ -10,7 +10,7 @@ import (
 // LoginAttempt is one sign-in attempt to record, with the window and limit it is
 // counted against.
 type LoginAttempt struct {
-	IP         string
+	IP         string    // the client's address as the limits count it (an IPv6 /64)
 	AccountKey []byte    // SHA-256 of the lower-cased email
 	Email      string    // as typed: finds the account whose known devices DeviceHash may be among
 	DeviceHash []byte    // the browser's device id as known_devices keeps it; nil without one

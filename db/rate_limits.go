@@ -9,7 +9,7 @@ import (
 
 // Scopes of rate_limit_hits.
 const (
-	LimitSignUp        = "sign_up"        // key: the client IP
+	LimitSignUp        = "sign_up"        // key: the client address (an IPv6 /64)
 	LimitPasswordCheck = "password_check" // key: the session id
 	LimitVerifyMail    = "verify_mail"    // key: the user id
 )

@@ -13,12 +13,17 @@ import (
 // from the right: the right-most entry that is not itself a trusted proxy is the client.
 // Entries further left were sent by the client and could say anything; Fiber's c.IP()
 // would take the left-most one, which a client can spoof through an appending proxy.
+// Several X-Forwarded-For lines are one list, in order (RFC 9110 5.3): a proxy that adds
+// its own line (HAProxy's option forwardfor) puts the hop it saw last.
 func clientIP(c *fiber.Ctx) string {
 	peer := c.Context().RemoteIP().String()
 	if len(c.App().Config().TrustedProxies) == 0 || !c.IsProxyTrusted() {
 		return peer
 	}
-	hops := strings.Split(c.Get(fiber.HeaderXForwardedFor), ",")
+	var hops []string
+	for _, line := range c.Request().Header.PeekAll(fiber.HeaderXForwardedFor) {
+		hops = append(hops, strings.Split(string(line), ",")...)
+	}
 	for i := len(hops) - 1; i >= 0; i-- {
 		ip, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
 		if err != nil {

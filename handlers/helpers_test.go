@@ -108,6 +108,16 @@ type response struct {
 // do sends a request with the client's cookies and keeps the cookies it is given.
 func (c *client) do(method, path, body string, headers map[string]string) response {
 	c.e.t.Helper()
+	h := http.Header{}
+	for k, v := range headers {
+		h.Set(k, v)
+	}
+	return c.doHeader(method, path, body, h)
+}
+
+// doHeader is do with headers that may repeat (each value its own header line).
+func (c *client) doHeader(method, path, body string, headers http.Header) response {
+	c.e.t.Helper()
 	var req *http.Request
 	if c.e.base != "" {
 		req, _ = http.NewRequest(method, c.e.base+path, strings.NewReader(body))
@@ -116,7 +126,7 @@ func (c *client) do(method, path, body string, headers map[string]string) respon
 	}
 	req.Header.Set("User-Agent", c.ua)
 	for k, v := range headers {
-		req.Header.Set(k, v)
+		req.Header[k] = v
 	}
 	for name, value := range c.cookies {
 		req.AddCookie(&http.Cookie{Name: name, Value: value})
@@ -200,15 +210,25 @@ func (c *client) signIn(email string) {
 }
 
 // serve runs the app on a real loopback socket until the test ends and returns its address.
-func (e *env) serve() string {
+func (e *env) serve() string { return e.serveOn("127.0.0.1:0") }
+
+// serveOn runs the app on a socket at addr until the test ends and returns its address.
+func (e *env) serveOn(addr string) string {
 	e.t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		e.t.Fatal(err)
 	}
 	go e.app.Listener(ln)
 	e.t.Cleanup(func() { _ = e.app.Shutdown() })
 	return "http://" + ln.Addr().String()
+}
+
+// serveIPv6 runs the app on the IPv6 loopback ([::1]) until the test ends; the env's
+// clients then reach it over the network, from ::1.
+func (e *env) serveIPv6() {
+	e.t.Helper()
+	e.base, e.http = e.serveOn("[::1]:0"), &http.Client{}
 }
 
 // httpRequest sends one request over the network.
