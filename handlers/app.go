@@ -8,6 +8,7 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/filesystem"
 	"github.com/gofiber/fiber/v2/middleware/recover"
 	"github.com/gofiber/fiber/v2/middleware/requestid"
+	"github.com/gofiber/fiber/v2/utils"
 
 	"github.com/docodego/sessions/static"
 	"github.com/docodego/sessions/views"
@@ -38,7 +39,10 @@ func (h *Handler) NewApp(opt AppOptions) *fiber.App {
 		TrustedProxies:          opt.TrustedProxies,
 		EnableIPValidation:      true,
 	})
-	app.Use(dropUnsafeRequestID, requestid.New(), h.observe, recover.New(), h.deadline(opt.RequestTimeout))
+	app.Server().Handler = h.withSecurityHeaders(app.Server().Handler)
+	// Request ids are random (UUIDv4): Fiber's default counts up from a random start, so
+	// one id would tell the next ones and how many requests came in between.
+	app.Use(dropUnsafeRequestID, requestid.New(requestid.Config{Generator: utils.UUIDv4}), h.observe, recover.New(), h.deadline(opt.RequestTimeout))
 	h.Register(app)
 	return app
 }

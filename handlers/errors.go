@@ -72,7 +72,7 @@ func (h *Handler) sessionEnded(c *fiber.Ctx, err error) error {
 // ErrorHandler is the one place errors become answers. It logs once, with the request's
 // method, path, status and id, and never shows internal error text to anyone.
 func (h *Handler) ErrorHandler(c *fiber.Ctx, err error) error {
-	h.setSecurityHeaders(c)
+	h.setSecurityHeaders(&c.Response().Header)
 	if errors.Is(err, auth.ErrSessionRevoked) || errors.Is(err, auth.ErrSessionExpired) {
 		return h.sessionEnded(c, err)
 	}

@@ -53,16 +53,25 @@ const DefaultHeartbeat = 20 * time.Second
 // secure reports whether the app is served over https.
 func (h *Handler) secure() bool { return strings.HasPrefix(h.cfg.BaseURL, "https://") }
 
+// scheme is the scheme of the site's public address.
+func (h *Handler) scheme() string {
+	if h.secure() {
+		return "https"
+	}
+	return "http"
+}
+
 // dbscEnabled reports whether page sign-ins invite the browser to bind the session.
 func (h *Handler) dbscEnabled() bool { return h.cfg.DBSC && h.secure() }
 
 // Register adds every route to app, in one table.
 func (h *Handler) Register(app *fiber.App) {
-	// Probes: before the session middleware, so they never touch the sessions table.
+	// Probes: before the session middleware, so they never touch the sessions table. The
+	// security headers are set on every answer by the server's handler (NewApp).
 	app.Get("/healthz", h.healthz)
 	app.Get("/readyz", h.readyz)
 
-	app.Use(h.securityHeaders, h.crossOriginCheck)
+	app.Use(h.crossOriginCheck)
 
 	// Static files are embedded (app.go); served before the session middleware, so a
 	// request for one never looks its cookie up.

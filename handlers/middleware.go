@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/valyala/fasthttp"
 
 	"github.com/docodego/sessions/auth"
 )
@@ -25,24 +26,28 @@ const (
 const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; " +
 	"img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
 
-// securityHeaders sets the headers every response carries.
-func (h *Handler) securityHeaders(c *fiber.Ctx) error {
-	h.setSecurityHeaders(c)
-	return c.Next()
+// withSecurityHeaders wraps the server's handler: every answer carries the security
+// headers, including the ones no route or middleware sees (the probes, and Fiber's own
+// plain-text 400 for a method it does not know, which it sends before any middleware).
+func (h *Handler) withSecurityHeaders(next fasthttp.RequestHandler) fasthttp.RequestHandler {
+	return func(ctx *fasthttp.RequestCtx) {
+		h.setSecurityHeaders(&ctx.Response.Header)
+		next(ctx)
+	}
 }
 
-// setSecurityHeaders is securityHeaders for answers no middleware saw: the server's own
-// 413 and 431 go straight to the ErrorHandler, which calls this.
-func (h *Handler) setSecurityHeaders(c *fiber.Ctx) {
-	c.Set("Content-Security-Policy", contentSecurityPolicy)
-	c.Set("X-Content-Type-Options", "nosniff")
-	c.Set("Referrer-Policy", "same-origin")
-	c.Set("Cross-Origin-Opener-Policy", "same-origin")
-	c.Set("Cross-Origin-Resource-Policy", "same-origin")
-	c.Set("X-Frame-Options", "DENY")
-	c.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()")
+// setSecurityHeaders sets the headers every response carries. The server's own 400, 413
+// and 431 for requests it could not read go straight to the ErrorHandler, which calls it.
+func (h *Handler) setSecurityHeaders(r *fasthttp.ResponseHeader) {
+	r.Set("Content-Security-Policy", contentSecurityPolicy)
+	r.Set("X-Content-Type-Options", "nosniff")
+	r.Set("Referrer-Policy", "same-origin")
+	r.Set("Cross-Origin-Opener-Policy", "same-origin")
+	r.Set("Cross-Origin-Resource-Policy", "same-origin")
+	r.Set("X-Frame-Options", "DENY")
+	r.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()")
 	if h.secure() {
-		c.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+		r.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
 	}
 }
 
@@ -64,10 +69,22 @@ func (h *Handler) crossOriginCheck(c *fiber.Ctx) error {
 	if v := c.Get("Origin"); v != "" {
 		req.Header.Set("Origin", v)
 	}
-	if err := h.crossOrigin.Check(req); err != nil {
+	if err := h.crossOrigin.Check(req); err != nil || !h.sameScheme(c) {
 		return errForbiddenCrossSite
 	}
 	return c.Next()
+}
+
+// sameScheme reports whether a request's Origin, when it has one and no Sec-Fetch-Site
+// settles the question, has this site's scheme: the standard library compares only the
+// host, so http://host would pass for https://host (an origin of its own, RFC 6454).
+func (h *Handler) sameScheme(c *fiber.Ctx) bool {
+	origin := c.Get("Origin")
+	if origin == "" || c.Get("Sec-Fetch-Site") != "" {
+		return true
+	}
+	u, err := url.Parse(origin)
+	return err == nil && u.Scheme == h.scheme()
 }
 
 // loadSession finds the session behind the cookie, if any, and remembers why a cookie
