@@ -18,10 +18,8 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/docodego/sessions/db"
 	"github.com/docodego/sessions/geo"
 	"github.com/docodego/sessions/handlers"
-	"github.com/docodego/sessions/internal/pgserver"
 	"github.com/docodego/sessions/live"
 )
 
@@ -31,6 +29,9 @@ const streamMemory = 32 << 10
 
 func main() {
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	if len(os.Args) > 1 && os.Args[1] == "admin" {
+		os.Exit(runAdmin(os.Args[2:], os.Stdout, os.Stderr, log))
+	}
 	if err := run(log); err != nil {
 		log.Error("sessions stopped", "error", err)
 		os.Exit(1)
@@ -48,24 +49,11 @@ func run(log *slog.Logger) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	dbConfig := cfg.Database
-	if cfg.DatabaseURL == "" {
-		local, localConfig, err := startLocalDatabase(ctx, cfg.DataDir, log)
-		if err != nil {
-			return err
-		}
-		defer local.Stop()
-		dbConfig = localConfig
-	}
-	log.Info("database", "hosts", dbConfig.Hosts(), "dbname", dbConfig.Database())
-	store, err := db.Open(ctx, dbConfig, db.PoolOptions{MaxOpen: cfg.DBMaxConns})
+	store, dbConfig, closeDB, err := openDatabase(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
-	defer store.Close()
-	if err := db.Migrate(ctx, store.DB().DB); err != nil {
-		return err
-	}
+	defer closeDB()
 
 	// Live updates: one LISTEN connection of this instance's own, beside the pool.
 	hub := live.New(cfg.Streams)
@@ -170,24 +158,4 @@ func listen(cfg config) (net.Listener, error) {
 		return nil, fmt.Errorf("TLS_CERT_FILE, TLS_KEY_FILE: %w", err)
 	}
 	return tls.NewListener(ln, &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert}}), nil
-}
-
-// startLocalDatabase runs PostgreSQL from the machine's binaries with its cluster in
-// dataDir/postgres (pgserver moves one of the old layout, dataDir itself, there), and
-// gives the configuration every connection to its app database opens from.
-func startLocalDatabase(ctx context.Context, dataDir string, log *slog.Logger) (*pgserver.LocalServer, db.Config, error) {
-	log.Info("DATABASE_URL is not set: starting a local PostgreSQL", "data_dir", dataDir)
-	local, err := pgserver.StartLocal(ctx, pgserver.LocalOptions{DataDir: dataDir, Logger: log})
-	if err != nil {
-		return nil, db.Config{}, fmt.Errorf("local database (set DATABASE_URL to use your own): %w", err)
-	}
-	dbConfig, err := db.ParseConfig(local.DSN("docodego"))
-	if err == nil {
-		err = db.EnsureDatabase(ctx, dbConfig)
-	}
-	if err != nil {
-		local.Stop()
-		return nil, db.Config{}, err
-	}
-	return local, dbConfig, nil
 }

@@ -108,6 +108,14 @@ func (h *Handler) Register(app *fiber.App) {
 	app.Post("/app/settings/security/notices/:id/dismiss", h.requirePage, h.checkCSRF, h.dismissNotice)
 	app.Post("/app/settings/security/verify-email", h.requirePage, h.checkCSRF, h.resendVerification)
 
+	// Administrators (admin_*.go): one guard for everything under /admin and /api/admin
+	// (admin_guard.go); the prompt it shows posts to the re-authentication form below.
+	app.Post("/app/settings/security/reauthenticate", h.requirePage, h.checkCSRF, h.adminReauthenticate)
+	adminPages := app.Group(adminPath, h.requireAdmin)
+	adminPages.Get("/", h.adminHome)
+	adminAPI := app.Group(adminAPIPath, h.requireAdmin)
+	adminAPI.Get("/me", h.apiAdminMe)
+
 	// Device-bound sessions (dbsc.go): Chrome calls these by itself, with cookies.
 	app.Post(dbscRegisterPath, h.dbscRegister)
 	app.Post(dbscRefreshPath, h.dbscRefresh)

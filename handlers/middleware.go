@@ -19,6 +19,7 @@ const (
 	keyAuthErr                 // why a cookie did not sign the request in
 	keyLocalizer
 	keyDevice
+	keyAdminTarget // the person an admin request acts on, for its audit entry
 )
 
 // contentSecurityPolicy allows nothing inline and nothing from elsewhere; htmx is
