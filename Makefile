@@ -30,7 +30,7 @@ test: lint
 # deadline exceeded" at the deadline (golang/go#75804, fixed in Go 1.27), and a count has
 # no deadline.
 FUZZ_TARGETS := ./auth:FuzzParseToken ./auth:FuzzValidSessionID ./auth:FuzzParseCursor ./device:FuzzParse \
-	./handlers:FuzzFormHandlers ./handlers:FuzzJSONHandlers ./dbsc:FuzzVerifyRegistration
+	./handlers:FuzzFormHandlers ./handlers:FuzzJSONHandlers ./dbsc:FuzzVerifyRegistration ./views/rows:FuzzRowWriters
 FUZZTIME ?= 60s
 
 fuzz-smoke:

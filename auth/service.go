@@ -149,7 +149,7 @@ func NewService(store *db.Store, devices *device.Parser, cfg Config, log *slog.L
 	return &Service{store: store, devices: devices, cfg: cfg, log: log, now: time.Now, dummy: dummy,
 		checkPassword: CheckPassword,
 		hashSlots:     NewHashSlots(cfg.HashConcurrency, cfg.HashWait),
-		binding:       newBinding()}, nil
+		binding:       newBinding(cfg.BoundCookieTTL)}, nil
 }
 
 // Config returns the rules in force.

@@ -12,6 +12,7 @@ import (
 	"github.com/docodego/sessions/db"
 	"github.com/docodego/sessions/geo"
 	"github.com/docodego/sessions/locale"
+	"github.com/docodego/sessions/views/rows"
 )
 
 // The security page's audit sections: "new sign-in" notices, recent security activity
@@ -22,54 +23,31 @@ var (
 	errBadLimit  = &httpError{fiber.StatusBadRequest, "invalid_limit", "error.bad_request"}
 )
 
-// activityRow is one event in plain words; the page and "Show more" render it alike.
-type activityRow struct {
-	ID    int64
-	Type  string
-	Text  string
-	IP    string
-	Place string // where IP is ("" without location data)
-	When  string // how long ago, in words
-	Focus bool   // the first row of a page loaded by "Show more" takes focus
-}
-
 // activityPage is a page of rows and the cursor of the next, older one.
 type activityPage struct {
 	L    *locale.Localizer
-	Rows []activityRow
+	Rows []rows.Activity
 	Next string
-}
-
-// endedRow is a revoked or expired session. Its words are worked out here, not by method
-// calls in the template (reflection, up to 50 rows a page).
-type endedRow struct {
-	ID    string // the session's id: a live update names the session that ended
-	Label string
-	How   string
-	Ended timeText // when, in full
-	Ago   string   // how long ago, in words
-	Focus bool     // the first row "Show all" added takes focus
-}
-
-// noticeRow is a "new sign-in" notice.
-type noticeRow struct {
-	ID        int64
-	SessionID string
-	Text      string
-	At        time.Time
 }
 
 // securityActivity is what the security page shows below and above the sessions table.
 type securityActivity struct {
 	L       *locale.Localizer
 	CSRF    string
-	Notices []noticeRow
+	Notices []rows.Notice
 	Events  activityPage
-	Ended   []endedRow
+	Ended   []rows.Ended
 	// EndedTotal is how many sessions ended in the window (at most what "Show all" shows);
 	// EndedAll says "Show all" was asked for: the list is open and a live update keeps it.
 	EndedTotal int
 	EndedAll   bool
+}
+
+// NoticeList is the notices with the words they share, for the notices' writer.
+func (a securityActivity) NoticeList() rows.NoticeList {
+	l := a.L
+	return rows.NoticeList{CSRF: a.CSRF, Notices: a.Notices, Words: rows.NoticeWords{NotYou: l.T("notice.not_you"),
+		Revoke: l.T("notice.revoke"), Secure: l.T("notice.secure"), Dismiss: l.T("notice.dismiss")}}
 }
 
 // EndedMore says the list holds fewer ended sessions than there are: "Show all" follows it.
@@ -100,13 +78,13 @@ func (h *Handler) loadSecurityActivity(c *fiber.Ctx, l *locale.Localizer, csrf s
 		return a, err
 	}
 	for _, n := range act.Notices {
-		a.Notices = append(a.Notices, noticeRow{ID: n.ID, SessionID: n.SessionID, At: n.CreatedAt,
+		a.Notices = append(a.Notices, rows.Notice{ID: n.ID, SessionID: n.SessionID, At: n.CreatedAt,
 			Text: h.noticeText(l, n, now)})
 	}
 	a.Events = h.newActivityPage(l, act.Events, false)
 	for _, s := range act.Ended {
-		a.Ended = append(a.Ended, endedRow{ID: s.ID, Label: label(l, s.Session), How: endedHow(l, s),
-			Ended: timeText{ISO: isoTime(s.EndedAt), Text: l.DateTime(s.EndedAt)}, Ago: l.Ago(s.EndedAt, now)})
+		a.Ended = append(a.Ended, rows.Ended{ID: s.ID, Label: label(l, s.Session), How: endedHow(l, s),
+			Ended: rows.Time{ISO: isoTime(s.EndedAt), Text: l.DateTime(s.EndedAt)}, Ago: l.Ago(s.EndedAt, now)})
 	}
 	a.EndedTotal = act.EndedTotal
 	return a, nil
@@ -114,13 +92,13 @@ func (h *Handler) loadSecurityActivity(c *fiber.Ctx, l *locale.Localizer, csrf s
 
 func (h *Handler) newActivityPage(l *locale.Localizer, page auth.EventPage, focus bool) activityPage {
 	now := h.auth.Now()
-	p := activityPage{L: l, Next: page.Next, Rows: make([]activityRow, 0, len(page.Events))}
+	p := activityPage{L: l, Next: page.Next, Rows: make([]rows.Activity, 0, len(page.Events))}
 	for i, e := range page.Events {
 		var place string
 		if h.auth.Config().Places.Loaded() {
 			place = placeText(l, e.IP, eventPlace(e.Details))
 		}
-		p.Rows = append(p.Rows, activityRow{ID: e.ID, Type: e.Type, Text: eventText(l, e),
+		p.Rows = append(p.Rows, rows.Activity{ID: e.ID, Type: e.Type, Text: eventText(l, e),
 			IP: e.IP, Place: place, When: l.Ago(e.CreatedAt, now), Focus: focus && i == 0})
 	}
 	return p

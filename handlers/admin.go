@@ -7,6 +7,7 @@ import (
 
 	"github.com/docodego/sessions/db"
 	"github.com/docodego/sessions/locale"
+	"github.com/docodego/sessions/views/rows"
 )
 
 // adminAuditShown is how many audit entries the admin start page lists.
@@ -17,7 +18,7 @@ type adminLink struct{ Href, Text string }
 
 // adminAuditRow is one audit entry as the admin start page shows it.
 type adminAuditRow struct {
-	At                      timeText
+	At                      rows.Time
 	Who, From, What, Status string
 }
 
@@ -42,18 +43,18 @@ func (h *Handler) adminHome(c *fiber.Ctx) error {
 }
 
 func adminAuditRows(l *locale.Localizer, entries []db.AdminAuditEntry) []adminAuditRow {
-	rows := make([]adminAuditRow, 0, len(entries))
+	audit := make([]adminAuditRow, 0, len(entries))
 	for _, e := range entries {
 		from := e.IP
 		if e.UserAgent != "" {
 			from += " · " + e.UserAgent
 		}
-		rows = append(rows, adminAuditRow{
-			At:  timeText{ISO: isoTime(e.CreatedAt), Text: l.DateTime(e.CreatedAt)},
+		audit = append(audit, adminAuditRow{
+			At:  rows.Time{ISO: isoTime(e.CreatedAt), Text: l.DateTime(e.CreatedAt)},
 			Who: e.ActorEmail, From: from, What: e.Action, Status: strconv.Itoa(e.Status),
 		})
 	}
-	return rows
+	return audit
 }
 
 // apiAdminMe is GET /api/admin/me: who the administrator is, and the CSRF token the

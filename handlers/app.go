@@ -22,7 +22,12 @@ type AppOptions struct {
 
 // NewApp builds the Fiber app with templates, limits, the error handler and every route.
 func (h *Handler) NewApp(opt AppOptions) *fiber.App {
-	engine := newViewEngine(views.FS)
+	engine, err := views.NewEngine()
+	if err != nil {
+		// The templates are embedded in the binary: one that does not parse is a build
+		// defect every test meets first, like template.Must.
+		panic(err)
+	}
 	app := fiber.New(fiber.Config{
 		Views:                 engine,
 		ErrorHandler:          h.ErrorHandler,

@@ -6,7 +6,7 @@ import (
 	"github.com/docodego/sessions/locale"
 )
 
-// layoutData is what the one layout needs on every page.
+// layoutData is what partials/page_start and page_end need on every page.
 type layoutData struct {
 	L        *locale.Localizer
 	AppName  string
@@ -40,10 +40,11 @@ func (h *Handler) localizer(c *fiber.Ctx) *locale.Localizer {
 	return l
 }
 
-// page renders a full page in the layout. Pages with personal data are never cached.
+// page renders a full page; each page is composed from partials (views/engine.go says why
+// there is no layout). Pages with personal data are never cached.
 func (h *Handler) page(c *fiber.Ctx, name string, data any) error {
 	setPageHeaders(c)
-	return c.Render(name, data, "layouts/main")
+	return c.Render(name, data)
 }
 
 // setPageHeaders marks an answer personal: never stored by the browser or a proxy.
@@ -55,5 +56,5 @@ func setPageHeaders(c *fiber.Ctx) {
 // fragment renders a partial alone, for htmx to swap in.
 func (h *Handler) fragment(c *fiber.Ctx, name string, data any) error {
 	setPageHeaders(c)
-	return c.Render(name, data, "")
+	return c.Render(name, data)
 }

@@ -6,9 +6,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gofiber/template/html/v2"
+
 	"github.com/docodego/sessions/db"
 	"github.com/docodego/sessions/locale"
 	"github.com/docodego/sessions/views"
+	"github.com/docodego/sessions/views/rows"
 )
 
 // benchTable is a sessions table of 50 rows, as the sessions page shows it.
@@ -35,32 +38,32 @@ func benchRows(l *locale.Localizer, now time.Time) sessionsTable {
 	return buildSessionsTable(l, "csrf-token", rows[0].ID, rows, expires, now, true, 10*time.Minute)
 }
 
-func benchEngine(b testing.TB) *viewEngine {
+func benchEngine(b testing.TB) *html.Engine {
 	b.Helper()
-	v := newViewEngine(views.FS)
-	if err := v.Load(); err != nil {
+	v, err := views.NewEngine()
+	if err != nil {
 		b.Fatal(err)
 	}
 	return v
 }
 
-// BenchmarkRenderSessionRow renders one row (sessionRows), the table's unit.
+// BenchmarkRenderSessionRow renders one row (rows.Sessions), the table's unit.
 func BenchmarkRenderSessionRow(b *testing.B) {
-	rows := benchTable(b).Rows[1:2]
+	one := benchTable(b).Rows[1:2]
 	b.ReportAllocs()
 	for b.Loop() {
-		sessionRows(rows)
+		rows.Sessions(one)
 	}
 }
 
 // BenchmarkRenderSessionsTableParallel renders the 50-row table from every core at once,
-// in the layout's engine: no lock serialises renders.
+// in the page's engine: no lock serialises renders.
 func BenchmarkRenderSessionsTableParallel(b *testing.B) {
 	v, table := benchEngine(b), benchTable(b)
 	b.ReportAllocs()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
-			if err := v.Render(io.Discard, "partials/sessions", table, ""); err != nil {
+			if err := v.Render(io.Discard, "partials/sessions", table); err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -7,33 +7,11 @@ import (
 	"github.com/docodego/sessions/db"
 	"github.com/docodego/sessions/geo"
 	"github.com/docodego/sessions/locale"
+	"github.com/docodego/sessions/views/rows"
 )
 
-// sessionRow is one row of the sessions table (written by sessionRows); the page and the
-// htmx fragment use it alike. Its words are worked out here, and only the ones a row shows.
-type sessionRow struct {
-	ID, Label, IP, UserAgent string
-	Icon                     string // the device kind, the class that draws its icon (deviceIcon)
-	Place, SignedInFrom      string // latest place; where it signed in ("" without data)
-	Current, DeviceBound     bool
-	Text                     *rowText
-	RevokeLabel              string
-	Created, LastSeen        string // relative: "3 hours ago"
-	Expires                  timeText
-	CreatedAt                time.Time // the revoke question shows it in full (revokeQuestion)
-	UntilClose               string    // "Until the browser closes" for a session without "Keep me signed in"
-	Highlight                string    // "The session from the email": the mail's ?session=<id>
-}
-
-// rowText is the words every row shares, looked up once per table.
-type rowText struct {
-	Current, Details, ColIP, ColSignedIn, ColLastActive, ColActions, UnknownIP, ActiveNow,
-	Expires, ThisDevice, Revoke string
-	DeviceBound, BoundDetails string // DBSC shield and its Details line
-}
-
-func newRowText(l *locale.Localizer, boundTTL time.Duration) *rowText {
-	return &rowText{
+func newRowText(l *locale.Localizer, boundTTL time.Duration) *rows.SessionText {
+	return &rows.SessionText{
 		Current: l.T("sessions.current"), Details: l.T("sessions.details"), ColIP: l.T("sessions.col.ip"),
 		ColSignedIn: l.T("sessions.col.signed_in"), ColLastActive: l.T("sessions.col.last_active"),
 		ColActions: l.T("sessions.col.actions"), UnknownIP: l.T("sessions.unknown_ip"),
@@ -44,17 +22,13 @@ func newRowText(l *locale.Localizer, boundTTL time.Duration) *rowText {
 	}
 }
 
-// timeText is a moment as a <time> shows it: machine form and words (relative in a row,
-// the full date in the revoke question).
-type timeText struct{ ISO, Text string }
-
 func isoTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
 // sessionsTable is the table with its count and the "revoke all others" control.
 type sessionsTable struct {
 	L      *locale.Localizer
 	CSRF   string
-	Rows   []sessionRow
+	Rows   []rows.Session
 	Others int
 	// Attribution: the DB-IP link its licence asks of a page showing its places.
 	Attribution bool
@@ -91,9 +65,9 @@ type confirmQuestion struct {
 	CSRF                 string
 	Page                 bool
 	Title, Body, Confirm string
-	Action               string      // where the plain form posts
-	Row                  *sessionRow // nil when confirming "revoke all others"
-	SignedIn             timeText    // when Row's session signed in, in full
+	Action               string        // where the plain form posts
+	Row                  *rows.Session // nil when confirming "revoke all others"
+	SignedIn             rows.Time     // when Row's session signed in, in full
 	// NeedPassword: the session is outside the re-authentication window, so the form
 	// also asks for the password; PasswordError says what was wrong with the last one.
 	NeedPassword  bool
@@ -102,10 +76,10 @@ type confirmQuestion struct {
 }
 
 // revokeQuestion asks whether to end the session of row.
-func revokeQuestion(l *locale.Localizer, csrf string, row *sessionRow) confirmQuestion {
+func revokeQuestion(l *locale.Localizer, csrf string, row *rows.Session) confirmQuestion {
 	return confirmQuestion{L: l, CSRF: csrf, Row: row, Title: l.T("revoke.title", "Device", row.Label),
 		Body: l.T("revoke.body"), Confirm: l.T("revoke.confirm"), Action: sessionsPath + row.ID + "/revoke",
-		SignedIn: timeText{ISO: isoTime(row.CreatedAt), Text: l.DateTime(row.CreatedAt)}}
+		SignedIn: rows.Time{ISO: isoTime(row.CreatedAt), Text: l.DateTime(row.CreatedAt)}}
 }
 
 // revokeOthersQuestion asks whether to end the others other sessions.
@@ -169,31 +143,31 @@ func label(l *locale.Localizer, s db.Session) string {
 }
 
 // newSessionsTable turns sessions into table rows for this reader.
-func (h *Handler) newSessionsTable(l *locale.Localizer, csrf string, cur *auth.Current, rows []db.Session) sessionsTable {
+func (h *Handler) newSessionsTable(l *locale.Localizer, csrf string, cur *auth.Current, sessions []db.Session) sessionsTable {
 	cfg := h.auth.Config()
-	return buildSessionsTable(l, csrf, cur.Session.ID, rows, cfg.ExpiresAt, h.auth.Now(),
+	return buildSessionsTable(l, csrf, cur.Session.ID, sessions, cfg.ExpiresAt, h.auth.Now(),
 		cfg.Places.Loaded(), cfg.BoundCookieTTL)
 }
 
 // buildSessionsTable is newSessionsTable's work, with the rules it needs passed in;
 // withPlaces says whether location data is loaded (without it no place is shown).
-func buildSessionsTable(l *locale.Localizer, csrf, currentID string, rows []db.Session,
+func buildSessionsTable(l *locale.Localizer, csrf, currentID string, sessions []db.Session,
 	expiresAt func(db.Session) time.Time, now time.Time, withPlaces bool, boundTTL time.Duration) sessionsTable {
-	t := sessionsTable{L: l, CSRF: csrf, Rows: make([]sessionRow, 0, len(rows)), Attribution: withPlaces}
+	t := sessionsTable{L: l, CSRF: csrf, Rows: make([]rows.Session, 0, len(sessions)), Attribution: withPlaces}
 	text := newRowText(l, boundTTL)
-	for _, s := range rows {
+	for _, s := range sessions {
 		lbl, expires := label(l, s), expiresAt(s)
 		var place, from string
 		if withPlaces {
 			place = placeText(l, s.LatestIP(), s.LatestPlace())
 			from = l.T("sessions.signed_in_from", "Place", placeText(l, s.IP, s.SignInPlace()), "IP", orUnknown(l, s.IP))
 		}
-		t.Rows = append(t.Rows, sessionRow{
+		t.Rows = append(t.Rows, rows.Session{
 			ID: s.ID, Label: lbl, IP: s.LatestIP(), UserAgent: s.UserAgent, Current: s.ID == currentID,
 			Icon: deviceIcon(s.DeviceType), Place: place, SignedInFrom: from, DeviceBound: s.DeviceBound,
 			Text: text, RevokeLabel: l.T("sessions.revoke_label", "Device", lbl),
 			CreatedAt: s.CreatedAt, Created: l.Ago(s.CreatedAt, now), LastSeen: l.Ago(s.LastSeenAt, now),
-			Expires:    timeText{ISO: isoTime(expires), Text: l.In(expires, now)},
+			Expires:    rows.Time{ISO: isoTime(expires), Text: l.In(expires, now)},
 			UntilClose: untilClose(l, s),
 		})
 		if s.ID != currentID {

@@ -1,9 +1,11 @@
-// Package views embeds the HTML templates: one layout, pages and partials.
+// Package views holds all of the app's HTML: the templates (pages/*.html composed from
+// partials/*.html), the engine that renders them (engine.go), and the Go writers of the
+// security page's hot lists beside their templates (rows/).
 package views
 
 import "embed"
 
-// FS holds layouts/*.html, pages/*.html and partials/*.html.
+// FS holds pages/*.html, partials/*.html and rows/*.html.
 //
-//go:embed layouts pages partials
+//go:embed pages partials rows/*.html
 var FS embed.FS
