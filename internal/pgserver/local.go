@@ -20,6 +20,9 @@ type LocalOptions struct {
 	DataDir   string       // the app's data folder: the cluster is ClusterDir(DataDir), created with initdb when missing. Persistent.
 	Ephemeral bool         // tests: initdb --no-sync, fsync=off, synchronous_commit=off, full_page_writes=off; remove everything on Stop
 	Logger    *slog.Logger // may be nil
+	// Settings are extra server settings, "name=value", each passed as -c: the bench loads
+	// pg_stat_statements this way (shared_preload_libraries) on its throwaway cluster only.
+	Settings []string
 }
 
 // LocalServer is a running PostgreSQL server owned by this process.
@@ -30,6 +33,7 @@ type LocalServer struct {
 	tempDir   string   // removed on Stop: the socket dir, which for Ephemeral also holds data and log
 	rootLock  *os.File // the data folder, locked while this server runs (not for Ephemeral)
 	ephemeral bool
+	settings  []string
 	log       *slog.Logger
 
 	mu      sync.Mutex
@@ -49,7 +53,7 @@ func StartLocal(ctx context.Context, opt LocalOptions) (*LocalServer, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &LocalServer{runner: r, ephemeral: opt.Ephemeral, log: opt.Logger}
+	s := &LocalServer{runner: r, ephemeral: opt.Ephemeral, settings: opt.Settings, log: opt.Logger}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -140,6 +144,9 @@ func (s *LocalServer) serverArgs() []string {
 	if s.ephemeral {
 		args = append(args, "-c", "fsync=off", "-c", "synchronous_commit=off",
 			"-c", "full_page_writes=off", "-c", "max_connections=200")
+	}
+	for _, kv := range s.settings {
+		args = append(args, "-c", kv)
 	}
 	return args
 }

@@ -19,7 +19,9 @@ func TestLocalEphemeral(t *testing.T) {
 	stale := makeOldTempDir(t, deadPid(t))
 	live := makeOldTempDir(t, os.Getpid())
 
-	s, err := StartLocal(t.Context(), LocalOptions{Ephemeral: true, Logger: testLogger(t)})
+	// A setting of the caller's own: the bench's statement timings.
+	s, err := StartLocal(t.Context(), LocalOptions{Ephemeral: true, Logger: testLogger(t),
+		Settings: []string{"shared_preload_libraries=pg_stat_statements"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,7 +38,8 @@ func TestLocalEphemeral(t *testing.T) {
 	if err := conn.QueryRow("SELECT 1").Scan(&one); err != nil || one != 1 {
 		t.Fatalf("SELECT 1 = %d, %v", one, err)
 	}
-	for setting, want := range map[string]string{"fsync": "off", "max_connections": "200", "listen_addresses": ""} {
+	for setting, want := range map[string]string{"fsync": "off", "max_connections": "200", "listen_addresses": "",
+		"shared_preload_libraries": "pg_stat_statements"} {
 		var got string
 		if err := conn.QueryRow("SELECT current_setting($1)", setting).Scan(&got); err != nil || got != want {
 			t.Errorf("%s = %q, %v; want %q", setting, got, err, want)
@@ -44,6 +47,15 @@ func TestLocalEphemeral(t *testing.T) {
 	}
 	if _, err := conn.Exec(`CREATE TABLE t (v int); INSERT INTO t VALUES (1), (2)`); err != nil {
 		t.Fatal(err)
+	}
+	// Loaded at start, the extension records statements (without it, CREATE EXTENSION works
+	// but reading the view fails).
+	var calls int
+	if _, err := conn.Exec(`CREATE EXTENSION pg_stat_statements`); err != nil {
+		t.Fatal(err)
+	}
+	if err := conn.QueryRow(`SELECT coalesce(sum(calls), 0) FROM pg_stat_statements WHERE query LIKE 'INSERT INTO t%'`).Scan(&calls); err != nil || calls != 1 {
+		t.Errorf("pg_stat_statements calls of the INSERT = %d, %v; want 1", calls, err)
 	}
 
 	if err := s.Restart(t.Context()); err != nil {
