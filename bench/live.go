@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -61,11 +60,7 @@ func (b *bencher) appendLiveRows(ctx context.Context, rows []result, bin, dsn st
 	rows = append(rows, r)
 
 	logf("measuring revoke-to-event latency across instances")
-	dirB := filepath.Join(b.dir, "b")
-	if err := os.MkdirAll(dirB, 0o755); err != nil {
-		return rows, err
-	}
-	other, err := startApp(ctx, bin, dsn, dirB)
+	other, err := startApp(ctx, bin, dsn, filepath.Join(b.dir, "b"))
 	if err != nil {
 		return rows, err
 	}

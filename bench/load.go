@@ -27,6 +27,11 @@ type result struct {
 	Trips    float64 // database round trips per request (< 0: not counted)
 	Ceiling  float64 // pgbench transactions/s of the same queries
 	Versus   string  // the name of our row this one is compared with ("": none)
+	// Only some rows have these.
+	CPU        time.Duration // the loaded server's CPU (user + system) per answer (0: not read)
+	P999       time.Duration // open-loop rows
+	Profile    *cpuBreakdown // -profile: where the app's CPU went
+	Statements []stmtTiming  // -profile: PostgreSQL's statements over the row
 }
 
 // wrkRun runs wrk with a Lua script against base and parses its report.

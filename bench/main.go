@@ -33,6 +33,10 @@ type benchConfig struct {
 	quick    bool // seed only the live sessions (~90,000): for quick A/B runs
 	hold     bool // keep the seeded cluster and app running for exploring
 	only     rowGroups
+	// -profile: where profiles go, and whether pg_stat_statements is loaded ("": neither)
+	profileDir string
+	compare    string        // -compare: a git revision to build and measure beside this one
+	openLoopD  time.Duration // each open-loop row's length
 }
 
 func logf(format string, args ...any) { fmt.Fprintf(os.Stderr, format+"\n", args...) }
@@ -44,6 +48,9 @@ func main() {
 	flag.IntVar(&cfg.threads, "t", 2, "load generator threads")
 	flag.BoolVar(&cfg.quick, "quick", false, "seed only the users' live sessions, not the ended ones up to 1,000,000")
 	flag.BoolVar(&cfg.hold, "hold", false, "after seeding, print how to reach the cluster and app, and wait for Ctrl-C")
+	flag.StringVar(&cfg.profileDir, "profile", "", "save the app's CPU profile of each random-user check, list and page row in this folder, time PostgreSQL's statements (pg_stat_statements), and print where each answer's time goes")
+	flag.StringVar(&cfg.compare, "compare", "", "also build this git revision (e.g. HEAD~1) and measure the random-user check, list and page rows on both builds, alternating, against the one seeded cluster")
+	flag.DurationVar(&cfg.openLoopD, "open-d", 60*time.Second, "duration of each open-loop row (check, list, page at 50 % and 80 % of their closed-loop req/s)")
 	flag.Var(&cfg.only, "rows", "only these comma-separated parts (default all): "+strings.Join(allGroups, ","))
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -70,7 +77,14 @@ func run(ctx context.Context, cfg benchConfig) error {
 	}
 
 	logf("starting a throwaway PostgreSQL")
-	srv, err := pgserver.StartLocal(ctx, pgserver.LocalOptions{Ephemeral: true, Logger: slog.New(slog.DiscardHandler)})
+	pgOpt := pgserver.LocalOptions{Ephemeral: true, Logger: slog.New(slog.DiscardHandler)}
+	if cfg.profileDir != "" {
+		if err := os.MkdirAll(cfg.profileDir, 0o755); err != nil {
+			return err
+		}
+		pgOpt.Settings = []string{pgStatementsSetting}
+	}
+	srv, err := pgserver.StartLocal(ctx, pgOpt)
 	if err != nil {
 		return err
 	}
@@ -90,6 +104,11 @@ func run(ctx context.Context, cfg benchConfig) error {
 	defer store.Close()
 	if err := db.Migrate(ctx, store.DB().DB); err != nil {
 		return err
+	}
+	if cfg.profileDir != "" {
+		if err := enableStatements(ctx, store); err != nil {
+			return err
+		}
 	}
 	pgCfg, err := pq.NewConfig(dsn)
 	if err != nil {
@@ -156,8 +175,32 @@ func run(ctx context.Context, cfg benchConfig) error {
 			return err
 		}
 	}
+	var open, compared []result
+	if cfg.only.want("openloop") {
+		if open, err = b.openLoopRows(ctx, rows, cfg.openLoopD); err != nil { // bench/openloop.go
+			printReport(cfg, rows, 0, idle)
+			return err
+		}
+	}
+	if cfg.compare != "" {
+		if compared, err = b.compareBuilds(ctx, cfg.compare, dsn); err != nil { // bench/compare.go
+			printReport(cfg, rows, 0, idle)
+			printComparison(compared)
+			return err
+		}
+	}
+	pageBytes := -1
+	if cfg.only.want("page") {
+		if pageBytes, err = b.pageSize(ctx); err != nil {
+			return err
+		}
+	}
 	n, _ := countSessions(ctx, store)
 	printReport(cfg, rows, n, idle)
+	printOpenLoop(open)
+	printGoals(append(rows, open...), pageBytes)
+	printBreakdowns(rows, cfg.profileDir)
+	printComparison(compared)
 	if cfg.only.want("betterauth") && b.betterAuth == nil {
 		fmt.Println("\nbetter-auth rows: not measured (node or npm is not installed: apt-get install -y nodejs npm)")
 	} else if b.betterAuth != nil {
@@ -203,7 +246,11 @@ type appProcess struct {
 	metrics string
 }
 
+// startApp runs bin against dsn, its log in dir (made when missing).
 func startApp(ctx context.Context, bin, dsn, dir string) (*appProcess, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
 	addr, maddr := freeAddr(), freeAddr()
 	logPath := filepath.Join(dir, "app.log")
 	logf, err := os.Create(logPath)

@@ -69,10 +69,26 @@ func (b *bencher) measure(ctx context.Context, spec rowSpec) (result, error) {
 	if err != nil {
 		return result{}, err
 	}
+	prof, err := b.startProfile(ctx, spec, on)
+	if err != nil {
+		return result{}, err
+	}
 	sampler := sampleRSS(on.pid)
-	r, err := send(ctx, name, b.cfg.duration)
+	cpu0 := procCPU(on.pid)
+	d := b.cfg.duration
+	if spec.duration > 0 {
+		d = spec.duration
+	}
+	r, err := send(ctx, name, d)
+	cpu := procCPU(on.pid) - cpu0
 	r.RSS = sampler.Stop()
 	if err != nil {
+		return result{}, err
+	}
+	if r.Requests > 0 {
+		r.CPU = cpu / time.Duration(r.Requests)
+	}
+	if err := prof.finish(ctx, &r); err != nil {
 		return result{}, err
 	}
 	trips1, err := scrapeTrips(on.metrics)
@@ -95,4 +111,53 @@ func (b *bencher) measure(ctx context.Context, spec rowSpec) (result, error) {
 		return result{}, err
 	}
 	return r, nil
+}
+
+// rowProfile is a profile being taken during a row (-profile): the app's CPU, and
+// PostgreSQL's statements since the reset.
+type rowProfile struct {
+	b    *bencher
+	done chan struct{}
+	cpu  cpuBreakdown
+	err  error
+}
+
+// startProfile resets the statement timings and starts the CPU profile of on, for the
+// row's duration less a second (so that it ends inside the load); nil when the row is
+// not profiled.
+func (b *bencher) startProfile(ctx context.Context, spec rowSpec, on target) (*rowProfile, error) {
+	if b.cfg.profileDir == "" || !spec.profile {
+		return nil, nil
+	}
+	if err := resetStatements(ctx, b.store); err != nil {
+		return nil, err
+	}
+	p := &rowProfile{b: b, done: make(chan struct{})}
+	d := b.cfg.duration
+	if spec.duration > 0 {
+		d = spec.duration
+	}
+	seconds := max(1, int(d.Seconds())-1)
+	go func() {
+		defer close(p.done)
+		p.cpu, p.err = profileDuring(ctx, on.metrics, profilePath(b.cfg.profileDir, spec.name, spec.build), seconds)
+	}()
+	return p, nil
+}
+
+// finish waits for the profile and puts it and the statements in r.
+func (p *rowProfile) finish(ctx context.Context, r *result) error {
+	if p == nil {
+		return nil
+	}
+	stmts, err := readStatements(ctx, p.b.store)
+	<-p.done
+	if err != nil {
+		return err
+	}
+	if p.err != nil {
+		return p.err
+	}
+	r.Profile, r.Statements = &p.cpu, stmts
+	return nil
 }

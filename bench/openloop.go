@@ -3,19 +3,37 @@ package main
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"net/http"
+	"slices"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 )
 
+// The open loop: vegeta sends requests on a clock, whatever the answers take. Its attacker
+// ticks at start + k/rate for the k-th request and hands each tick to an idle worker,
+// starting another when all are busy, so a slow answer does not hold back the next send
+// (up to openLoopWorkers in flight). Its own latency is timed from when the worker took the
+// tick, not from the tick's scheduled time, so a send that was late (the load generator
+// short of CPU, or out of workers) would hide the wait from the figures: coordinated
+// omission. So the latencies here are taken from the scheduled time instead: each Result
+// carries its sequence number k, and the latency is end − (start + k/rate)
+// (scheduledLatencies); how late vegeta itself was is reported beside them.
+
+// openLoopWorkers bounds the requests in flight; more would only mean a server that has
+// already stopped answering.
+const openLoopWorkers = 4096
+
 // openLoop sends targeter's requests at rate per second with vegeta.
 func (b *bencher) openLoop(targeter vegeta.Targeter, rate int) load {
 	return func(ctx context.Context, name string, d time.Duration) (result, error) {
-		attacker := vegeta.NewAttacker(vegeta.Timeout(10*time.Second), vegeta.MaxWorkers(256))
+		attacker := vegeta.NewAttacker(vegeta.Timeout(10*time.Second), vegeta.Workers(64), vegeta.MaxWorkers(openLoopWorkers))
 		var m vegeta.Metrics
+		var sent []sentRequest
 		results := attacker.Attack(targeter, vegeta.Rate{Freq: rate, Per: time.Second}, d, name)
 		for {
 			select {
@@ -25,12 +43,62 @@ func (b *bencher) openLoop(targeter vegeta.Targeter, rate int) load {
 			case res, ok := <-results:
 				if !ok {
 					m.Close()
-					return openLoopResult(name, &m), nil
+					r := openLoopResult(name, &m)
+					lat, lag := scheduledLatencies(sent, time.Second/time.Duration(rate))
+					r.P50, r.P99, r.P999 = percentile(lat, 0.50), percentile(lat, 0.99), percentile(lat, 0.999)
+					if len(m.Errors) > 0 {
+						logf("  %s: %d errors: %s", name, r.Errors, strings.Join(m.Errors[:min(3, len(m.Errors))], "; "))
+					}
+					if lag > 5*time.Millisecond {
+						logf("  %s: vegeta sent up to %s late (its latencies would hide that; these do not)", name, lag.Round(time.Millisecond))
+					}
+					return r, nil
 				}
 				m.Add(res)
+				sent = append(sent, sentRequest{seq: res.Seq, at: res.Timestamp, took: res.Latency})
 			}
 		}
 	}
+}
+
+// sentRequest is what the latency from the schedule needs of a vegeta Result.
+type sentRequest struct {
+	seq  uint64
+	at   time.Time     // when the worker sent it
+	took time.Duration // from at to the answer's end
+}
+
+// scheduledLatencies are the requests' latencies from their scheduled send times, and the
+// most any was sent late. The attack's start is not in the results: it is taken as the
+// earliest at − seq·period, which no request can beat (a tick never fires early).
+func scheduledLatencies(sent []sentRequest, period time.Duration) ([]time.Duration, time.Duration) {
+	if len(sent) == 0 {
+		return nil, 0
+	}
+	start := sent[0].at.Add(-time.Duration(sent[0].seq) * period)
+	for _, s := range sent[1:] {
+		if t := s.at.Add(-time.Duration(s.seq) * period); t.Before(start) {
+			start = t
+		}
+	}
+	lat := make([]time.Duration, len(sent))
+	var lag time.Duration
+	for i, s := range sent {
+		scheduled := start.Add(time.Duration(s.seq) * period)
+		lat[i] = s.at.Add(s.took).Sub(scheduled)
+		lag = max(lag, s.at.Sub(scheduled))
+	}
+	slices.Sort(lat)
+	return lat, lag
+}
+
+// percentile is the q-quantile of sorted latencies (nearest rank).
+func percentile(sorted []time.Duration, q float64) time.Duration {
+	if len(sorted) == 0 {
+		return 0
+	}
+	i := int(q*float64(len(sorted))+0.5) - 1
+	return sorted[min(max(i, 0), len(sorted)-1)]
 }
 
 // openLoopResult is vegeta's view of a run as a table row; any answer but 2xx is an error.
@@ -45,6 +113,71 @@ func openLoopResult(name string, m *vegeta.Metrics) result {
 	}
 	r.Errors = r.Requests - ok
 	return r
+}
+
+// randomTargeter GETs path as a random user of set with one of its live session cookies,
+// picked uniformly as randomScript picks them for wrk, Accept-Encoding as given ("": none;
+// identity is sent, so that Go's client does not add gzip of its own).
+func randomTargeter(base, path string, set userSet, acceptEncoding string) vegeta.Targeter {
+	if acceptEncoding == "" {
+		acceptEncoding = "identity"
+	}
+	return func(t *vegeta.Target) error {
+		u := set.user(rand.IntN(set.count) * spreadPrime % set.count)
+		t.Method = http.MethodGet
+		t.URL = base + path
+		t.Header = http.Header{"Cookie": {appCookie + "=" + appCookieValue(u, rand.IntN(liveSessions(u)))},
+			"Accept-Encoding": {acceptEncoding}}
+		return nil
+	}
+}
+
+// openLoopShares are the rates of the open-loop rows, as shares of the closed-loop maximum.
+var openLoopShares = []float64{0.5, 0.8}
+
+// openLoopEndpoints are the endpoints run open loop, each by the uniform closed-loop row
+// whose req/s is its maximum.
+func (b *bencher) openLoopEndpoints() []struct {
+	closed string
+	target vegeta.Targeter
+} {
+	return []struct {
+		closed string
+		target vegeta.Targeter
+	}{
+		{"session check · random user, uniform", randomTargeter(b.app.base, checkPath, everyone, "")},
+		{"list · random 50-session user, uniform", randomTargeter(b.app.base, listPath, listUsers, browserEncoding)},
+		{"page · random 50-session user, uniform", randomTargeter(b.app.base, pagePath, listUsers, browserEncoding)},
+	}
+}
+
+// openLoopRows runs each endpoint at each share of the req/s its closed-loop row measured
+// in this run, for d each.
+func (b *bencher) openLoopRows(ctx context.Context, closed []result, d time.Duration) ([]result, error) {
+	var rows []result
+	for _, e := range b.openLoopEndpoints() {
+		i := slices.IndexFunc(closed, func(r result) bool { return r.Name == e.closed })
+		if i < 0 || closed[i].RPS < 1 {
+			logf("open loop of %q: skipped (its closed-loop row did not run)", e.closed)
+			continue
+		}
+		for _, share := range openLoopShares {
+			rate := max(1, int(share*closed[i].RPS))
+			spec := rowSpec{name: openLoopName(e.closed, share, rate), group: "openloop",
+				send: b.openLoop(e.target, rate), duration: d}
+			r, err := b.measure(ctx, spec)
+			if err != nil {
+				return rows, err
+			}
+			r.Versus = e.closed
+			rows = append(rows, r)
+		}
+	}
+	return rows, nil
+}
+
+func openLoopName(closed string, share float64, rate int) string {
+	return fmt.Sprintf("open loop · %s · %.0f %% of its max, %d/s", closed, 100*share, rate)
 }
 
 // deleteTargeter revokes the deleters' sessions from the first-th on, one deleter after

@@ -5,6 +5,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"time"
 )
 
 // rowSpec is one row of the table: the part of the bench it belongs to (-rows), the
@@ -23,10 +24,13 @@ type rowSpec struct {
 	warm         bool
 	ceiling      string
 	ceilingConns int
+	profile      bool          // -profile: take the app's CPU profile and PostgreSQL's statement timings
+	build        string        // -compare: which build it loads ("A", "B"; "": the only one)
+	duration     time.Duration // 0: the configured -d
 }
 
 // allGroups are the parts -rows selects: the table's row groups, then the reports after it.
-var allGroups = []string{"floor", "best", "check", "list", "betterauth", "page", "revoke", "signin", "live", "geo", "signup"}
+var allGroups = []string{"floor", "best", "check", "list", "betterauth", "page", "revoke", "signin", "openloop", "live", "geo", "signup"}
 
 // rowGroups is the -rows flag: the parts to run (none given: all).
 type rowGroups map[string]bool
@@ -76,10 +80,10 @@ func (b *bencher) rows() []rowSpec {
 		}
 		list := "list · random 50-session user, " + mix
 		specs = append(specs,
-			rowSpec{name: "session check · random user, " + mix, group: "check", warm: true,
+			rowSpec{name: "session check · random user, " + mix, group: "check", warm: true, profile: true,
 				script:  randomScript(b.tokens.everyone, checkPath, zipf, ""),
 				ceiling: pickSQL(everyone, zipf) + checkCeilingSQL},
-			rowSpec{name: list, group: "list", warm: true,
+			rowSpec{name: list, group: "list", warm: true, profile: true,
 				script:  randomScript(b.tokens.list, listPath, zipf, browserEncoding),
 				ceiling: pickSQL(listUsers, zipf) + checkCeilingSQL + listCeilingSQL},
 		)
@@ -89,7 +93,7 @@ func (b *bencher) rows() []rowSpec {
 				script: randomScript(b.tokens.betterAuth, betterAuthListPath, zipf, browserEncoding)})
 		}
 		specs = append(specs,
-			rowSpec{name: "page · random 50-session user, " + mix, group: "page", warm: true,
+			rowSpec{name: "page · random 50-session user, " + mix, group: "page", warm: true, profile: true,
 				script: randomScript(b.tokens.list, pagePath, zipf, browserEncoding)},
 			rowSpec{name: "page · random 50-session user, " + mix + " · no Accept-Encoding", group: "page", warm: true,
 				script: randomScript(b.tokens.list, pagePath, zipf, "")},

@@ -1,0 +1,105 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+)
+
+// The goals of issue 28 (random-user mix, c=32, one run), checked against this run's rows.
+
+// goal is one line of the goals table: what was measured, and whether it holds ("": not
+// measured in this run).
+type goal struct{ name, measured, met string }
+
+func yesNo(ok bool) string {
+	if ok {
+		return "**yes**"
+	}
+	return "**no**"
+}
+
+// goals checks every goal the run has rows for; pageBytes < 0: not measured.
+func goals(rows []result, pageBytes int) []goal {
+	find := func(name string) (result, bool) {
+		i := slices.IndexFunc(rows, func(r result) bool { return r.Name == name })
+		if i < 0 {
+			return result{}, false
+		}
+		return rows[i], true
+	}
+	var out []goal
+	for _, mix := range []string{"uniform", fmt.Sprintf("Zipf s=%g", zipfS)} {
+		page, okP := find("page · random 50-session user, " + mix)
+		list, okL := find("list · random 50-session user, " + mix)
+		check, okC := find("session check · random user, " + mix)
+		if okP && okL && list.RPS > 0 {
+			ratio := page.RPS / list.RPS
+			out = append(out, goal{"page ≥ 0.5 × list req/s, " + mix, fmt.Sprintf("%.0f / %.0f = %.2f", page.RPS, list.RPS, ratio), yesNo(ratio >= 0.5)})
+		}
+		if okP {
+			out = append(out, goal{"page p99 ≤ 30 ms, " + mix, ms(page.P99), yesNo(page.P99 <= 30*time.Millisecond)})
+		}
+		if okL && list.Ceiling > 0 {
+			ratio := list.RPS / list.Ceiling
+			out = append(out, goal{"list ≥ 0.6 × its PostgreSQL ceiling, " + mix, fmt.Sprintf("%.0f / %.0f = %.2f", list.RPS, list.Ceiling, ratio), yesNo(ratio >= 0.6)})
+		}
+		if okC {
+			out = append(out, goal{"session check p99 ≤ 5 ms, " + mix, ms(check.P99), yesNo(check.P99 <= 5*time.Millisecond)})
+		}
+	}
+	if pageBytes >= 0 {
+		out = append(out, goal{"page ≤ 40 KB for 50 sessions (a seeded 50-session user's page, uncompressed)",
+			fmt.Sprintf("%d bytes", pageBytes), yesNo(pageBytes <= 40_000)})
+	}
+	limits := map[string]time.Duration{"session check": 10 * time.Millisecond, "list": 20 * time.Millisecond, "page": 40 * time.Millisecond}
+	for _, r := range rows {
+		if !strings.HasPrefix(r.Name, "open loop · ") || !strings.Contains(r.Name, " 50 % of its max") {
+			continue
+		}
+		for endpoint, limit := range limits {
+			if strings.HasPrefix(r.Versus, endpoint+" ·") {
+				out = append(out, goal{fmt.Sprintf("open loop at 50 %%: %s p99 ≤ %s, 0 errors", endpoint, ms(limit)),
+					fmt.Sprintf("%s, %d errors (%s)", ms(r.P99), r.Errors, strings.TrimPrefix(r.Name, "open loop · ")),
+					yesNo(r.P99 <= limit && r.Errors == 0)})
+			}
+		}
+	}
+	return out
+}
+
+func printGoals(rows []result, pageBytes int) {
+	g := goals(rows, pageBytes)
+	if len(g) == 0 {
+		return
+	}
+	fmt.Println("\n## Goals (issue 28), this run\n\n| goal | measured | met? |\n|---|---|---|")
+	for _, l := range g {
+		fmt.Printf("| %s | %s | %s |\n", l.name, l.measured, l.met)
+	}
+}
+
+// pageSize is the bytes of list user 0's security page without compression.
+func (b *bencher) pageSize(ctx context.Context) (int, error) {
+	u := listUser(0)
+	req, err := http.NewRequestWithContext(ctx, "GET", b.app.base+pagePath, nil)
+	if err != nil {
+		return 0, err
+	}
+	req.Header.Set("Cookie", appCookie+"="+appCookieValue(u, 0))
+	req.Header.Set("Accept-Encoding", "identity")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		return 0, fmt.Errorf("page size: %d %v", resp.StatusCode, err)
+	}
+	return len(body), nil
+}
