@@ -109,7 +109,7 @@ func (s *Service) SecurityActivity(ctx context.Context, cur Current, before stri
 	}
 	q := db.ActivityQuery{UserID: cur.UserID, ViewerID: cur.Session.ID, Now: s.now(),
 		Notices: maxNotices, Events: DefaultEventPage + 1, Ended: ended,
-		Idle: s.cfg.IdleTimeout, Lifetime: s.cfg.AbsoluteLifetime}
+		Idle: s.conf().IdleTimeout, Lifetime: s.conf().AbsoluteLifetime}
 	q.EndedSince = q.Now.Add(-EndedWindow)
 	if before != "" {
 		c, err := ParseCursor(before)

@@ -35,7 +35,7 @@ func (s *Service) IsAdmin(ctx context.Context, cur Current) (bool, error) {
 // AdminFresh reports whether the session proved the password recently enough for the admin
 // pages: within REAUTH_WINDOW, or adminReauthWindow when that rule is off.
 func (s *Service) AdminFresh(cur Current) bool {
-	window := s.cfg.ReauthWindow
+	window := s.conf().ReauthWindow
 	if window <= 0 {
 		window = adminReauthWindow
 	}

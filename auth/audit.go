@@ -72,6 +72,12 @@ func (s *Service) recordSignIn(ctx context.Context, tx *db.Tx, cur Current, c Cl
 	if err := tx.CreateNotice(ctx, cur.UserID, cur.Session.ID, newCountry, now); err != nil {
 		return err
 	}
+	// The in-app notice always; the mail as the policies say (SignInMail, CountryMail).
+	cfg := s.conf()
+	newCountry = newCountry && cfg.CountryMail
+	if !newCountry && !(isNew && cfg.SignInMail) {
+		return nil
+	}
 	return s.queueSignInMail(ctx, tx, cur, NewSignIn{
 		Device: cur.Session.Label, IP: cur.Session.IP, At: now, SessionID: cur.Session.ID,
 		Browser: cur.Session.Browser, OS: cur.Session.OS, Lang: c.Lang,
@@ -113,7 +119,7 @@ func (s *Service) recordExpired(ctx context.Context, sess db.Session, now time.T
 			return err
 		}
 		e := db.SessionEvent(db.EventSessionExpired, sess, nil, now)
-		e.Details["expired_at"] = s.cfg.ExpiresAt(sess).UTC()
+		e.Details["expired_at"] = s.conf().ExpiresAt(sess).UTC()
 		return tx.InsertAuditEvent(ctx, e)
 	})
 	if err != nil {

@@ -179,7 +179,7 @@ func (s *Service) allowBinding(sessionID string) error {
 	now := s.now()
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if now.Sub(w.start) >= s.cfg.BoundCookieTTL {
+	if now.Sub(w.start) >= s.conf().BoundCookieTTL {
 		w.start, w.n = now, 0
 	}
 	if w.n >= bindingLimit {
@@ -192,7 +192,7 @@ func (s *Service) allowBinding(sessionID string) error {
 // BoundCookie is a fresh bound cookie value for the session: its expiry and an HMAC of
 // session id and expiry.
 func (s *Service) BoundCookie(sessionID string) string {
-	until := s.now().Add(s.cfg.BoundCookieTTL + boundCookieSlack)
+	until := s.now().Add(s.conf().BoundCookieTTL + boundCookieSlack)
 	exp := strconv.FormatInt(until.Add(time.Second-1).Unix(), 10) // rounded up to the second
 	return exp + "." + s.boundMAC(sessionID, exp)
 }

@@ -59,7 +59,7 @@ func (s *Service) hashPassword(ctx context.Context, password string) (string, er
 		return "", err
 	}
 	defer release()
-	return HashPassword(password, s.cfg.Password)
+	return HashPassword(password, s.conf().Password)
 }
 
 // verifyPassword is the password check (CheckPassword unless a test replaced it) within

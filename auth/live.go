@@ -27,17 +27,17 @@ func (s *Service) StillLive(ctx context.Context, cur Current) (time.Time, error)
 		return time.Time{}, fmt.Errorf("still live: %w", err)
 	}
 	now := s.now()
-	switch s.cfg.Status(row, now) {
+	switch s.conf().Status(row, now) {
 	case StatusRevoked:
 		if row.RevokeReason == "sign_out" {
 			return time.Time{}, ErrSignedOut
 		}
-		return time.Time{}, ErrSessionRevoked
+		return time.Time{}, revokedError(row.RevokeReason)
 	case StatusExpired:
 		s.recordExpired(ctx, row, now)
 		return time.Time{}, ErrSessionExpired
 	}
-	return s.cfg.ExpiresAt(row), nil
+	return s.conf().ExpiresAt(row), nil
 }
 
 // ChangedSince reports whether the user's security state moved past rev, the revision a

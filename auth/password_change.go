@@ -24,7 +24,7 @@ type PasswordChange struct {
 // password has a limit per session (PasswordCheckLimit), so a stolen session cannot
 // guess it, and strangers failing to sign in cannot lock the owner out of it.
 func (s *Service) ChangePassword(ctx context.Context, cur Current, c Client, pc PasswordChange) ([]db.Session, error) {
-	attempt, err := s.hit(ctx, db.LimitPasswordCheck, cur.Session.ID, s.cfg.PasswordCheckLimit, s.cfg.SignInWindow)
+	attempt, err := s.hit(ctx, db.LimitPasswordCheck, cur.Session.ID, s.conf().PasswordCheckLimit, s.conf().SignInWindow)
 	if err != nil {
 		return nil, err
 	}

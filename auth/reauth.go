@@ -17,10 +17,10 @@ import (
 // A proof exactly one window old no longer counts, as in better-auth's freshSessionMiddleware
 // (Date.now() - createdAt >= freshAge is stale).
 func (s *Service) freshSince(now time.Time) time.Time {
-	if s.cfg.ReauthWindow <= 0 {
+	if s.conf().ReauthWindow <= 0 {
 		return time.Time{}
 	}
-	return now.Add(-s.cfg.ReauthWindow)
+	return now.Add(-s.conf().ReauthWindow)
 }
 
 // Fresh reports whether the session proved the password within the window, as the
@@ -36,7 +36,7 @@ func (s *Service) Fresh(cur Current) bool {
 // one checked. Wrong passwords are limited per session like a password change's current
 // password (PasswordCheckLimit within SignInWindow), and the hash waits for a slot.
 func (s *Service) Reauthenticate(ctx context.Context, cur Current, password string) error {
-	attempt, err := s.hit(ctx, db.LimitPasswordCheck, cur.Session.ID, s.cfg.PasswordCheckLimit, s.cfg.SignInWindow)
+	attempt, err := s.hit(ctx, db.LimitPasswordCheck, cur.Session.ID, s.conf().PasswordCheckLimit, s.conf().SignInWindow)
 	if err != nil {
 		return err
 	}

@@ -46,10 +46,23 @@ func (c Config) IdleExpiry(s db.Session) time.Time {
 // so an operator who tightens SESSION_MAX_LIFETIME ends the older sessions at once. The
 // stored end stays meaningful: a session may have been given a shorter one.
 func (c Config) AbsoluteExpiry(s db.Session) time.Time {
-	if end := s.CreatedAt.Add(c.AbsoluteLifetime); end.Before(s.ExpiresAt) {
+	lifetime := c.AbsoluteLifetime
+	if s.Persistent {
+		lifetime = c.rememberLifetime() // "Keep me signed in" may be held shorter
+	}
+	if end := s.CreatedAt.Add(lifetime); end.Before(s.ExpiresAt) {
 		return end
 	}
 	return s.ExpiresAt
+}
+
+// rememberLifetime is how long a "Keep me signed in" session lasts: RememberLifetime, at
+// most AbsoluteLifetime.
+func (c Config) rememberLifetime() time.Duration {
+	if c.RememberLifetime <= 0 {
+		return c.AbsoluteLifetime
+	}
+	return min(c.RememberLifetime, c.AbsoluteLifetime)
 }
 
 // ExpiresAt is when a session ends for good: the earlier of its idle and absolute ends.

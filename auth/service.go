@@ -49,6 +49,16 @@ type Config struct {
 	// ShortLifetime is the absolute lifetime of a session without "Keep me signed in"
 	// (default 12 hours); its cookie also ends with the browser.
 	ShortLifetime time.Duration
+	// RememberLifetime is how long a session with "Keep me signed in" lasts, at most
+	// AbsoluteLifetime (0: AbsoluteLifetime); RememberOffered shows the box at sign-in
+	// (without it every session is one without "Keep me signed in").
+	RememberLifetime time.Duration
+	RememberOffered  bool
+	// UnverifiedSignIn lets accounts sign in before their address is verified.
+	UnverifiedSignIn bool
+	// SignInMail and CountryMail send the "new sign-in" and "first sign-in from <country>"
+	// mails.
+	SignInMail, CountryMail bool
 }
 
 // DefaultConfig is the configuration the app runs with unless told otherwise.
@@ -72,6 +82,10 @@ func DefaultConfig() Config {
 		ReauthWindow:       10 * time.Minute,
 		SessionLimit:       100,
 		ShortLifetime:      12 * time.Hour,
+		RememberOffered:    true,
+		UnverifiedSignIn:   true,
+		SignInMail:         true,
+		CountryMail:        true,
 	}
 }
 
@@ -127,10 +141,14 @@ type Current struct {
 type Service struct {
 	store   *db.Store
 	devices *device.Parser
-	cfg     Config
-	log     *slog.Logger
-	now     func() time.Time
-	dummy   string // a hash checked for unknown emails, so they take as long as wrong passwords
+	// base is the configuration from the environment; live is it with the administrators'
+	// policies over it, replaced whole when they change (policy.go): read it with conf().
+	base   Config
+	live   atomic.Pointer[Config]
+	reload chan struct{} // a policy changed somewhere: load them again (WatchPolicies)
+	log    *slog.Logger
+	now    func() time.Time
+	dummy  string // a hash checked for unknown emails, so they take as long as wrong passwords
 	// checkPassword is CheckPassword unless a test counts its calls (SetPasswordCheck).
 	checkPassword func(password, encoded string) (bool, error)
 	hashSlots     *HashSlots  // bounds concurrent password hashing (hashslots.go)
@@ -146,14 +164,19 @@ func NewService(store *db.Store, devices *device.Parser, cfg Config, log *slog.L
 	}
 	cfg = cfg.withDefaults()
 	store.LogAuditEvents(log) // one structured line per committed audit event
-	return &Service{store: store, devices: devices, cfg: cfg, log: log, now: time.Now, dummy: dummy,
-		checkPassword: CheckPassword,
-		hashSlots:     NewHashSlots(cfg.HashConcurrency, cfg.HashWait),
-		binding:       newBinding(cfg.BoundCookieTTL)}, nil
+	s := &Service{store: store, devices: devices, base: cfg, log: log, now: time.Now, dummy: dummy,
+		checkPassword: CheckPassword, reload: make(chan struct{}, 1),
+		hashSlots: NewHashSlots(cfg.HashConcurrency, cfg.HashWait),
+		binding:   newBinding(cfg.BoundCookieTTL)}
+	s.live.Store(&cfg)
+	return s, nil
 }
 
-// Config returns the rules in force.
-func (s *Service) Config() Config { return s.cfg }
+// Config returns the rules in force: the environment's, with the policies over them.
+func (s *Service) Config() Config { return *s.live.Load() }
+
+// conf is the rules in force, without a copy.
+func (s *Service) conf() *Config { return s.live.Load() }
 
 // SetClock replaces the clock, for tests of expiry.
 func (s *Service) SetClock(now func() time.Time) { s.now = now }
@@ -172,7 +195,7 @@ func (s *Service) SignUp(ctx context.Context, name, email, password string, c Cl
 	if err != nil {
 		return Current{}, "", err
 	}
-	if _, err := s.hit(ctx, db.LimitSignUp, addressKey(c.IP), s.cfg.SignUpLimit, s.cfg.SignUpWindow); err != nil {
+	if _, err := s.hit(ctx, db.LimitSignUp, addressKey(c.IP), s.conf().SignUpLimit, s.conf().SignUpWindow); err != nil {
 		return Current{}, "", err
 	}
 	hash, err := s.hashPassword(ctx, password)
@@ -224,6 +247,9 @@ func (s *Service) SignIn(ctx context.Context, email, password string, c Client) 
 			s.recordFailedSignIn(ctx, u, c)
 		}
 		return Current{}, "", ErrInvalidCredentials
+	}
+	if !u.EmailVerifiedAt.Valid && !s.conf().UnverifiedSignIn {
+		return Current{}, "", ErrEmailUnverified // told only to whoever knows the password
 	}
 	var cur Current
 	var token string
@@ -291,7 +317,7 @@ func (s *Service) startSession(ctx context.Context, tx *db.Tx, u db.User, c Clie
 	sess, err := tx.CreateSession(ctx, db.NewSession{
 		UserID: u.ID, TokenHash: hash, UserAgent: ua, IP: truncateUTF8(c.IP, 64),
 		Browser: d.Browser, OS: d.OS, DeviceType: d.Type, Label: d.Label, Place: place,
-		CreatedAt: now, ExpiresAt: now.Add(s.lifetime(c)), Persistent: !c.ForgetOnClose,
+		CreatedAt: now, ExpiresAt: now.Add(s.lifetime(c)), Persistent: s.remembers(c),
 		DeviceHash: clientDeviceHash(c),
 	})
 	if err != nil {
@@ -316,18 +342,15 @@ func (s *Service) Authenticate(ctx context.Context, token, ip string) (Current, 
 		return Current{}, fmt.Errorf("authenticate: %w", err)
 	}
 	now := s.now()
-	switch s.cfg.Status(row.Session, now) {
+	switch s.conf().Status(row.Session, now) {
 	case StatusRevoked:
-		if row.RevokeReason == ReasonSessionLimit {
-			return Current{}, ErrSessionEvicted // its device is told why (/login?ended=limit)
-		}
-		return Current{}, ErrSessionRevoked
+		return Current{}, revokedError(row.RevokeReason) // its device is told why (/login?ended=limit, ...)
 	case StatusExpired:
 		// Logged once: the cookie is cleared with this answer, and the mark is conditional.
 		s.recordExpired(ctx, row.Session, now)
 		return Current{}, ErrSessionExpired
 	}
-	if every := s.cfg.TouchInterval(); now.Sub(row.LastSeenAt) >= every {
+	if every := s.conf().TouchInterval(); now.Sub(row.LastSeenAt) >= every {
 		if err := s.touch(ctx, &row.Session, now, every, ip); err != nil {
 			return Current{}, fmt.Errorf("authenticate: %w", err)
 		}
@@ -372,7 +395,7 @@ func (s *Service) touch(ctx context.Context, sess *db.Session, now time.Time, ev
 // locate is where ip is, or the zero Place. A damaged data file is logged once, not on
 // every sign-in; the sign-in goes on without a place.
 func (s *Service) locate(ip string) geo.Place {
-	p, err := s.cfg.Places.Lookup(ip)
+	p, err := s.conf().Places.Lookup(ip)
 	if err != nil && s.geoFailed.CompareAndSwap(false, true) {
 		s.log.Error("geoip lookup failed: locations may be missing until the data is replaced", "error", err)
 	}

@@ -10,11 +10,16 @@ import (
 // lifetime is the absolute lifetime of a new session: ShortLifetime without "Keep me
 // signed in" (never longer than the maximum in force), else AbsoluteLifetime.
 func (s *Service) lifetime(c Client) (d time.Duration) {
-	if c.ForgetOnClose {
-		return min(s.cfg.ShortLifetime, s.cfg.AbsoluteLifetime)
+	cfg := s.conf()
+	if !s.remembers(c) {
+		return min(cfg.ShortLifetime, cfg.AbsoluteLifetime)
 	}
-	return s.cfg.AbsoluteLifetime
+	return cfg.rememberLifetime()
 }
+
+// remembers reports whether a sign-in keeps the person signed in: they asked for it and
+// the policy offers it.
+func (s *Service) remembers(c Client) bool { return !c.ForgetOnClose && s.conf().RememberOffered }
 
 // clientDeviceHash is what the session keeps of the browser's device id, so "Not you?"
 // can forget that browser; nil without one.
@@ -30,13 +35,13 @@ func clientDeviceHash(c Client) []byte {
 // row, so two sign-ins of one person apply it one after the other). Each is revoked with
 // reason session_limit and recorded as session_evicted; the new session is never one.
 func (s *Service) applySessionLimit(ctx context.Context, tx *db.Tx, cur Current) error {
-	if s.cfg.SessionLimit <= 0 {
+	if s.conf().SessionLimit <= 0 {
 		return nil
 	}
 	now := cur.Session.CreatedAt
 	evicted, err := tx.EvictLeastRecentlyActive(ctx, db.Eviction{
-		UserID: cur.UserID, KeepID: cur.Session.ID, Limit: s.cfg.SessionLimit, Reason: ReasonSessionLimit, Now: now,
-		IdleSince: now.Add(-s.cfg.IdleTimeout), LifetimeSince: now.Add(-s.cfg.AbsoluteLifetime),
+		UserID: cur.UserID, KeepID: cur.Session.ID, Limit: s.conf().SessionLimit, Reason: ReasonSessionLimit, Now: now,
+		IdleSince: now.Add(-s.conf().IdleTimeout), LifetimeSince: now.Add(-s.conf().AbsoluteLifetime),
 	})
 	if err != nil {
 		return err

@@ -14,7 +14,7 @@ import (
 // random users' traffic it saved nothing measurable, see BENCHMARKS.md "Caches".)
 func (s *Service) Sessions(ctx context.Context, cur Current) ([]db.Session, error) {
 	now := s.now()
-	rows, err := s.store.ActiveSessions(ctx, cur.UserID, now, now.Add(-s.cfg.IdleTimeout), now.Add(-s.cfg.AbsoluteLifetime))
+	rows, err := s.store.ActiveSessions(ctx, cur.UserID, now, now.Add(-s.conf().IdleTimeout), now.Add(-s.conf().AbsoluteLifetime))
 	if err != nil {
 		return nil, fmt.Errorf("list sessions: %w", err)
 	}
@@ -127,7 +127,7 @@ func (s *Service) Status(ctx context.Context, cur Current, id string) (SessionSt
 	if err != nil {
 		return SessionStatus{}, fmt.Errorf("session status: %w", err)
 	}
-	st := SessionStatus{ID: row.ID, Status: s.cfg.Status(row, s.now())}
+	st := SessionStatus{ID: row.ID, Status: s.conf().Status(row, s.now())}
 	if row.RevokedAt.Valid {
 		t := row.RevokedAt.Time
 		st.RevokedAt = &t

@@ -28,7 +28,7 @@ func (s *Service) queueSignInMail(ctx context.Context, tx *db.Tx, cur Current, m
 	if err != nil {
 		return err
 	}
-	interval := s.cfg.SignInMailInterval
+	interval := s.conf().SignInMailInterval
 	if !slot.LastMailAt.Valid || !m.At.Before(slot.LastMailAt.Time.Add(interval)) {
 		if err := tx.EnqueueMail(ctx, db.MailNewSignIn, cur.Email, m, m.At); err != nil {
 			return err

@@ -33,7 +33,7 @@ func accountKey(email string) []byte {
 // accounts exist. A browser that has signed in to the account before is limited on its
 // own instead of by the account's count (db.RecordLoginAttempt).
 func (s *Service) recordAttempt(ctx context.Context, email string, c Client) (int64, error) {
-	limit, window := s.cfg.SignInLimit, s.cfg.SignInWindow
+	limit, window := s.conf().SignInLimit, s.conf().SignInWindow
 	now := s.now()
 	var device []byte
 	if c.DeviceID != "" {

@@ -32,11 +32,11 @@ func (s *Service) queueVerification(ctx context.Context, tx *db.Tx, userID, emai
 		return err
 	}
 	now := s.now()
-	if err := tx.CreateEmailVerification(ctx, hash, userID, email, now, now.Add(s.cfg.VerificationTTL)); err != nil {
+	if err := tx.CreateEmailVerification(ctx, hash, userID, email, now, now.Add(s.conf().VerificationTTL)); err != nil {
 		return err
 	}
 	return tx.EnqueueMail(ctx, db.MailVerifyEmail, email, VerifyEmailMail{
-		Token: token, Hours: int(s.cfg.VerificationTTL.Hours()), Lang: lang,
+		Token: token, Hours: int(s.conf().VerificationTTL.Hours()), Lang: lang,
 	}, now)
 }
 
@@ -50,7 +50,7 @@ func (s *Service) ResendVerification(ctx context.Context, cur Current, lang stri
 	if u.EmailVerifiedAt.Valid {
 		return ErrAlreadyVerified
 	}
-	if _, err := s.hit(ctx, db.LimitVerifyMail, u.ID, s.cfg.VerifyMailLimit, s.cfg.VerifyMailWindow); err != nil {
+	if _, err := s.hit(ctx, db.LimitVerifyMail, u.ID, s.conf().VerifyMailLimit, s.conf().VerifyMailWindow); err != nil {
 		return err
 	}
 	err = s.store.InTx(ctx, func(tx *db.Tx) error { return s.queueVerification(ctx, tx, u.ID, u.Email, lang) })

@@ -162,6 +162,8 @@ func eventText(l *locale.Localizer, e db.AuditEvent) string {
 		return l.T("activity.session_evicted", "Device", device)
 	case db.EventAccountSecured:
 		return l.N("activity.account_secured", e.Details.Int("count"), "Actor", actor)
+	case db.EventSessionEndedByPolicy:
+		return l.T("activity.session_ended_by_policy", "Device", device)
 	}
 	return l.T("activity.other", "Type", e.Type)
 }
@@ -195,6 +197,8 @@ func endedHow(l *locale.Localizer, s db.EndedSession) string {
 		return l.T("ended.session_limit")
 	case s.RevokeReason == auth.ReasonAccountSecured:
 		return l.T("ended.account_secured", "Actor", by)
+	case s.RevokeReason == auth.ReasonPolicyChange:
+		return l.T("ended.policy_change")
 	}
 	return l.T("ended.revoked", "Actor", by)
 }

@@ -61,6 +61,8 @@ func (h *Handler) apiSignIn(c *fiber.Ctx) error {
 	case errors.Is(err, auth.ErrInvalidCredentials):
 		return baError(c, fiber.StatusUnauthorized, "invalid_credentials", "INVALID_EMAIL_OR_PASSWORD",
 			h.localizer(c).T("error.invalid_credentials"))
+	case errors.Is(err, auth.ErrEmailUnverified): // better-auth's requireEmailVerification answer
+		return baError(c, fiber.StatusForbidden, "email_not_verified", "EMAIL_NOT_VERIFIED", h.localizer(c).T("error.email_unverified"))
 	case errors.As(err, &inputErr):
 		return baError(c, fiber.StatusBadRequest, "invalid_"+inputErr.Field, baInputCode(inputErr.Code),
 			h.localizer(c).T(inputErr.Code))

@@ -23,7 +23,8 @@ func (h *Handler) loginPage(c *fiber.Ctx) error {
 	}
 	h.clearEndedCookie(c) // left by the page or fragment that sent the browser here (requirePage)
 	l := h.localizer(c)
-	p := &authPage{layoutData: h.layout(c, l.T("login.title")), ReturnTo: safeNext(c.Query("next"))}
+	p := &authPage{layoutData: h.layout(c, l.T("login.title")), ReturnTo: safeNext(c.Query("next")),
+		RememberOffered: h.auth.Config().RememberOffered}
 	if p.ReturnTo != "" {
 		p.Notice = l.T("login.continue")
 	}
@@ -36,6 +37,8 @@ func (h *Handler) loginPage(c *fiber.Ctx) error {
 		p.Notice = l.T("login.ended_unbound")
 	case "limit":
 		p.Notice = l.T("login.ended_limit")
+	case "policy":
+		p.Notice = l.T("login.ended_policy")
 	}
 	if c.Query("signed_out") == "1" {
 		p.Notice = l.T("login.signed_out")
@@ -56,6 +59,8 @@ func (h *Handler) login(c *fiber.Ctx) error {
 	switch {
 	case errors.Is(err, auth.ErrInvalidCredentials):
 		status, message = fiber.StatusUnauthorized, "error.invalid_credentials"
+	case errors.Is(err, auth.ErrEmailUnverified):
+		status, message, field = fiber.StatusForbidden, "error.email_unverified", "email"
 	case errors.As(err, &inputErr):
 		status, message, field = fiber.StatusUnprocessableEntity, inputErr.Code, inputErr.Field
 	case errors.As(err, &tooMany):
@@ -70,6 +75,7 @@ func (h *Handler) login(c *fiber.Ctx) error {
 		return h.page(c, "pages/login", &authPage{
 			layoutData: h.layout(c, l.T("login.title")), Email: echoText(email),
 			Error: l.T(message), Field: field, Forget: cl.ForgetOnClose, ReturnTo: safeNext(formValue(c, "next")),
+			RememberOffered: h.auth.Config().RememberOffered,
 		})
 	}
 	h.setSessionCookie(c, token, cur.Session.Persistent)

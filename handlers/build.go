@@ -43,6 +43,13 @@ func Build(ctx context.Context, store *db.Store, s Settings, log *slog.Logger) (
 		return nil, fmt.Errorf("build: %w", err)
 	}
 	authSvc.ShareBindingKey(key)
+	if err := authSvc.LoadPolicies(ctx); err != nil { // the administrators' over the environment's
+		return nil, fmt.Errorf("build: %w", err)
+	}
+	if s.Live != nil {
+		go authSvc.WatchPolicies(s.Live.Context())
+		s.Live.OnPolicyChange(authSvc.PolicyChanged)
+	}
 	h := New(authSvc, catalog, log, Config{AppName: s.AppName, BaseURL: s.BaseURL, CSRFKey: key,
 		Live: s.Live, Heartbeat: s.Heartbeat, DBSC: s.DBSC})
 	h.metrics.watchRoundTrips(store.RoundTrips)

@@ -113,6 +113,8 @@ func (h *Handler) Register(app *fiber.App) {
 	app.Post("/app/settings/security/reauthenticate", h.requirePage, h.checkCSRF, h.adminReauthenticate)
 	adminPages := app.Group(adminPath, h.requireAdmin)
 	adminPages.Get("/", h.adminHome)
+	adminPages.Get("/security/policies", h.adminPolicies)
+	adminPages.Post("/security/policies", h.setPolicies)
 	adminAPI := app.Group(adminAPIPath, h.requireAdmin)
 	adminAPI.Get("/me", h.apiAdminMe)
 

@@ -210,7 +210,7 @@ func (s *eventStream) check(w *bufio.Writer) (time.Time, bool) {
 	expires, err := s.h.auth.StillLive(ctx, s.cur)
 	switch {
 	case errors.Is(err, auth.ErrSessionRevoked):
-		s.write(w, endedEvent("/login?ended=revoked"))
+		s.write(w, endedEvent("/login?ended="+endedWord(err)))
 		return expires, false
 	case errors.Is(err, auth.ErrSignedOut):
 		s.write(w, endedEvent("/login?signed_out=1"))

@@ -124,9 +124,17 @@ func current(c *fiber.Ctx) *auth.Current {
 // "unbound" (a bound session without its bound cookie) or "".
 func endedReason(c *fiber.Ctx) string {
 	err, _ := c.Locals(keyAuthErr).(error)
+	return endedWord(err)
+}
+
+// endedWord is the word for why err ended a session, as /login?ended= takes it; "" when
+// err says nothing of an end.
+func endedWord(err error) string {
 	switch {
 	case errors.Is(err, auth.ErrSessionEvicted): // also ErrSessionRevoked: asked first
 		return "limit"
+	case errors.Is(err, auth.ErrSessionEndedByPolicy):
+		return "policy"
 	case errors.Is(err, auth.ErrSessionRevoked):
 		return "revoked"
 	case errors.Is(err, auth.ErrSessionExpired):
@@ -174,6 +182,8 @@ func (h *Handler) unauthenticatedCode(c *fiber.Ctx) string {
 	switch endedReason(c) {
 	case "limit":
 		return "session_evicted"
+	case "policy":
+		return "session_ended_by_policy"
 	case "revoked":
 		return "session_revoked"
 	case "expired":

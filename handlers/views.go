@@ -98,6 +98,8 @@ type authPage struct {
 	Field       string // the field the error is about, for aria-invalid
 	Forget      bool   // "Keep me signed in" was left unchecked (the form shown again)
 	ReturnTo    string // where to return after signing in (safeNext)
+	// RememberOffered shows "Keep me signed in" (the policy of that name).
+	RememberOffered bool
 }
 
 // errorPage shows a failure in plain words.

@@ -19,8 +19,11 @@ type Options struct {
 	SessionRetention time.Duration // ended sessions are kept this long
 	AuditRetention   time.Duration // audit events are kept this long
 	IdleTimeout      time.Duration // a session unused this long has ended (auth.Config.IdleTimeout)
-	Interval         time.Duration // time between sweeps
-	Batch            int           // rows per DELETE, to keep locks and WAL small
+	// IdleTimeoutNow, when set, is read at each sweep instead: the idle timeout in force,
+	// which administrators change at runtime (auth policies).
+	IdleTimeoutNow func() time.Duration
+	Interval       time.Duration // time between sweeps
+	Batch          int           // rows per DELETE, to keep locks and WAL small
 }
 
 // DefaultOptions keeps ended sessions 30 days and audit events a year, sweeping hourly.
@@ -89,8 +92,12 @@ func (j *Janitor) Sweep(ctx context.Context) (Result, error) {
 	now := j.now()
 	var err error
 	sessionCutoff := now.Add(-j.opt.SessionRetention)
+	idle := j.opt.IdleTimeout
+	if j.opt.IdleTimeoutNow != nil {
+		idle = j.opt.IdleTimeoutNow()
+	}
 	if r.Sessions, err = j.drain(ctx, func() (int, error) {
-		return j.store.DeleteEndedSessions(ctx, sessionCutoff, j.opt.IdleTimeout, j.opt.Batch)
+		return j.store.DeleteEndedSessions(ctx, sessionCutoff, idle, j.opt.Batch)
 	}); err != nil {
 		return r, err
 	}

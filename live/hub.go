@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
 )
 
 // Channel is the PostgreSQL notification channel the triggers send on.
@@ -31,6 +32,20 @@ type Event struct {
 	Kind      Kind
 	Op        string // "new", "end" or "chg" for Changed (the trigger's word), else ""
 	SessionID string // the session a Changed event is about, "" when none
+}
+
+// PolicyPayload is the notification of a policy change (migration 00016): it is for the
+// instance, not for a user's streams.
+const PolicyPayload = "pol::"
+
+// OnPolicyChange has f called (on the listener's goroutine: it must not block) whenever a
+// policy changed, or the listener reconnected and may have missed a change.
+func (h *Hub) OnPolicyChange(f func()) { h.onPolicy.Store(&f) }
+
+func (h *Hub) policyChanged() {
+	if f := h.onPolicy.Load(); f != nil {
+		(*f)()
+	}
 }
 
 // ErrLimit refuses a stream past the per-user or per-instance limit.
@@ -63,6 +78,8 @@ type Hub struct {
 	stop   context.CancelFunc
 	// onCount hears the stream count every countStep streams (OnCount).
 	onCount func(n int)
+	// onPolicy hears of policy changes (OnPolicyChange); set after Listen, so atomic.
+	onPolicy atomic.Pointer[func()]
 }
 
 // countStep is how often (in streams opened or closed) OnCount's function hears the count.

@@ -63,7 +63,12 @@ func (h *Hub) feed(ctx context.Context, l *pq.Listener) {
 			go func() { _ = l.Ping() }() // a dead connection makes the listener reconnect
 		case n := <-l.Notify:
 			if n == nil {
-				h.ResyncAll() // lib/pq sends nil after a reconnect
+				h.ResyncAll()     // lib/pq sends nil after a reconnect
+				h.policyChanged() // and a policy change may be among the lost ones
+				continue
+			}
+			if n.Extra == PolicyPayload {
+				h.policyChanged()
 				continue
 			}
 			if op, user, session, ok := parsePayload(n.Extra); ok {
