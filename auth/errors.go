@@ -45,6 +45,9 @@ func revokedError(reason string) error {
 	case ReasonPolicyChange:
 		return ErrSessionEndedByPolicy
 	}
+	if code, ok := AdminEndReason(reason); ok {
+		return &AdminEndedError{Reason: code}
+	}
 	return ErrSessionRevoked
 }
 

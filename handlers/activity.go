@@ -164,6 +164,8 @@ func eventText(l *locale.Localizer, e db.AuditEvent) string {
 		return l.N("activity.account_secured", e.Details.Int("count"), "Actor", actor)
 	case db.EventSessionEndedByPolicy:
 		return l.T("activity.session_ended_by_policy", "Device", device)
+	case db.EventSessionEndedByAdmin:
+		return l.T("activity.session_ended_by_admin", "Device", device, "Reason", adminReasonText(l, e.Details.String("reason")))
 	}
 	return l.T("activity.other", "Type", e.Type)
 }
@@ -199,6 +201,9 @@ func endedHow(l *locale.Localizer, s db.EndedSession) string {
 		return l.T("ended.account_secured", "Actor", by)
 	case s.RevokeReason == auth.ReasonPolicyChange:
 		return l.T("ended.policy_change")
+	}
+	if code, ok := auth.AdminEndReason(s.RevokeReason); ok {
+		return l.T("ended.admin", "Reason", adminReasonText(l, code))
 	}
 	return l.T("ended.revoked", "Actor", by)
 }
@@ -290,14 +295,18 @@ func (h *Handler) apiSecurityEvents(c *fiber.Ctx) error {
 	l := h.localizer(c)
 	out := make([]apiEvent, 0, len(page.Events))
 	for _, e := range page.Events {
-		out = append(out, apiEvent{
-			ID: e.ID, Type: e.Type, Message: eventText(l, e), SessionID: nullable(e.SessionID.String),
-			ActorSessionID: nullable(e.ActorSessionID.String), IP: e.IP, Location: h.newLocation(eventPlace(e.Details)),
-			DeviceLabel: e.DeviceLabel,
-			CreatedAt:   e.CreatedAt.UTC(), Details: e.Details,
-		})
+		out = append(out, h.newAPIEvent(l, e))
 	}
 	return sendJSON(c, fiber.Map{"events": out, "next": nullable(page.Next)})
+}
+
+// newAPIEvent is an audit event as the JSON API shows it.
+func (h *Handler) newAPIEvent(l *locale.Localizer, e db.AuditEvent) apiEvent {
+	return apiEvent{
+		ID: e.ID, Type: e.Type, Message: eventText(l, e), SessionID: nullable(e.SessionID.String),
+		ActorSessionID: nullable(e.ActorSessionID.String), IP: e.IP, Location: h.newLocation(eventPlace(e.Details)),
+		DeviceLabel: e.DeviceLabel, CreatedAt: e.CreatedAt.UTC(), Details: e.Details,
+	}
 }
 
 func nullable(s string) *string {

@@ -38,7 +38,7 @@ func (h *Handler) adminHome(c *fiber.Ctx) error {
 	}
 	return h.page(c, "pages/admin_home", &adminHomePage{
 		layoutData: h.layout(c, l.T("admin.home.title")),
-		Links:      []adminLink{{Href: policiesPath, Text: l.T("policy.title")}},
+		Links:      []adminLink{{Href: policiesPath, Text: l.T("policy.title")}, {Href: usersPath, Text: l.T("support.title")}},
 		Audit:      adminAuditRows(l, entries),
 	})
 }

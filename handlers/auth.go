@@ -39,6 +39,8 @@ func (h *Handler) loginPage(c *fiber.Ctx) error {
 		p.Notice = l.T("login.ended_limit")
 	case "policy":
 		p.Notice = l.T("login.ended_policy")
+	case "admin":
+		p.Notice = adminEndedText(l, c.Query("reason"))
 	}
 	if c.Query("signed_out") == "1" {
 		p.Notice = l.T("login.signed_out")

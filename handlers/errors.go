@@ -32,6 +32,7 @@ var authAnswers = []struct {
 	answer *httpError
 }{
 	{auth.ErrSessionNotFound, &httpError{fiber.StatusNotFound, "session_not_found", "error.not_found"}},
+	{auth.ErrUserNotFound, &httpError{fiber.StatusNotFound, "user_not_found", "error.not_found"}},
 	{auth.ErrNoticeNotFound, &httpError{fiber.StatusNotFound, "not_found", "error.not_found"}},
 	{auth.ErrCurrentSession, &httpError{fiber.StatusConflict, "current_session", "error.current_session"}},
 	{auth.ErrBadCursor, &httpError{fiber.StatusBadRequest, "bad_cursor", "error.bad_request"}},

@@ -115,8 +115,16 @@ func (h *Handler) Register(app *fiber.App) {
 	adminPages.Get("/", h.adminHome)
 	adminPages.Get("/security/policies", h.adminPolicies)
 	adminPages.Post("/security/policies", h.setPolicies)
+	adminPages.Get("/users", h.adminUsers)
+	adminPages.Get("/users/:id", h.adminUser)
+	adminPages.Post("/users/:id/sessions/end", h.adminEndSessions)
+	adminPages.Post("/users/:id/sessions/:sid/end", h.adminEndSessions)
 	adminAPI := app.Group(adminAPIPath, h.requireAdmin)
 	adminAPI.Get("/me", h.apiAdminMe)
+	adminAPI.Get("/users", h.apiAdminUsers)
+	adminAPI.Get("/users/:id", h.apiAdminUser)
+	adminAPI.Post("/users/:id/sessions/end", h.apiAdminEndSessions)
+	adminAPI.Post("/users/:id/sessions/:sid/end", h.apiAdminEndSessions)
 
 	// Device-bound sessions (dbsc.go): Chrome calls these by itself, with cookies.
 	app.Post(dbscRegisterPath, h.dbscRegister)

@@ -44,8 +44,8 @@ func (h *Handler) securityEvents(c *fiber.Ctx) error {
 		to := "/login"
 		// The cookie is left for the page it goes to: a reconnect racing this answer must
 		// read the same reason, not a missing cookie.
-		if reason := endedReason(c); reason != "" {
-			to += "?ended=" + reason
+		if q := requestEndedQuery(c); q != "" {
+			to += "?" + q
 		}
 		c.Set(fiber.HeaderContentType, "text/event-stream")
 		return c.SendString(endedEvent(to))
@@ -210,7 +210,7 @@ func (s *eventStream) check(w *bufio.Writer) (time.Time, bool) {
 	expires, err := s.h.auth.StillLive(ctx, s.cur)
 	switch {
 	case errors.Is(err, auth.ErrSessionRevoked):
-		s.write(w, endedEvent("/login?ended="+endedWord(err)))
+		s.write(w, endedEvent("/login?"+endedQuery(err)))
 		return expires, false
 	case errors.Is(err, auth.ErrSignedOut):
 		s.write(w, endedEvent("/login?signed_out=1"))

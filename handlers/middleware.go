@@ -135,6 +135,8 @@ func endedWord(err error) string {
 		return "limit"
 	case errors.Is(err, auth.ErrSessionEndedByPolicy):
 		return "policy"
+	case errors.As(err, new(*auth.AdminEndedError)):
+		return "admin"
 	case errors.Is(err, auth.ErrSessionRevoked):
 		return "revoked"
 	case errors.Is(err, auth.ErrSessionExpired):
@@ -145,6 +147,27 @@ func endedWord(err error) string {
 	return ""
 }
 
+// endedQuery is the sign-in page's query for why err ended a session: "ended=limit", or
+// for an administrator's end "ended=admin&reason=lost_device" (a code of
+// auth.AdminEndReasons); "" when err says nothing of an end.
+func endedQuery(err error) string {
+	word := endedWord(err)
+	if word == "" {
+		return ""
+	}
+	q := "ended=" + word
+	if ae := new(auth.AdminEndedError); errors.As(err, &ae) {
+		q += "&reason=" + ae.Reason
+	}
+	return q
+}
+
+// requestEndedQuery is endedQuery for the request's cookie.
+func requestEndedQuery(c *fiber.Ctx) string {
+	err, _ := c.Locals(keyAuthErr).(error)
+	return endedQuery(err)
+}
+
 // requirePage lets signed-in requests through and sends the rest to sign in: a redirect
 // for pages and forms, HX-Redirect for htmx (fetch would follow a 303 into the target).
 func (h *Handler) requirePage(c *fiber.Ctx) error {
@@ -152,8 +175,8 @@ func (h *Handler) requirePage(c *fiber.Ctx) error {
 		return c.Next()
 	}
 	to := "/login"
-	if reason := endedReason(c); reason != "" {
-		to += "?ended=" + reason
+	if q := requestEndedQuery(c); q != "" {
+		to += "?" + q
 	} else if next := safeNext(string(c.Request().URI().RequestURI())); next != "" && c.Method() == fiber.MethodGet && c.Query("session") != "" {
 		to += "?next=" + url.QueryEscape(next) // a signed-out reader of the mail's link comes back to it
 	}
@@ -172,7 +195,19 @@ func (h *Handler) requireAPI(c *fiber.Ctx) error {
 	if current(c) != nil {
 		return c.Next()
 	}
-	return apiError(c, fiber.StatusUnauthorized, h.unauthenticatedCode(c), "")
+	code, message := h.unauthenticatedCode(c), ""
+	if err, _ := c.Locals(keyAuthErr).(error); code == "session_revoked_by_admin" {
+		message = adminEndedText(h.localizer(c), endedAdminReason(err)) // the device is told why
+	}
+	return apiError(c, fiber.StatusUnauthorized, code, message)
+}
+
+// endedAdminReason is the reason code of an administrator's end, or "".
+func endedAdminReason(err error) string {
+	if ae := new(auth.AdminEndedError); errors.As(err, &ae) {
+		return ae.Reason
+	}
+	return ""
 }
 
 // unauthenticatedCode is the API's word for why a request is not signed in; it also
@@ -184,6 +219,8 @@ func (h *Handler) unauthenticatedCode(c *fiber.Ctx) string {
 		return "session_evicted"
 	case "policy":
 		return "session_ended_by_policy"
+	case "admin":
+		return "session_revoked_by_admin"
 	case "revoked":
 		return "session_revoked"
 	case "expired":
