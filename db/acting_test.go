@@ -88,14 +88,14 @@ func TestDeleteEndedSessionsSkipsUsersBeingWritten(t *testing.T) {
 	}
 	sweep, cancelSweep := context.WithTimeout(ctx, 5*time.Second)
 	defer cancelSweep()
-	n, err := store.DeleteEndedSessions(sweep, cutoff, time.Hour, 100)
+	n, err := store.DeleteEndedSessions(sweep, cutoff, time.Hour, db.AllHeapPages, 100)
 	if err != nil || n != 1 {
 		t.Fatalf("sweep while a writer holds a user: %d, %v; want the other user's 1 session", n, err)
 	}
 	if err := writer.Commit(); err != nil {
 		t.Fatal(err)
 	}
-	if n, err := store.DeleteEndedSessions(ctx, cutoff, time.Hour, 100); err != nil || n != len(mine) {
+	if n, err := store.DeleteEndedSessions(ctx, cutoff, time.Hour, db.AllHeapPages, 100); err != nil || n != len(mine) {
 		t.Fatalf("next sweep: %d, %v; want %d", n, err, len(mine))
 	}
 }

@@ -21,12 +21,10 @@ import (
 func TestPlannerUsesIndexes(t *testing.T) {
 	store := dbtest.NewStore(t)
 	ctx := context.Background()
+	dbtest.SeedUsers(t, store, 400)
 	_, err := store.DB().ExecContext(ctx, `
-		INSERT INTO users (id, email, name, password_hash)
-		SELECT ('00000000-0000-4000-a000-' || lpad(to_hex(u), 12, '0'))::uuid, 'u' || u || '@example.test', 'U', 'x'
-		FROM generate_series(0, 399) u;
 		INSERT INTO sessions (user_id, token_hash, created_at, last_seen_at, expires_at, revoked_at)
-		SELECT ('00000000-0000-4000-a000-' || lpad(to_hex(u), 12, '0'))::uuid,
+		SELECT `+dbtest.SeededUserID("u")+`,
 			sha256(convert_to(u || ':' || j, 'UTF8')), now() - j * interval '1 hour', now(),
 			now() + interval '30 days', CASE WHEN j % 10 = 9 THEN now() END
 		FROM generate_series(0, 399) u, generate_series(0, 49) j;
@@ -66,5 +64,33 @@ func TestPlannerUsesIndexes(t *testing.T) {
 				t.Errorf("plan scans the sessions table:\n%s", plan)
 			}
 		})
+	}
+}
+
+// TestJanitorBatchReadsOnlyItsPages: the janitor's DELETE reads the heap pages it is given
+// (a TID range scan), never the whole table, however many sessions there are, and the
+// sessions it deletes it finds again by primary key.
+func TestJanitorBatchReadsOnlyItsPages(t *testing.T) {
+	store := dbtest.NewStore(t)
+	ctx := context.Background()
+	dbtest.SeedUsers(t, store, 400)
+	_, err := store.DB().ExecContext(ctx, `
+		INSERT INTO sessions (user_id, token_hash, created_at, last_seen_at, expires_at, revoked_at)
+		SELECT `+dbtest.SeededUserID("u")+`,
+			sha256(convert_to(u || ':' || j, 'UTF8')), now() - interval '90 days', now() - interval '60 days',
+			now() + interval '30 days', CASE WHEN j % 3 = 0 THEN now() - interval '40 days' END
+		FROM generate_series(0, 399) u, generate_series(0, 49) j;
+		ANALYZE users; ANALYZE sessions;`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lines []string
+	if err := store.DB().SelectContext(ctx, &lines, "EXPLAIN "+db.DeleteEndedSessionsSQL,
+		time.Now().Add(-30*24*time.Hour), (7 * 24 * time.Hour).Seconds(), 500, 128, 192); err != nil {
+		t.Fatal(err)
+	}
+	plan := strings.Join(lines, "\n")
+	if !strings.Contains(plan, "Tid Range Scan on sessions") || strings.Contains(plan, "Seq Scan on sessions") {
+		t.Errorf("the janitor's batch does not read by page range:\n%s", plan)
 	}
 }

@@ -9,6 +9,8 @@ const (
 	EndedSessionsSQL  = endedSessionsSQL
 	// SecurityActivitySQL holds EndedSessionsSQL and the notices and events lists.
 	SecurityActivitySQL = securityActivitySQL
+	// DeleteEndedSessionsSQL is the janitor's batch.
+	DeleteEndedSessionsSQL = deleteEndedSessionsSQL
 )
 
 // RevokeSessionSQL is RevokeSessionAudited's statement.

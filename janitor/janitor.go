@@ -1,7 +1,7 @@
 // Package janitor deletes what has outlived its retention: ended sessions, old audit
 // events, delivered mail and expired email verification links. Several app instances may
-// run it at once: every batch skips rows another instance has locked, so they share the
-// work instead of waiting.
+// run it at once: every batch skips rows another instance has locked, so they never wait
+// on each other.
 package janitor
 
 import (
@@ -24,12 +24,16 @@ type Options struct {
 	IdleTimeoutNow func() time.Duration
 	Interval       time.Duration // time between sweeps
 	Batch          int           // rows per DELETE, to keep locks and WAL small
+	// ScanPages is how many heap pages of the sessions table one DELETE reads (~15 sessions
+	// a page): the sweep walks the table in ranges of this many pages, so it reads the
+	// table once and each statement a bounded part of it, however many sessions there are.
+	ScanPages int
 }
 
 // DefaultOptions keeps ended sessions 30 days and audit events a year, sweeping hourly.
 func DefaultOptions() Options {
 	return Options{SessionRetention: 30 * 24 * time.Hour, AuditRetention: 365 * 24 * time.Hour,
-		Interval: time.Hour, Batch: 500}
+		Interval: time.Hour, Batch: 500, ScanPages: 64}
 }
 
 func (o *Options) defaults() {
@@ -45,6 +49,9 @@ func (o *Options) defaults() {
 	}
 	if o.Batch <= 0 {
 		o.Batch = def.Batch
+	}
+	if o.ScanPages <= 0 {
+		o.ScanPages = def.ScanPages
 	}
 }
 
@@ -96,9 +103,7 @@ func (j *Janitor) Sweep(ctx context.Context) (Result, error) {
 	if j.opt.IdleTimeoutNow != nil {
 		idle = j.opt.IdleTimeoutNow()
 	}
-	if r.Sessions, err = j.drain(ctx, func() (int, error) {
-		return j.store.DeleteEndedSessions(ctx, sessionCutoff, idle, j.opt.Batch)
-	}); err != nil {
+	if r.Sessions, err = j.sweepSessions(ctx, sessionCutoff, idle); err != nil {
 		return r, err
 	}
 	if r.Events, err = j.drain(ctx, func() (int, error) {
@@ -122,6 +127,34 @@ func (j *Janitor) Sweep(ctx context.Context) (Result, error) {
 			"verification_links", r.Verifications)
 	}
 	return r, nil
+}
+
+// sweepSessions walks the sessions table ScanPages at a time, each range until a batch
+// comes back short, and then the pages the table grew by meanwhile (rows a revocation or
+// touch moved there), until it reaches the end.
+func (j *Janitor) sweepSessions(ctx context.Context, cutoff time.Time, idle time.Duration) (int, error) {
+	total := 0
+	var from int64
+	for {
+		pages, err := j.store.SessionHeapPages(ctx)
+		if err != nil {
+			return total, fmt.Errorf("janitor: %w", err)
+		}
+		if from >= pages {
+			return total, nil
+		}
+		for from < pages {
+			to := from + int64(j.opt.ScanPages)
+			n, err := j.drain(ctx, func() (int, error) {
+				return j.store.DeleteEndedSessions(ctx, cutoff, idle, db.HeapPages{From: from, To: to}, j.opt.Batch)
+			})
+			total += n
+			if err != nil {
+				return total, err
+			}
+			from = to
+		}
+	}
 }
 
 // drain repeats one batch until a batch comes back short.

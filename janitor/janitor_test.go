@@ -179,3 +179,44 @@ func TestSweepDeletesExpiredVerificationLinks(t *testing.T) {
 		t.Errorf("links left %v, want only the live one %s", left, want)
 	}
 }
+
+// A sweep walks the table a few pages at a time (ScanPages), each range until a batch
+// comes back short: every ended session past retention is deleted, wherever it is stored,
+// and nothing else.
+func TestSweepWalksTheTableInPageRanges(t *testing.T) {
+	store := dbtest.NewStore(t)
+	ctx := context.Background()
+	// 60 users, 40 sessions each (~160 heap pages): every third ended 40 days ago, every
+	// seventh of the rest 10 days ago (kept), the rest live.
+	dbtest.SeedUsers(t, store, 60)
+	_, err := store.DB().ExecContext(ctx, `
+		INSERT INTO sessions (user_id, token_hash, user_agent, created_at, last_seen_at, expires_at, revoked_at)
+		SELECT `+dbtest.SeededUserID("u")+`,
+			sha256(convert_to(u || ':' || j, 'UTF8')), repeat('x', 400), now() - interval '50 days', now() - interval '1 hour',
+			now() + interval '20 days',
+			CASE WHEN (u * 40 + j) % 3 = 0 THEN now() - interval '40 days' WHEN (u * 40 + j) % 7 = 0 THEN now() - interval '10 days' END
+		FROM generate_series(0, 59) u, generate_series(0, 39) j;`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pages, err := store.SessionHeapPages(ctx)
+	if err != nil || pages < 20 {
+		t.Fatalf("sessions table has %d pages (%v): too few for the ranges to matter", pages, err)
+	}
+	j := janitor.New(store, slog.New(slog.NewTextHandler(io.Discard, nil)),
+		janitor.Options{IdleTimeout: 7 * 24 * time.Hour, Batch: 3, ScanPages: 2})
+	r, err := j.Sweep(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Sessions != 800 { // 2,400 sessions, every third
+		t.Errorf("deleted %d sessions, want 800", r.Sessions)
+	}
+	var left, past int
+	if err := store.DB().QueryRowContext(ctx, `SELECT count(*), count(*) FILTER (WHERE revoked_at < now() - interval '30 days') FROM sessions`).Scan(&left, &past); err != nil {
+		t.Fatal(err)
+	}
+	if left != 1600 || past != 0 {
+		t.Errorf("left %d sessions (%d past retention), want 1600 (0)", left, past)
+	}
+}

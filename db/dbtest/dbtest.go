@@ -122,3 +122,18 @@ func NewStore(t testing.TB) *db.Store {
 	t.Cleanup(func() { store.Close() })
 	return store
 }
+
+// SeededUserID is, in SQL, the id SeedUsers gives user number u (an SQL expression).
+func SeededUserID(u string) string {
+	return "('00000000-0000-4000-a000-' || lpad(to_hex(" + u + "), 12, '0'))::uuid"
+}
+
+// SeedUsers inserts users 0..n-1 with the ids SeededUserID gives, for tests that fill
+// tables with generate_series.
+func SeedUsers(t testing.TB, store *db.Store, n int) {
+	t.Helper()
+	if _, err := store.DB().Exec(`INSERT INTO users (id, email, name, password_hash)
+		SELECT `+SeededUserID("u")+`, 'u' || u || '@example.test', 'U', 'x' FROM generate_series(0, $1 - 1) u`, n); err != nil {
+		t.Fatal(err)
+	}
+}
