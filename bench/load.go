@@ -181,7 +181,13 @@ func (s *rssSampler) Stop() int64 {
 }
 
 // rss reads VmRSS of pid in bytes.
-func rss(pid int) int64 {
+func rss(pid int) int64 { return procStatus(pid, "VmRSS") }
+
+// peakRSS reads VmHWM of pid in bytes: the most it was resident since it started.
+func peakRSS(pid int) int64 { return procStatus(pid, "VmHWM") }
+
+// procStatus reads a kB field of /proc/PID/status in bytes.
+func procStatus(pid int, field string) int64 {
 	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
 		return 0
@@ -189,7 +195,7 @@ func rss(pid int) int64 {
 	defer f.Close()
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), "VmRSS:"); ok {
+		if v, ok := strings.CutPrefix(sc.Text(), field+":"); ok {
 			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
 			return kb * 1024
 		}

@@ -37,6 +37,7 @@ type benchConfig struct {
 	profileDir string
 	compare    string        // -compare: a git revision to build and measure beside this one
 	openLoopD  time.Duration // each open-loop row's length
+	scale      float64       // -scale: the ten-million run at this fraction (0: not run)
 }
 
 func logf(format string, args ...any) { fmt.Fprintf(os.Stderr, format+"\n", args...) }
@@ -51,6 +52,7 @@ func main() {
 	flag.StringVar(&cfg.profileDir, "profile", "", "save the app's CPU profile of each random-user check, list and page row in this folder, time PostgreSQL's statements (pg_stat_statements), and print where each answer's time goes")
 	flag.StringVar(&cfg.compare, "compare", "", "also build this git revision (e.g. HEAD~1) and measure the random-user check, list and page rows on both builds, alternating, against the one seeded cluster")
 	flag.DurationVar(&cfg.openLoopD, "open-d", 60*time.Second, "duration of each open-loop row (check, list, page at 50 % and 80 % of their closed-loop req/s)")
+	flag.Float64Var(&cfg.scale, "scale", 0, "after the rows, seed 1,000,000 × this people and 10,000,000 × this sessions (3,000,000 × this past retention) in a second database with COPY, run the random-user check, list and page rows on it, then again while the retention janitor deletes the past sessions (make bench-scale: 1)")
 	flag.Var(&cfg.only, "rows", "only these comma-separated parts (default all): "+strings.Join(allGroups, ","))
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -138,11 +140,9 @@ func run(ctx context.Context, cfg benchConfig) error {
 	}
 	defer app.stop()
 	idle := app.rssNow()
-	b := &bencher{cfg: cfg, dir: dir, app: app, pgBin: pgBin, pgHost: pgCfg.Host, store: store}
-	if b.tokens.everyone, err = writeTokens(dir, appCookie, everyone, appCookieValue); err != nil {
-		return err
-	}
-	if b.tokens.list, err = writeTokens(dir, appCookie, listUsers, appCookieValue); err != nil {
+	b := &bencher{cfg: cfg, dir: dir, app: app, pgBin: pgBin, pgHost: pgCfg.Host, store: store, dbname: "bench"}
+	b.sets.everyone, b.sets.list = everyone, listUsers
+	if err := b.writeAppTokens(); err != nil {
 		return err
 	}
 	if cfg.only.want("betterauth") {
@@ -189,6 +189,14 @@ func run(ctx context.Context, cfg benchConfig) error {
 			return err
 		}
 	}
+	var scaled *scaleRun
+	if cfg.scale > 0 {
+		if scaled, err = b.scaleRows(ctx, srv.DSN, bin); err != nil { // bench/scale.go
+			printReport(cfg, rows, 0, idle)
+			printScale(rows, scaled, cfg.scale)
+			return err
+		}
+	}
 	pageBytes := -1
 	if cfg.only.want("page") {
 		if pageBytes, err = b.pageSize(ctx); err != nil {
@@ -201,6 +209,7 @@ func run(ctx context.Context, cfg benchConfig) error {
 	printGoals(append(rows, open...), pageBytes)
 	printBreakdowns(rows, cfg.profileDir)
 	printComparison(compared)
+	printScale(rows, scaled, cfg.scale)
 	if cfg.only.want("betterauth") && b.betterAuth == nil {
 		fmt.Println("\nbetter-auth rows: not measured (node or npm is not installed: apt-get install -y nodejs npm)")
 	} else if b.betterAuth != nil {
@@ -246,8 +255,9 @@ type appProcess struct {
 	metrics string
 }
 
-// startApp runs bin against dsn, its log in dir (made when missing).
-func startApp(ctx context.Context, bin, dsn, dir string) (*appProcess, error) {
+// startApp runs bin against dsn, its log in dir (made when missing), with env added to
+// the bench's settings.
+func startApp(ctx context.Context, bin, dsn, dir string, env ...string) (*appProcess, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
@@ -261,6 +271,7 @@ func startApp(ctx context.Context, bin, dsn, dir string) (*appProcess, error) {
 	cmd.Env = append(os.Environ(), "DATABASE_URL="+dsn, "ADDR="+addr, "METRICS_ADDR="+maddr, "BASE_URL=http://"+addr,
 		"TRUSTED_PROXIES=127.0.0.1",   // the sign-in row's clients have addresses of their own
 		"REAUTH_WINDOW="+reauthWindow) // the deleters proved their password at seeding
+	cmd.Env = append(cmd.Env, env...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {

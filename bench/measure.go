@@ -18,6 +18,17 @@ type bencher struct {
 	pgHost     string
 	store      *db.Store
 	tokens     struct{ everyone, list, betterAuth tokenFile } // the random-user rows' cookies
+	sets       struct{ everyone, list userSet }               // whom the random-user rows pick from
+	dbname     string                                         // the database the app and pgbench use
+}
+
+// writeAppTokens writes the token files of the app's random-user rows.
+func (b *bencher) writeAppTokens() (err error) {
+	if b.tokens.everyone, err = writeTokens(b.dir, appCookie, b.sets.everyone, appCookieValue); err != nil {
+		return err
+	}
+	b.tokens.list, err = writeTokens(b.dir, appCookie, b.sets.list, appCookieValue)
+	return err
 }
 
 // target is a server the rows load: its address, its process (for RSS) and its counter of
@@ -106,7 +117,7 @@ func (b *bencher) measure(ctx context.Context, spec rowSpec) (result, error) {
 	if spec.ceilingConns > 0 {
 		cfg.conns = spec.ceilingConns
 	}
-	r.Ceiling, err = pgbenchRun(ctx, b.dir, b.pgBin, b.pgHost, "bench", name, spec.ceiling, cfg)
+	r.Ceiling, err = pgbenchRun(ctx, b.dir, b.pgBin, b.pgHost, b.dbname, name, spec.ceiling, cfg)
 	if err != nil {
 		return result{}, err
 	}

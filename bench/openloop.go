@@ -145,9 +145,9 @@ func (b *bencher) openLoopEndpoints() []struct {
 		closed string
 		target vegeta.Targeter
 	}{
-		{"session check · random user, uniform", randomTargeter(b.app.base, checkPath, everyone, "")},
-		{"list · random 50-session user, uniform", randomTargeter(b.app.base, listPath, listUsers, browserEncoding)},
-		{"page · random 50-session user, uniform", randomTargeter(b.app.base, pagePath, listUsers, browserEncoding)},
+		{"session check · random user, uniform", randomTargeter(b.app.base, checkPath, b.sets.everyone, "")},
+		{"list · random 50-session user, uniform", randomTargeter(b.app.base, listPath, b.sets.list, browserEncoding)},
+		{"page · random 50-session user, uniform", randomTargeter(b.app.base, pagePath, b.sets.list, browserEncoding)},
 	}
 }
 

@@ -82,10 +82,10 @@ func (b *bencher) rows() []rowSpec {
 		specs = append(specs,
 			rowSpec{name: "session check · random user, " + mix, group: "check", warm: true, profile: true,
 				script:  randomScript(b.tokens.everyone, checkPath, zipf, ""),
-				ceiling: pickSQL(everyone, zipf) + checkCeilingSQL},
+				ceiling: pickSQL(b.sets.everyone, zipf) + checkCeilingSQL},
 			rowSpec{name: list, group: "list", warm: true, profile: true,
 				script:  randomScript(b.tokens.list, listPath, zipf, browserEncoding),
-				ceiling: pickSQL(listUsers, zipf) + checkCeilingSQL + listCeilingSQL},
+				ceiling: pickSQL(b.sets.list, zipf) + checkCeilingSQL + listCeilingSQL},
 		)
 		if b.betterAuth != nil { // bench/betterauth.go: the same users, the same pick
 			specs = append(specs, rowSpec{name: "better-auth · list-sessions · random 50-session user, " + mix,
