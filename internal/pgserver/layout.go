@@ -115,7 +115,9 @@ func (s *LocalServer) unlockRoot() {
 }
 
 // claimRoot makes the data folder the app's own and traversable by the server user. Only
-// root has something to do: the old layout handed DATA_DIR itself (0700) to the server user.
+// root has something to do: the old layout handed DATA_DIR itself (0700) to the server user,
+// and once its cluster is in ClusterDir that is what DATA_DIR still looks like. Any other
+// folder of the server user's (say its home) is left as it is.
 func (s *LocalServer) claimRoot(root string) error {
 	if s.runAs == nil {
 		return nil
@@ -129,7 +131,7 @@ func (s *LocalServer) claimRoot(root string) error {
 		return nil
 	}
 	mode := fi.Mode().Perm()
-	if st.Uid == s.runAs.Uid {
+	if st.Uid == s.runAs.Uid && mode == 0o700 && exists(filepath.Join(ClusterDir(root), "PG_VERSION")) {
 		if err := os.Chown(root, os.Geteuid(), os.Getegid()); err != nil {
 			return fmt.Errorf("take back %s from the postgres user: %w", root, err)
 		}

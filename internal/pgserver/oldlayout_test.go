@@ -379,3 +379,31 @@ func chownAll(t *testing.T, s *LocalServer, dir string) {
 		t.Fatal(err)
 	}
 }
+
+// TestClaimRootOnlyTheOldLayout: as root, DATA_DIR is taken back from the server user only
+// in the state the old layout's move leaves (0700, the cluster in ClusterDir); another
+// folder of that user's, say its home, keeps its owner.
+func TestClaimRootOnlyTheOldLayout(t *testing.T) {
+	t.Parallel()
+	var log bytes.Buffer
+	s := testServer(t, &log)
+	if s.runAs == nil {
+		return // only root hands folders to another user
+	}
+	home := filepath.Join(reachableTempDir(t), "home")
+	writeFile(t, filepath.Join(home, "notes.txt"), "the postgres user's own")
+	if err := os.Chmod(home, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	chownAll(t, s, home)
+	if err := s.claimRoot(home); err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Stat(home)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if uid := fi.Sys().(*syscall.Stat_t).Uid; uid != s.runAs.Uid || fi.Mode().Perm() != 0o755 {
+		t.Errorf("a folder of the server user's: now uid %d mode %v, want it unchanged", uid, fi.Mode().Perm())
+	}
+}
