@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/hashicorp/golang-lru/v2/expirable"
@@ -28,12 +27,7 @@ import (
 // challengeTTL is how long a challenge waits for its proof; Chrome answers in milliseconds.
 const challengeTTL = 5 * time.Minute
 
-// Binding limits: DBSC requests per session per bound-cookie lifetime (registration and
-// refresh together; a refresh is two requests, and Chrome refreshes early, sometimes twice
-// in a row, so it needs ~5), and how often a refused copy of a bound session is written to
-// the audit log.
 const (
-	bindingLimit = 12
 	// bindingGrace lets a just-bound session in without its bound cookie while the browser
 	// is still registering: Chrome follows the sign-in's redirect while it registers, and
 	// that request, sent before the cookie existed, arrived after the binding, was sent
@@ -52,33 +46,28 @@ const (
 
 // Errors of binding; ErrProofRefused wraps the reason, which is logged, not shown.
 var (
-	ErrSessionUnbound   = errors.New("bound session without a valid bound cookie")
-	ErrProofRefused     = errors.New("dbsc proof refused")
-	ErrStaleChallenge   = errors.New("dbsc challenge unknown, used or expired")
-	ErrBindingRateLimit = errors.New("too many dbsc requests for this session")
+	ErrSessionUnbound = errors.New("bound session without a valid bound cookie")
+	ErrProofRefused   = errors.New("dbsc proof refused")
+	ErrStaleChallenge = errors.New("dbsc challenge unknown, used or expired")
+	// ErrBindingRateLimit is a failed proof past the limit of failed proofs (binding_limit.go).
+	ErrBindingRateLimit = errors.New("too many failed dbsc proofs")
+	errForeignChallenge = errors.New("not a live registration challenge of this session")
 )
 
-// binding is the service's DBSC state: the cookie key and the per-session counters.
+// binding is the service's DBSC state: the key of cookies and challenges, and counters.
 type binding struct {
 	key      []byte
-	attempts *expirable.LRU[string, *window]
+	failures *proofFailures
 	refused  *expirable.LRU[string, struct{}]
 }
 
-type window struct {
-	mu    sync.Mutex
-	start time.Time
-	n     int
-}
-
 // newBinding starts with a random key: a service that is never given the shared one
-// (ShareBindingKey) signs cookies only it accepts.
-func newBinding(ttl time.Duration) *binding {
+// (ShareBindingKey) signs cookies and challenges only it accepts.
+func newBinding() *binding {
 	key := make([]byte, 32)
 	_, _ = rand.Read(key)
-	return &binding{key: key,
-		attempts: expirable.NewLRU[string, *window](trackedSessions, nil, 2*ttl),
-		refused:  expirable.NewLRU[string, struct{}](trackedSessions, nil, unboundEventInterval)}
+	return &binding{key: key, failures: newProofFailures(),
+		refused: expirable.NewLRU[string, struct{}](trackedSessions, nil, unboundEventInterval)}
 }
 
 // ShareBindingKey derives the bound cookies' key from the CSRF key every instance already
@@ -90,39 +79,26 @@ func (s *Service) ShareBindingKey(csrfKey []byte) {
 	s.binding.key = m.Sum(nil)
 }
 
-// NewBindingChallenge issues a challenge that a proof for this session must sign.
-func (s *Service) NewBindingChallenge(ctx context.Context, sessionID string) (string, error) {
-	if err := s.allowBinding(sessionID); err != nil {
-		return "", err
-	}
-	challenge, _, err := NewToken()
-	if err != nil {
-		return "", err
-	}
-	now := s.now()
-	if err := s.store.AddDBSCChallenge(ctx, sessionID, challenge, now, now.Add(challengeTTL)); err != nil {
-		return "", fmt.Errorf("binding challenge: %w", err)
-	}
-	return challenge, nil
-}
-
-// Bind checks a registration proof for the current session and stores its key: the proof
-// must sign a live challenge issued to this very session, which it uses up.
-func (s *Service) Bind(ctx context.Context, cur Current, proof string) error {
-	if err := s.allowBinding(cur.Session.ID); err != nil {
-		return err
-	}
+// Bind checks a registration proof for the current session, sent from ip, and stores its
+// key: the proof must sign a live registration challenge issued to this very session, which
+// it uses up. The proof carries its own key, so anyone with the session cookie can sign one:
+// a challenge that is not the session's is a failed proof like a bad signature.
+func (s *Service) Bind(ctx context.Context, cur Current, proof, ip string) error {
 	p, err := dbsc.VerifyRegistration(proof)
 	if err != nil {
-		return fmt.Errorf("%w: %w", ErrProofRefused, err)
+		return s.refuseProof(cur.Session.ID, ip, err)
 	}
 	key, err := p.KeyJSON()
 	if err != nil {
-		return fmt.Errorf("%w: %w", ErrProofRefused, err)
+		return s.refuseProof(cur.Session.ID, ip, err)
+	}
+	expires, ok := s.challengeExpiry(cur.Session.ID, purposeRegister, p.JTI)
+	if !ok {
+		return s.refuseProof(cur.Session.ID, ip, errForeignChallenge)
 	}
 	now := s.now()
 	return s.store.InTx(ctx, func(tx *db.Tx) error {
-		if err := tx.ConsumeDBSCChallenge(ctx, cur.Session.ID, p.JTI, now); errors.Is(err, db.ErrNoChallenge) {
+		if err := tx.UseDBSCChallenge(ctx, cur.Session.ID, p.JTI, now, expires); errors.Is(err, db.ErrNoChallenge) {
 			return fmt.Errorf("%w: registration", ErrStaleChallenge)
 		} else if err != nil {
 			return err
@@ -140,13 +116,12 @@ func (s *Service) Bind(ctx context.Context, cur Current, proof string) error {
 	})
 }
 
-// RefreshBinding checks a refresh proof with the key stored at registration, and uses up
-// its challenge. A proof with a good signature over a challenge that is gone is
-// ErrStaleChallenge (a race between two refreshes: ask again), a bad one ErrProofRefused.
-func (s *Service) RefreshBinding(ctx context.Context, cur Current, proof string) error {
-	if err := s.allowBinding(cur.Session.ID); err != nil {
-		return err
-	}
+// RefreshBinding checks a refresh proof, sent from ip, with the key stored at registration,
+// and uses up its challenge. A valid proof is never refused by a limit: only failed ones
+// count (binding_limit.go). A proof signed by the session's key over a challenge that is not
+// a live one of ours, or was used already (two refreshes raced, or Chrome signed the one it
+// had cached), is ErrStaleChallenge: the device asks again. A bad one is ErrProofRefused.
+func (s *Service) RefreshBinding(ctx context.Context, cur Current, proof, ip string) error {
 	key, err := s.store.SessionDBSCKey(ctx, cur.Session.ID)
 	if errors.Is(err, db.ErrNotFound) {
 		return fmt.Errorf("%w: session is not bound", ErrProofRefused)
@@ -156,37 +131,27 @@ func (s *Service) RefreshBinding(ctx context.Context, cur Current, proof string)
 	}
 	p, err := dbsc.VerifyRefresh(proof, []byte(key))
 	if err != nil {
-		return fmt.Errorf("%w: %w", ErrProofRefused, err)
+		return s.refuseProof(cur.Session.ID, ip, err)
 	}
-	return s.store.InTx(ctx, func(tx *db.Tx) error {
-		if err := tx.ConsumeDBSCChallenge(ctx, cur.Session.ID, p.JTI, s.now()); errors.Is(err, db.ErrNoChallenge) {
-			return fmt.Errorf("%w: refresh", ErrStaleChallenge)
-		} else if err != nil {
-			return err
-		}
-		return nil
-	})
+	expires, ok := s.challengeExpiry(cur.Session.ID, purposeRefresh, p.JTI)
+	if !ok {
+		return fmt.Errorf("%w: refresh, not a live challenge", ErrStaleChallenge)
+	}
+	if err := s.store.UseDBSCChallenge(ctx, cur.Session.ID, p.JTI, s.now(), expires); errors.Is(err, db.ErrNoChallenge) {
+		return fmt.Errorf("%w: refresh, used", ErrStaleChallenge)
+	} else if err != nil {
+		return fmt.Errorf("refresh binding: %w", err)
+	}
+	return nil
 }
 
-// allowBinding counts a DBSC request of the session against its window (one cookie
-// lifetime). Per instance: behind a load balancer a session gets this much per instance.
-func (s *Service) allowBinding(sessionID string) error {
-	w, ok := s.binding.attempts.Get(sessionID)
-	if !ok {
-		w = &window{}
-		s.binding.attempts.Add(sessionID, w)
-	}
-	now := s.now()
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if now.Sub(w.start) >= s.conf().BoundCookieTTL {
-		w.start, w.n = now, 0
-	}
-	if w.n >= bindingLimit {
+// refuseProof counts a failed proof and says how to answer it: ErrProofRefused with the
+// reason, or ErrBindingRateLimit past the limit.
+func (s *Service) refuseProof(sessionID, ip string, reason error) error {
+	if s.binding.failures.add(sessionID, ip, s.now()) {
 		return ErrBindingRateLimit
 	}
-	w.n++
-	return nil
+	return fmt.Errorf("%w: %w", ErrProofRefused, reason)
 }
 
 // BoundCookie is a fresh bound cookie value for the session: its expiry and an HMAC of

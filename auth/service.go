@@ -167,7 +167,7 @@ func NewService(store *db.Store, devices *device.Parser, cfg Config, log *slog.L
 	s := &Service{store: store, devices: devices, base: cfg, log: log, now: time.Now, dummy: dummy,
 		checkPassword: CheckPassword, reload: make(chan struct{}, 1),
 		hashSlots: NewHashSlots(cfg.HashConcurrency, cfg.HashWait),
-		binding:   newBinding(cfg.BoundCookieTTL)}
+		binding:   newBinding()}
 	s.live.Store(&cfg)
 	return s, nil
 }

@@ -6,38 +6,38 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/jmoiron/sqlx"
 )
 
-// ErrNoChallenge is a proof whose challenge was not issued to the session, has expired or
-// was already used.
-var ErrNoChallenge = errors.New("no such challenge")
+// ErrNoChallenge is a proof whose challenge was already used.
+var ErrNoChallenge = errors.New("challenge already used")
 
-// AddDBSCChallenge records a challenge issued to a session, and drops the session's
-// expired ones (a session has few: the handlers rate limit issuing them).
-func (s *Store) AddDBSCChallenge(ctx context.Context, sessionID, challenge string, now, expires time.Time) error {
-	_, err := s.db.ExecContext(ctx, `
-		WITH dropped AS (DELETE FROM dbsc_challenges WHERE session_id = $1 AND expires_at <= $3)
-		INSERT INTO dbsc_challenges (challenge, session_id, expires_at) VALUES ($2, $1, $4)`,
-		sessionID, challenge, now, expires)
-	if err != nil {
-		return fmt.Errorf("add dbsc challenge for %s: %w", sessionID, err)
-	}
-	return nil
+// UseDBSCChallenge records that a (signed, live) challenge of the session has been
+// answered, in one statement: of two requests with the same proof exactly one inserts the
+// row, the other gets ErrNoChallenge. It drops the session's expired ones on the way.
+func (s *Store) UseDBSCChallenge(ctx context.Context, sessionID, challenge string, now, expires time.Time) error {
+	return useDBSCChallenge(ctx, s.db, sessionID, challenge, now, expires)
 }
 
-// ConsumeDBSCChallenge uses up a live challenge of the session: one statement, so of two
-// requests with the same proof exactly one finds the row. ErrNoChallenge otherwise.
-func (t *Tx) ConsumeDBSCChallenge(ctx context.Context, sessionID, challenge string, now time.Time) error {
+// UseDBSCChallenge is Store.UseDBSCChallenge inside a transaction (a registration's, which
+// binds the session in the same commit).
+func (t *Tx) UseDBSCChallenge(ctx context.Context, sessionID, challenge string, now, expires time.Time) error {
+	return useDBSCChallenge(ctx, t.tx, sessionID, challenge, now, expires)
+}
+
+func useDBSCChallenge(ctx context.Context, q sqlx.QueryerContext, sessionID, challenge string, now, expires time.Time) error {
 	var one int
-	err := t.tx.GetContext(ctx, &one, `
-		DELETE FROM dbsc_challenges
-		WHERE challenge = $2 AND session_id = $1 AND expires_at > $3
-		RETURNING 1`, sessionID, challenge, now)
+	err := sqlx.GetContext(ctx, q, &one, `
+		WITH dropped AS (DELETE FROM dbsc_used_challenges WHERE session_id = $1 AND expires_at <= $3)
+		INSERT INTO dbsc_used_challenges (challenge, session_id, expires_at) VALUES ($2, $1, $4)
+		ON CONFLICT (challenge) DO NOTHING
+		RETURNING 1`, sessionID, challenge, now, expires)
 	if errors.Is(err, sql.ErrNoRows) {
 		return ErrNoChallenge
 	}
 	if err != nil {
-		return fmt.Errorf("consume dbsc challenge of %s: %w", sessionID, err)
+		return fmt.Errorf("use dbsc challenge of %s: %w", sessionID, err)
 	}
 	return nil
 }

@@ -30,18 +30,12 @@ func isDBSCPath(c *fiber.Ctx) bool {
 }
 
 // inviteBinding adds Secure-Session-Registration to a page sign-in's answer, with a
-// challenge issued to the new session. Without it the session stays an ordinary one, so
-// a failure here is logged, not shown.
+// challenge issued to the new session. Without it the session stays an ordinary one.
 func (h *Handler) inviteBinding(c *fiber.Ctx, sessionID string) {
 	if !h.dbscEnabled() {
 		return
 	}
-	challenge, err := h.auth.NewBindingChallenge(c.UserContext(), sessionID)
-	if err != nil {
-		h.log.Warn("dbsc invitation not sent", "session_id", sessionID, "error", err)
-		return
-	}
-	c.Set(dbsc.HeaderRegistration, dbsc.RegistrationHeader(dbscRegisterPath, challenge))
+	c.Set(dbsc.HeaderRegistration, dbsc.RegistrationHeader(dbscRegisterPath, h.auth.RegistrationChallenge(sessionID)))
 }
 
 // dbscRegister binds the current session to the key of the proof Chrome sends.
@@ -50,7 +44,7 @@ func (h *Handler) dbscRegister(c *fiber.Ctx) error {
 	if cur == nil || !h.dbscEnabled() {
 		return dbscEnd(c)
 	}
-	err := h.auth.Bind(c.UserContext(), *cur, c.Get(dbsc.HeaderResponse))
+	err := h.auth.Bind(c.UserContext(), *cur, c.Get(dbsc.HeaderResponse), clientIP(c))
 	switch {
 	case errors.Is(err, auth.ErrBindingRateLimit):
 		return apiError(c, fiber.StatusTooManyRequests, "rate_limited", "")
@@ -65,7 +59,9 @@ func (h *Handler) dbscRegister(c *fiber.Ctx) error {
 
 // dbscRefresh renews the bound cookie: a first call gets a challenge (403), the retry
 // signs it with the key stored at registration. A session that is revoked, expired,
-// unknown or not bound gets an answer that ends the browser's DBSC session.
+// unknown or not bound gets an answer that ends the browser's DBSC session, and so does a
+// failed proof: Chrome takes any 4xx but a 403 with a challenge as the end (a 429 too),
+// so a device's own refresh is answered only 200, 403 or, when we fail, 5xx.
 func (h *Handler) dbscRefresh(c *fiber.Ctx) error {
 	cur := current(c)
 	if cur == nil || !cur.Session.DeviceBound || dbsc.SessionID(c.Get(dbsc.HeaderSessionID)) != cur.Session.ID {
@@ -75,12 +71,12 @@ func (h *Handler) dbscRefresh(c *fiber.Ctx) error {
 	if proof == "" {
 		return h.dbscChallenge(c, cur.Session.ID)
 	}
-	err := h.auth.RefreshBinding(c.UserContext(), *cur, proof)
+	err := h.auth.RefreshBinding(c.UserContext(), *cur, proof, clientIP(c))
 	switch {
 	case errors.Is(err, auth.ErrBindingRateLimit):
-		return apiError(c, fiber.StatusTooManyRequests, "rate_limited", "") // the browser retries later
+		return apiError(c, fiber.StatusTooManyRequests, "rate_limited", "") // failed proofs only, not logged each
 	case errors.Is(err, auth.ErrStaleChallenge):
-		return h.dbscChallenge(c, cur.Session.ID) // two refreshes raced: sign the new one
+		return h.dbscChallenge(c, cur.Session.ID) // signed by the device's key: sign a new one
 	case errors.Is(err, auth.ErrProofRefused):
 		h.log.Warn("dbsc refresh refused", "session_id", cur.Session.ID, "reason", err.Error())
 		return dbscEnd(c)
@@ -90,16 +86,10 @@ func (h *Handler) dbscRefresh(c *fiber.Ctx) error {
 	return h.sendBinding(c, cur.Session.ID)
 }
 
-// dbscChallenge is the 403 that makes Chrome sign a new challenge and retry at once.
+// dbscChallenge is the 403 that makes Chrome sign a new challenge and retry at once. It
+// is never limited: issuing a challenge stores nothing (auth/binding_challenge.go).
 func (h *Handler) dbscChallenge(c *fiber.Ctx, sessionID string) error {
-	challenge, err := h.auth.NewBindingChallenge(c.UserContext(), sessionID)
-	if errors.Is(err, auth.ErrBindingRateLimit) {
-		return apiError(c, fiber.StatusTooManyRequests, "rate_limited", "")
-	}
-	if err != nil {
-		return err
-	}
-	c.Set(dbsc.HeaderChallenge, dbsc.ChallengeHeader(challenge, sessionID))
+	c.Set(dbsc.HeaderChallenge, dbsc.ChallengeHeader(h.auth.RefreshChallenge(sessionID), sessionID))
 	return apiError(c, fiber.StatusForbidden, "dbsc_challenge", "")
 }
 
