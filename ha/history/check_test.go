@@ -1,0 +1,123 @@
+package history
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+var t0 = time.Date(2026, 12, 6, 20, 0, 0, 0, time.UTC)
+
+// ev is an event from ms to ms after t0.
+func ev(op Op, from, to int, status int, f func(*Event)) Event {
+	e := Event{Op: op, User: "a@example.com", Start: t0.Add(time.Duration(from) * time.Millisecond),
+		End: t0.Add(time.Duration(to) * time.Millisecond), Status: status}
+	if f != nil {
+		f(&e)
+	}
+	return e
+}
+
+func session(key string) func(*Event) { return func(e *Event) { e.Session = key } }
+
+// base: the user signs in twice ("main" and "s1") with password "p1".
+func base() []Event {
+	return []Event{
+		ev(SignIn, 0, 10, 200, func(e *Event) { e.Target, e.Password = "main", "p1" }),
+		ev(SignIn, 20, 30, 200, func(e *Event) { e.Target, e.Password = "s1", "p1" }),
+		ev(Read, 40, 50, 200, func(e *Event) { e.Session, e.SessionID, e.Listed = "s1", "id-s1", []string{"id-s1"} }),
+	}
+}
+
+func revoke(from, to, status int) Event {
+	return ev(Revoke, from, to, status, func(e *Event) {
+		e.Session, e.Target = "main", "s1"
+		unavailable(e)
+	})
+}
+
+// unavailable makes a 503 the app's own "no database" answer.
+func unavailable(e *Event) {
+	if e.Status == 503 {
+		e.Code, e.RetryAfter = "unavailable", "2"
+	}
+}
+
+func TestCheckRules(t *testing.T) {
+	cases := []struct {
+		name   string
+		events []Event
+		rule   string // "" when the history keeps every promise
+	}{
+		{"revoke then refused", append(base(), revoke(100, 110, 204), ev(Read, 120, 130, 401, session("s1"))), ""},
+		{"read concurrent with the revoke may pass", append(base(), revoke(100, 110, 204), ev(Read, 105, 130, 200, session("s1"))), ""},
+		{"lost revocation: let in after the confirmed revoke", append(base(), revoke(100, 110, 204), ev(Read, 111, 130, 200, session("s1"))), "R1"},
+		{"unconfirmed revoke (503) then let in", append(base(), revoke(100, 110, 503), ev(Read, 120, 130, 200, session("s1"))), ""},
+		{"revoke-all ends the others", append(base(), ev(RevokeAll, 100, 110, 200, session("main")), ev(List, 120, 130, 200, session("s1"))), "R1"},
+		{"revoke-all keeps its own session", append(base(), ev(RevokeAll, 100, 110, 200, session("main")), ev(List, 120, 130, 200, session("main"))), ""},
+		{"revoke-all before a sign-in confirmed does not end it", []Event{
+			ev(SignIn, 0, 10, 200, func(e *Event) { e.Target = "main" }),
+			ev(RevokeAll, 20, 40, 200, session("main")),
+			ev(SignIn, 30, 50, 200, func(e *Event) { e.Target = "s1" }),
+			ev(Read, 60, 70, 200, session("s1"))}, ""},
+		{"password change ends the others", append(base(), ev(ChangePassword, 100, 110, 200, func(e *Event) {
+			e.Session, e.Password, e.NewPassword = "main", "p1", "p2"
+		}), ev(Page, 120, 130, 200, session("s1"))), "R1"},
+		{"refused with nothing ending it", append(base(), ev(Read, 100, 110, 401, session("s1"))), "R2"},
+		{"refused while a revoke was in flight", append(base(), revoke(100, 200, 503), ev(Read, 150, 160, 401, session("s1"))), ""},
+		{"old password after a confirmed change", append(base(), ev(ChangePassword, 100, 110, 200, func(e *Event) {
+			e.Session, e.Password, e.NewPassword = "main", "p1", "p2"
+		}), ev(SignIn, 120, 130, 200, func(e *Event) { e.Target, e.Password = "s2", "p1" })), "R3"},
+		{"new password refused after a confirmed change", append(base(), ev(ChangePassword, 100, 110, 200, func(e *Event) {
+			e.Session, e.Password, e.NewPassword = "main", "p1", "p2"
+		}), ev(SignIn, 120, 130, 401, func(e *Event) { e.Password = "p2" })), "R3"},
+		{"old password refused while the change is unanswered", append(base(), ev(ChangePassword, 100, 3100, 503, func(e *Event) {
+			e.Session, e.Password, e.NewPassword = "main", "p1", "p2"
+			unavailable(e)
+		}), ev(SignIn, 120, 130, 401, func(e *Event) { e.Password = "p1" })), ""},
+		{"a 500", append(base(), ev(List, 100, 110, 500, session("s1"))), "R4"},
+		{"a 502 from the proxy", append(base(), ev(List, 100, 110, 502, session("s1"))), "R4"},
+		{"no answer", append(base(), ev(List, 100, 110, 0, func(e *Event) { e.Session, e.Error = "s1", "EOF" })), "R4"},
+		{"503 unavailable with Retry-After", append(base(), ev(List, 100, 110, 503, func(e *Event) {
+			e.Session, e.Code, e.RetryAfter = "s1", "unavailable", "2"
+		})), ""},
+		{"503 without Retry-After", append(base(), ev(List, 100, 110, 503, func(e *Event) { e.Session, e.Code = "s1", "unavailable" })), "R4"},
+		{"503 page that says try again", append(base(), ev(Page, 100, 110, 503, func(e *Event) {
+			e.Session, e.Page, e.RetryAfter, e.Body = "s1", true, "2", "<p>Please try again in a moment.</p>"
+		})), ""},
+		{"503 page without the words", append(base(), ev(Page, 100, 110, 503, func(e *Event) {
+			e.Session, e.Page, e.RetryAfter, e.Body = "s1", true, "2", "<p>Error</p>"
+		})), "R4"},
+		{"a hang", append(base(), ev(List, 100, 9100, 503, func(e *Event) { e.Session, e.Code, e.RetryAfter = "s1", "unavailable", "2" })), "R5"},
+		{"another person's session listed", append(base(),
+			ev(Read, 60, 70, 200, func(e *Event) { e.User, e.Session, e.SessionID = "b@example.com", "b1", "id-b1" }),
+			ev(List, 100, 110, 200, func(e *Event) { e.Session, e.Listed = "s1", []string{"id-s1", "id-b1"} })), "R4"},
+		{"another person's page", append(base(), ev(Page, 100, 110, 200, func(e *Event) {
+			e.Session, e.Page, e.Emails = "s1", true, []string{"b@example.com"}
+		})), "R4"},
+		{"open page signed out", append(base(), ev(StreamOpen, 60, 70, 200, session("s1")), revoke(100, 110, 204),
+			ev(StreamEnded, 100, 900, 0, session("s1"))), ""},
+		{"open page never signed out", append(base(), ev(StreamOpen, 60, 70, 200, session("s1")), revoke(100, 110, 204)), "R6"},
+		{"page signed out with nothing ending it", append(base(), ev(StreamOpen, 60, 70, 200, session("s1")),
+			ev(StreamEnded, 100, 900, 0, session("s1"))), "R6"},
+	}
+	c := Checker{MaxLatency: 5 * time.Second}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			vs := c.Check(tc.events)
+			if tc.rule == "" {
+				for _, v := range vs {
+					t.Errorf("unexpected violation: %s", v)
+				}
+				return
+			}
+			found := false
+			for _, v := range vs {
+				found = found || strings.HasPrefix(v.Rule, tc.rule)
+			}
+			if !found {
+				t.Errorf("want a %s violation, got %v", tc.rule, vs)
+			}
+		})
+	}
+}

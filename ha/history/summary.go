@@ -1,0 +1,84 @@
+package history
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Summary is a fault run's figures.
+type Summary struct {
+	Requests int
+	// Recovery is the time from the fault to the end of the first successful write that
+	// started after it; zero if none did.
+	Recovery time.Duration
+	// FailedInWindow counts failed requests (no answer or 5xx) that ended between the fault
+	// and the recovery, by status ("no answer" for none); FailedAfter those after it.
+	FailedInWindow map[string]int
+	FailedAfter    map[string]int
+	// Max503 is the longest time a 503 took to answer.
+	Max503 time.Duration
+}
+
+// Summarize computes the figures of events around a fault at faultAt.
+func Summarize(events []Event, faultAt time.Time) Summary {
+	s := Summary{FailedInWindow: map[string]int{}, FailedAfter: map[string]int{}}
+	var recovered time.Time
+	for _, e := range events {
+		if e.Op == StreamOpen || e.Op == StreamEnded {
+			continue
+		}
+		s.Requests++
+		if e.Writes() && e.OK() && !e.Start.Before(faultAt) && (recovered.IsZero() || e.End.Before(recovered)) {
+			recovered = e.End
+		}
+	}
+	if !recovered.IsZero() {
+		s.Recovery = recovered.Sub(faultAt)
+	}
+	for _, e := range events {
+		if e.Op == StreamOpen || e.Op == StreamEnded {
+			continue
+		}
+		if e.Status == 503 && e.End.Sub(e.Start) > s.Max503 {
+			s.Max503 = e.End.Sub(e.Start)
+		}
+		if !e.Failed() || e.End.Before(faultAt) {
+			continue
+		}
+		code := fmt.Sprint(e.Status)
+		if e.Status == 0 {
+			code = "no answer"
+		} else if e.Code != "" {
+			code += " " + e.Code
+		}
+		if recovered.IsZero() || !e.End.After(recovered) {
+			s.FailedInWindow[code]++
+		} else {
+			s.FailedAfter[code]++
+		}
+	}
+	return s
+}
+
+func (s Summary) String() string {
+	return fmt.Sprintf("%d requests; first successful write %s after the fault; failed in the window: %s; failed after it: %s; slowest 503 %s",
+		s.Requests, s.Recovery.Round(time.Millisecond), counts(s.FailedInWindow), counts(s.FailedAfter), s.Max503.Round(time.Millisecond))
+}
+
+func counts(m map[string]int) string {
+	if len(m) == 0 {
+		return "none"
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%d x %s", m[k], k)
+	}
+	return strings.Join(parts, ", ")
+}
