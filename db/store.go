@@ -87,10 +87,21 @@ func (s *Store) Close() error {
 	return s.db.Close()
 }
 
-// Ping checks that the database answers.
+// ErrReadOnly: the server the pool reached answers but takes no writes (a standby, or a
+// primary fenced for a switchover). It is one of the ErrUnavailable errors.
+var ErrReadOnly = fmt.Errorf("%w: the server is read-only", ErrUnavailable)
+
+// Ping checks that the database answers and takes writes: a pooled connection may still
+// reach a server that was demoted or fenced, and an app that can only read is not ready.
 func (s *Store) Ping(ctx context.Context) error {
-	if err := s.db.PingContext(ctx); err != nil {
+	var readOnly bool
+	err := s.db.QueryRowContext(ctx,
+		`SELECT pg_is_in_recovery() OR current_setting('transaction_read_only')::bool`).Scan(&readOnly)
+	switch {
+	case err != nil:
 		return fmt.Errorf("ping database: %w", err)
+	case readOnly:
+		return fmt.Errorf("ping database: %w", ErrReadOnly)
 	}
 	return nil
 }

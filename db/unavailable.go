@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql/driver"
 	"errors"
+	"io"
 	"net"
 	"strings"
 
@@ -22,6 +23,8 @@ func IsUnavailable(err error) bool {
 	var pqErr *pq.Error
 	switch {
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, driver.ErrBadConn),
+		// A server that died mid-answer: lib/pq hands the read's EOF up as it is.
+		errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF),
 		errors.Is(err, ErrUnavailable),
 		errors.As(err, &netErr):
 		return true

@@ -95,6 +95,7 @@ func (h *Handler) ErrorHandler(c *fiber.Ctx, err error) error {
 		status, code, message = fe.Code, fiberErrorCode(fe.Code), fiberErrorMessage(fe.Code)
 	case db.IsUnavailable(err):
 		status, code, message = fiber.StatusServiceUnavailable, "unavailable", "error.unavailable"
+		setRetryAfter(c, unavailableRetryAfter)
 	case errors.As(err, &tooMany): // any route that signs in is rate limited
 		status, code, message = fiber.StatusTooManyRequests, "rate_limited", "error.rate_limited"
 		setRetryAfter(c, tooMany.RetryAfter)

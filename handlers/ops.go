@@ -10,6 +10,11 @@ import (
 // readyTimeout bounds the readiness probe's database ping: a slow database is not ready.
 const readyTimeout = time.Second
 
+// unavailableRetryAfter is what a 503 "unavailable" tells clients to wait: about the time a
+// failover takes with production settings to be half over (docs/operations.md), so a
+// retry lands near the new primary's first answers without a herd every second.
+const unavailableRetryAfter = 2 * time.Second
+
 // defaultRequestTimeout bounds how long a request may wait for the database (pool and
 // queries alike), so a stuck database gives fast 503s instead of piling up requests.
 const defaultRequestTimeout = 3 * time.Second
@@ -20,7 +25,8 @@ func (h *Handler) healthz(c *fiber.Ctx) error {
 	return c.SendString("ok")
 }
 
-// readyz answers 200 when the database answers a ping quickly, 503 otherwise.
+// readyz answers 200 when the database answers quickly and takes writes, 503 otherwise,
+// so a load balancer takes an instance without a writable primary out.
 func (h *Handler) readyz(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	ctx, cancel := context.WithTimeout(c.UserContext(), readyTimeout)
