@@ -47,7 +47,7 @@ func TestMain(m *testing.M) {
 // removeStaleDirs deletes temp dirs of runs that died before their cleanup (a test timeout
 // panics past t.Cleanup; Pdeathsig still takes their processes down).
 func removeStaleDirs() {
-	for _, pattern := range []string{"docodego-ha-bin-*", "docodego-nginx-*"} {
+	for _, pattern := range []string{"docodego-ha-bin-*", "docodego-nginx-*", "docodego-patroni-*"} {
 		dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), pattern))
 		for _, d := range dirs {
 			if fi, err := os.Stat(d); err == nil && time.Since(fi.ModTime()) > time.Hour {
@@ -71,7 +71,14 @@ func startProc(t *testing.T, name string, cmd *exec.Cmd, deathSig syscall.Signal
 	t.Helper()
 	p := &proc{name: name, cmd: cmd, out: &syncBuffer{}, done: make(chan struct{})}
 	cmd.Stdout, cmd.Stderr = p.out, p.out
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: deathSig, Setpgid: true}
+	// Patroni's PostgreSQL inherits the output pipe and may outlive Patroni: do not wait
+	// for the pipe's end once the process itself is gone.
+	cmd.WaitDelay = 2 * time.Second
+	attr := &syscall.SysProcAttr{Pdeathsig: deathSig, Setpgid: true}
+	if cmd.SysProcAttr != nil {
+		attr.Credential = cmd.SysProcAttr.Credential // Patroni runs as the postgres user
+	}
+	cmd.SysProcAttr = attr
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start %s: %v", name, err)
 	}
@@ -83,6 +90,9 @@ func startProc(t *testing.T, name string, cmd *exec.Cmd, deathSig syscall.Signal
 		p.kill(syscall.SIGKILL)
 		if t.Failed() {
 			t.Logf("%s output:\n%s", name, tailString(p.out.String(), 3000))
+			if errs := errorLines(p.out.String(), 20); errs != "" {
+				t.Logf("%s error lines:\n%s", name, errs)
+			}
 		}
 	})
 	return p
@@ -107,7 +117,20 @@ func (p *proc) kill(sig syscall.Signal) {
 // app is one instance of the real binary.
 type app struct {
 	*proc
-	addr string // 127.0.0.1:port
+	name string
+	addr string   // 127.0.0.1:port
+	env  []string // to start it again the same way
+}
+
+// restart stops the instance as a deploy does (SIGTERM: it drains and exits), starts it
+// again on the same address and waits until it is ready.
+func (a *app) restart(t *testing.T) {
+	t.Helper()
+	a.kill(syscall.SIGTERM)
+	cmd := exec.Command(binary)
+	cmd.Env = a.env
+	a.proc = startProc(t, a.name, cmd, syscall.SIGKILL)
+	waitHTTP(t, a.proc, "http://"+a.addr+"/readyz")
 }
 
 // startApps runs instances of the binary on free ports against dsn, all at once (as a
@@ -120,7 +143,7 @@ func startApps(t *testing.T, dsn string, names ...string) []*app {
 		cmd := exec.Command(binary)
 		cmd.Env = append(os.Environ(), "ADDR="+addr, "DATABASE_URL="+dsn, "BASE_URL=http://"+addr,
 			"TRUSTED_PROXIES=127.0.0.1")
-		apps[i] = &app{proc: startProc(t, name, cmd, syscall.SIGKILL), addr: addr}
+		apps[i] = &app{proc: startProc(t, name, cmd, syscall.SIGKILL), name: name, addr: addr, env: cmd.Env}
 	}
 	for _, a := range apps {
 		waitHTTP(t, a.proc, "http://"+a.addr+"/readyz")
@@ -269,6 +292,19 @@ func (b *syncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.b.String()
+}
+
+// errorLines is the first n lines of an app's output logged at level ERROR.
+func errorLines(out string, n int) string {
+	var keep []string
+	for _, line := range strings.Split(out, "\n") {
+		if strings.Contains(line, "level=ERROR") || strings.Contains(line, `"level":"ERROR"`) {
+			if keep = append(keep, line); len(keep) == n {
+				break
+			}
+		}
+	}
+	return strings.Join(keep, "\n")
 }
 
 func tailString(s string, n int) string {

@@ -121,3 +121,57 @@ func TestCheckRules(t *testing.T) {
 		})
 	}
 }
+
+// recorded is a real history: the sigkill-primary-postgres run of TestPatroniFaultsUnderLoad
+// (HA_HISTORY_DIR), cut to 12 of its accounts (the rules are per account) and to short
+// bodies.
+func recorded(t *testing.T) []Event {
+	t.Helper()
+	events, err := Load("testdata/sigkill-primary.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return events
+}
+
+func TestRecordedHistoryPasses(t *testing.T) {
+	events := recorded(t)
+	if vs := (Checker{MaxLatency: 8 * time.Second}).Check(events); len(vs) > 0 {
+		t.Errorf("the recorded run's history fails: %v", vs)
+	}
+	if sum := Summarize(events, events[0].Start); sum.Requests == 0 {
+		t.Error("no requests summarized")
+	}
+}
+
+// TestRecordedHistoryWithALostRevocationFails is what a broken build would record (say,
+// synchronous_commit = local, so the revocation never reached the standby, or an app that
+// answers 204 before its commit): the same history, with the first read of a session after
+// its confirmed revocation answered 200 instead of 401. The checker must name it.
+func TestRecordedHistoryWithALostRevocationFails(t *testing.T) {
+	events := recorded(t)
+	c := Checker{MaxLatency: 8 * time.Second}
+	revokedAt := map[string]time.Time{}
+	lost := -1
+	for i, e := range events {
+		if e.Op == Revoke && e.OK() {
+			revokedAt[e.Target] = e.End
+		}
+		if at, ok := revokedAt[e.Session]; ok && e.Op == Read && e.Status == 401 && e.Start.After(at) {
+			lost = i
+			break
+		}
+	}
+	if lost < 0 {
+		t.Fatal("the recording has no read after a confirmed revocation")
+	}
+	events[lost].Status, events[lost].Code = 200, ""
+	vs := c.Check(events)
+	found := false
+	for _, v := range vs {
+		found = found || (strings.HasPrefix(v.Rule, "R1") && v.Event.Start.Equal(events[lost].Start))
+	}
+	if !found {
+		t.Errorf("the lost revocation of %s went unnoticed: %v", events[lost].Session, vs)
+	}
+}

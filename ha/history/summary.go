@@ -11,7 +11,8 @@ import (
 type Summary struct {
 	Requests int
 	// Recovery is the time from the fault to the end of the first successful write that
-	// started after it; zero if none did.
+	// started after the outage showed (the first failed request after the fault; writes
+	// already in flight at the fault may still commit); zero if none did.
 	Recovery time.Duration
 	// FailedInWindow counts failed requests (no answer or 5xx) that ended between the fault
 	// and the recovery, by status ("no answer" for none); FailedAfter those after it.
@@ -25,12 +26,19 @@ type Summary struct {
 func Summarize(events []Event, faultAt time.Time) Summary {
 	s := Summary{FailedInWindow: map[string]int{}, FailedAfter: map[string]int{}}
 	var recovered time.Time
+	outage := faultAt
+	for _, e := range events {
+		// A 503 "busy" is the app shedding password hashes, not the outage.
+		if e.Failed() && e.Code != "busy" && !e.End.Before(faultAt) && (outage.Equal(faultAt) || e.End.Before(outage)) {
+			outage = e.End
+		}
+	}
 	for _, e := range events {
 		if e.Op == StreamOpen || e.Op == StreamEnded {
 			continue
 		}
 		s.Requests++
-		if e.Writes() && e.OK() && !e.Start.Before(faultAt) && (recovered.IsZero() || e.End.Before(recovered)) {
+		if e.Writes() && e.OK() && !e.Start.Before(outage) && (recovered.IsZero() || e.End.Before(recovered)) {
 			recovered = e.End
 		}
 	}

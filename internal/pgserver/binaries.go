@@ -57,6 +57,10 @@ func isExecutable(path string) bool {
 	return err == nil && fi.Mode().IsRegular() && fi.Mode().Perm()&0o111 != 0
 }
 
+// ServerCredential says whom to run PostgreSQL as (nil: the current user), for suites that
+// start it through another program (Patroni in ha/).
+func ServerCredential() (*syscall.Credential, error) { return serverCredential() }
+
 // serverCredential says whom to run PostgreSQL as: nil means the current user, but PostgreSQL
 // refuses to run as root, so root hands the server to the `postgres` OS user.
 func serverCredential() (*syscall.Credential, error) {
