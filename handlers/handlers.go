@@ -101,6 +101,7 @@ func (h *Handler) Register(app *fiber.App) {
 	app.Post("/app/settings/security/password", h.requirePage, h.checkCSRF, h.changePassword)
 	app.Get("/app/settings/security/activity", h.requirePage, h.moreActivity)
 	app.Get("/app/settings/security/ended", h.requirePage, h.allEndedSessions)
+	app.Get("/app/settings/security/export", h.requirePage, h.exportActivity)
 	// Live updates (live.go): the stream every signed-in page opens, and the fragment a
 	// page fetches when the stream says something changed.
 	app.Get("/app/settings/security/events", h.securityEvents)
