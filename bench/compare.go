@@ -11,7 +11,8 @@ import (
 	"time"
 )
 
-// -compare REV: the working tree's build (A) and REV's (B), both running against the one
+// -compare REV: the working tree's build (A) and REV's (B); -cache-off NAME: the working
+// tree's and the same with one cache turned off (B, cacheOffDir). Both run against the one
 // seeded cluster, measured on the random-user check, list and page rows in turn, A B then
 // B A, so that a drift of the machine during the run falls on both. B runs the schema A
 // migrated to (its own migrations find nothing to do when REV is older).
@@ -26,30 +27,79 @@ func buildRevision(ctx context.Context, rev, dir string) (bin, label string, err
 		return "", "", fmt.Errorf("-compare %s: not a revision here: %w", rev, err)
 	}
 	label = strings.TrimSpace(string(short))
-	src := filepath.Join(dir, "rev-"+label)
-	if err := os.MkdirAll(src, 0o755); err != nil {
+	bin, err = buildSource(ctx, dir, label, `git archive --format=tar "$2" | tar -x -C "$1"`, rev)
+	return bin, label, err
+}
+
+// cacheOffDir holds one patch per cache (-cache-off NAME: NAME.patch), each turning that
+// cache off in the working tree; TestCacheOffPatchesApply keeps them applying.
+const cacheOffDir = "bench/cacheoff"
+
+// buildWithoutCache builds the working tree (tracked and untracked files, not ignored
+// ones) with cacheOffDir/name.patch applied, in dir.
+func buildWithoutCache(ctx context.Context, name, dir string) (bin, label string, err error) {
+	patch, err := filepath.Abs(filepath.Join(cacheOffDir, name+".patch"))
+	if err != nil {
 		return "", "", err
 	}
-	archive := exec.CommandContext(ctx, "sh", "-c", `git archive --format=tar "$1" | tar -x -C "$2"`, "sh", rev, src)
-	if out, err := archive.CombinedOutput(); err != nil {
-		return "", "", fmt.Errorf("git archive %s: %w\n%s", rev, err, out)
+	if _, err := os.Stat(patch); err != nil {
+		return "", "", fmt.Errorf("-cache-off %s: no %s", name, patch)
 	}
-	bin = filepath.Join(dir, "sessions-"+label)
+	label = "cache-off-" + name
+	bin, err = buildSource(ctx, dir, label,
+		`git ls-files -z --cached --others --exclude-standard | tar --null -T - -cf - | tar -x -C "$1" && cd "$1" && git apply "$2"`, patch)
+	return bin, label, err
+}
+
+// buildSource fills dir/label with the sources script writes there (sh, $1 the folder,
+// $2 arg) and builds them into dir/sessions-label.
+func buildSource(ctx context.Context, dir, label, script, arg string) (string, error) {
+	src := filepath.Join(dir, label)
+	if err := os.MkdirAll(src, 0o755); err != nil {
+		return "", err
+	}
+	if out, err := exec.CommandContext(ctx, "sh", "-c", script, "sh", src, arg).CombinedOutput(); err != nil {
+		return "", fmt.Errorf("sources of %s: %w\n%s", label, err, out)
+	}
+	bin := filepath.Join(dir, "sessions-"+label)
 	build := exec.CommandContext(ctx, "go", "build", "-o", bin, ".")
 	build.Dir = src
 	if out, err := build.CombinedOutput(); err != nil {
-		return "", "", fmt.Errorf("go build of %s: %w\n%s", rev, err, out)
+		return "", fmt.Errorf("go build of %s: %w\n%s", label, err, out)
 	}
-	return bin, label, nil
+	return bin, nil
 }
 
-// compareBuilds starts REV's build beside the running one and measures both.
-func (b *bencher) compareBuilds(ctx context.Context, rev, dsn string) ([]result, error) {
-	logf("building %s for -compare", rev)
-	bin, label, err := buildRevision(ctx, rev, b.dir)
-	if err != nil {
-		return nil, err
+// otherBuild is a build measured beside the working tree's.
+type otherBuild struct{ bin, label string }
+
+// otherBuilds builds what -compare and -cache-off name.
+func otherBuilds(ctx context.Context, cfg benchConfig, dir string) ([]otherBuild, error) {
+	var out []otherBuild
+	if cfg.compare != "" {
+		logf("building %s for -compare", cfg.compare)
+		bin, label, err := buildRevision(ctx, cfg.compare, dir)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, otherBuild{bin, label})
 	}
+	if cfg.cacheOff != "" {
+		for _, name := range strings.Split(cfg.cacheOff, ",") {
+			logf("building with %s off for -cache-off", name)
+			bin, label, err := buildWithoutCache(ctx, name, dir)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, otherBuild{bin, label})
+		}
+	}
+	return out, nil
+}
+
+// compareBuilds starts the other build (bin, named label) beside the running one and
+// measures both.
+func (b *bencher) compareBuilds(ctx context.Context, bin, label, dsn string) ([]result, error) {
 	other, err := startApp(ctx, bin, dsn, filepath.Join(b.dir, "app-"+label))
 	if err != nil {
 		return nil, err
@@ -78,13 +128,13 @@ func (b *bencher) compareBuilds(ctx context.Context, rev, dsn string) ([]result,
 			}
 			for _, i := range order {
 				s := spec
-				s.on, s.build = &builds[i].on, fmt.Sprintf("%c%d", 'A'+i, round+1)
+				s.on, s.build = &builds[i].on, fmt.Sprintf("%s-%c%d", label, 'A'+i, round+1)
 				s.name = fmt.Sprintf("%s · %s", spec.name, builds[i].label)
 				r, err := b.measure(ctx, s)
 				if err != nil {
 					return rows, err
 				}
-				r.Versus = spec.name // groups the row with its twin
+				r.Versus = spec.name + " · against " + label // groups the row with its twin
 				rows = append(rows, r)
 			}
 		}
@@ -111,7 +161,7 @@ func printComparison(rows []result) {
 			var label string
 			for _, r := range rows {
 				if r.Versus == name && buildOf(r) == build {
-					label = strings.TrimPrefix(r.Name, name+" · ")
+					label = r.Name[strings.LastIndex(r.Name, " · ")+len(" · "):]
 					rps = append(rps, fmt.Sprintf("%.0f", r.RPS))
 					p99, cpu = append(p99, ms(r.P99)), append(cpu, us(r.CPU))
 				}

@@ -36,6 +36,7 @@ type benchConfig struct {
 	// -profile: where profiles go, and whether pg_stat_statements is loaded ("": neither)
 	profileDir string
 	compare    string        // -compare: a git revision to build and measure beside this one
+	cacheOff   string        // -cache-off: comma-separated caches (bench/cacheoff) to measure off against on
 	openLoopD  time.Duration // each open-loop row's length
 	scale      float64       // -scale: the ten-million run at this fraction (0: not run)
 }
@@ -51,6 +52,7 @@ func main() {
 	flag.BoolVar(&cfg.hold, "hold", false, "after seeding, print how to reach the cluster and app, and wait for Ctrl-C")
 	flag.StringVar(&cfg.profileDir, "profile", "", "save the app's CPU profile of each random-user check, list and page row in this folder, time PostgreSQL's statements (pg_stat_statements), and print where each answer's time goes")
 	flag.StringVar(&cfg.compare, "compare", "", "also build this git revision (e.g. HEAD~1) and measure the random-user check, list and page rows on both builds, alternating, against the one seeded cluster")
+	flag.StringVar(&cfg.cacheOff, "cache-off", "", "for each comma-separated cache of bench/cacheoff (batching, prepared, generic-plans, gzip-writers), build this tree with it turned off and measure the random-user check, list and page rows on both, alternating, like -compare")
 	flag.DurationVar(&cfg.openLoopD, "open-d", 60*time.Second, "duration of each open-loop row (check, list, page at 50 % and 80 % of their closed-loop req/s)")
 	flag.Float64Var(&cfg.scale, "scale", 0, "after the rows, seed 1,000,000 × this people and 10,000,000 × this sessions (3,000,000 × this past retention) in a second database with COPY, run the random-user check, list and page rows on it, then again while the retention janitor deletes the past sessions (make bench-scale: 1)")
 	flag.Var(&cfg.only, "rows", "only these comma-separated parts (default all): "+strings.Join(allGroups, ","))
@@ -85,6 +87,9 @@ func run(ctx context.Context, cfg benchConfig) error {
 			return err
 		}
 		pgOpt.Settings = []string{pgStatementsSetting}
+	}
+	if cfg.scale > 0 { // the scale seed rebuilds the sessions indexes after its COPY
+		pgOpt.Settings = append(pgOpt.Settings, "maintenance_work_mem=1GB", "max_wal_size=8GB")
 	}
 	srv, err := pgserver.StartLocal(ctx, pgOpt)
 	if err != nil {
@@ -182,8 +187,14 @@ func run(ctx context.Context, cfg benchConfig) error {
 			return err
 		}
 	}
-	if cfg.compare != "" {
-		if compared, err = b.compareBuilds(ctx, cfg.compare, dsn); err != nil { // bench/compare.go
+	others, err := otherBuilds(ctx, cfg, dir) // bench/compare.go
+	if err != nil {
+		return err
+	}
+	for _, o := range others {
+		c, err := b.compareBuilds(ctx, o.bin, o.label, dsn)
+		compared = append(compared, c...)
+		if err != nil {
 			printReport(cfg, rows, 0, idle)
 			printComparison(compared)
 			return err
