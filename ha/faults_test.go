@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"sync"
 	"syscall"
@@ -225,8 +226,8 @@ func runFault(ctx context.Context, t *testing.T, env faultEnv, w *workload, acco
 		t.Logf("first successful write %s after the fault: over the 10 s goal", sum.Recovery)
 	}
 	saveHistory(t, f.name, events[from:])
-	line := fmt.Sprintf("%-26s %s; /readyz 503 answers in the window: %d; %d violations", f.name, sum, notReady,
-		len(checker.Check(events)))
+	line := fmt.Sprintf("%-26s %s; /readyz 503 answers in the window: %d; open pages sent to sign-in: %s; %d violations",
+		f.name, sum, notReady, signOuts(events[from:]), len(checker.Check(events)))
 	t.Log(line)
 	return line
 }
@@ -375,4 +376,32 @@ func (r *readiness) notReadyBetween(from, to time.Time) int {
 		}
 	}
 	return n
+}
+
+// signOuts says how the run's open pages were sent to sign-in, and the longest time from
+// their revocation's confirmation to it.
+func signOuts(events []history.Event) string {
+	confirmed := map[string]time.Time{}
+	for _, e := range events {
+		if e.Op == history.Revoke && e.OK() {
+			confirmed[e.Target] = e.End
+		}
+	}
+	how := map[string]int{}
+	var slowest time.Duration
+	for _, e := range events {
+		if e.Op != history.StreamEnded {
+			continue
+		}
+		how[e.Body]++
+		if at, ok := confirmed[e.Session]; ok {
+			slowest = max(slowest, e.End.Sub(at))
+		}
+	}
+	var parts []string
+	for h, n := range how {
+		parts = append(parts, fmt.Sprintf("%d by %s", n, h))
+	}
+	sort.Strings(parts)
+	return fmt.Sprintf("%s (at most %s after the revoke's answer)", strings.Join(parts, ", "), slowest.Round(time.Millisecond))
 }

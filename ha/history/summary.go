@@ -60,6 +60,8 @@ func Summarize(events []Event, faultAt time.Time) Summary {
 			code = "no answer"
 		} else if e.Code != "" {
 			code += " " + e.Code
+		} else if e.Page {
+			code += " page"
 		}
 		if recovered.IsZero() || !e.End.After(recovered) {
 			s.FailedInWindow[code]++
