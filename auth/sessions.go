@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/docodego/sessions/db"
 )
@@ -133,4 +135,32 @@ func (s *Service) Status(ctx context.Context, cur Current, id string) (SessionSt
 		st.RevokedAt = &t
 	}
 	return st, nil
+}
+
+// MaxSessionName is the longest name a person may give a session, in characters.
+const MaxSessionName = 40
+
+// RenameSession names one of the person's live sessions ("Work laptop"); an empty name
+// takes the name away. The name is one line of at most MaxSessionName characters;
+// ErrSessionNotFound for an id that is malformed, unknown, another's or ended.
+func (s *Service) RenameSession(ctx context.Context, cur Current, id, name string) error {
+	id, ok := ParseSessionID(id)
+	if !ok {
+		return ErrSessionNotFound
+	}
+	name = strings.TrimSpace(name)
+	switch {
+	case !oneLine(name):
+		return &InputError{Field: "name", Code: "name_device.error.invalid"}
+	case utf8.RuneCountInString(name) > MaxSessionName:
+		return &InputError{Field: "name", Code: "name_device.error.too_long"}
+	}
+	err := s.store.RenameSession(ctx, cur.UserID, id, name)
+	if errors.Is(err, db.ErrNotFound) {
+		return ErrSessionNotFound
+	}
+	if err != nil {
+		return fmt.Errorf("rename session: %w", err)
+	}
+	return nil
 }

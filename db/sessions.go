@@ -41,6 +41,8 @@ type Session struct {
 	ProvenAt time.Time `db:"proven_at"`
 	// Persistent is "Keep me signed in": false ends with the browser, and sooner.
 	Persistent bool `db:"persistent"`
+	// Name is what the person called the session ("Work laptop"); "" when unnamed.
+	Name string `db:"name"`
 }
 
 // SignInPlace is where the session signed in.
@@ -68,7 +70,7 @@ func (s Session) LatestPlace() geo.Place {
 const sessionColumns = `id, user_id, user_agent, ip, browser, os, device_type, label,
 	created_at, last_seen_at, expires_at, revoked_at, revoked_by_session_id, revoke_reason,
 	city, region, country_code, last_ip, last_city, last_region, last_country_code,
-	device_bound, proven_at, persistent`
+	device_bound, proven_at, persistent, name`
 
 // NewSession is what a sign-in records about a new session.
 type NewSession struct {
@@ -179,7 +181,7 @@ const activeSessionsSQL = `
 	SELECT id, user_agent, ip, browser, os, device_type, label, timestamptz_send(created_at),
 		timestamptz_send(last_seen_at), timestamptz_send(expires_at), city, region,
 		country_code, last_ip, last_city, last_region,
-		last_country_code, device_bound, persistent
+		last_country_code, device_bound, persistent, name
 	FROM sessions
 	WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $2 AND last_seen_at > $3
 		AND created_at > $4
@@ -207,7 +209,7 @@ func (s *Store) ActiveSessions(ctx context.Context, userID string, now, idleSinc
 		r = Session{UserID: userID}
 		if err := rows.Scan(&r.ID, &r.UserAgent, &r.IP, &r.Browser, &r.OS, &r.DeviceType, &r.Label,
 			sentTime{&r.CreatedAt}, sentTime{&r.LastSeenAt}, sentTime{&r.ExpiresAt}, &r.City, &r.Region, &r.CountryCode, &r.LastIP,
-			&r.LastCity, &r.LastRegion, &r.LastCountryCode, &r.DeviceBound, &r.Persistent); err != nil {
+			&r.LastCity, &r.LastRegion, &r.LastCountryCode, &r.DeviceBound, &r.Persistent, &r.Name); err != nil {
 			return nil, fmt.Errorf("active sessions of %s: %w", userID, err)
 		}
 		if n < len(first) {
@@ -301,6 +303,23 @@ func (t *Tx) LockLiveUserSession(ctx context.Context, userID, id string) error {
 	}
 	if err != nil {
 		return fmt.Errorf("lock session %s: %w", id, err)
+	}
+	return nil
+}
+
+// RenameSession names one of the user's live sessions; ErrNotFound when it is not one.
+func (s *Store) RenameSession(ctx context.Context, userID, id, name string) error {
+	res, err := s.db.ExecContext(ctx, `
+		UPDATE sessions SET name = $3 WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL`, id, userID, name)
+	if err != nil {
+		return fmt.Errorf("rename session %s: %w", id, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("rename session %s: %w", id, err)
+	}
+	if n == 0 {
+		return ErrNotFound
 	}
 	return nil
 }

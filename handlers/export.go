@@ -45,6 +45,7 @@ type exportSession struct {
 	CountryCode  string     `json:"country_code"`
 	DeviceBound  bool       `json:"device_bound"`
 	Persistent   bool       `json:"persistent"`
+	Name         string     `json:"name"` // the person's name for it ("Work laptop"), "" when none
 }
 
 // exportEvent is a security event in the export.
@@ -64,7 +65,7 @@ func (h *Handler) newExportSession(s db.Session) exportSession {
 	e := exportSession{ID: s.ID, CreatedAt: s.CreatedAt.UTC(), LastActiveAt: s.LastSeenAt.UTC(),
 		ExpiresAt: h.auth.Config().ExpiresAt(s).UTC(), DeviceLabel: s.Label, Browser: s.Browser, OS: s.OS,
 		DeviceType: s.DeviceType, UserAgent: s.UserAgent, IP: s.IP, LastIP: s.LatestIP(), City: s.City,
-		CountryCode: s.CountryCode, DeviceBound: s.DeviceBound, Persistent: s.Persistent}
+		CountryCode: s.CountryCode, DeviceBound: s.DeviceBound, Persistent: s.Persistent, Name: s.Name}
 	if at, reason := h.auth.SessionEnd(s); reason != "" {
 		at = at.UTC()
 		e.EndedAt, e.EndReason = &at, &reason
@@ -162,7 +163,7 @@ func (h *Handler) writeExportJSON(ctx context.Context, w *bufio.Writer, cur auth
 // exportCSVHeader is the CSV's header row (docs/security-export.md).
 var exportCSVHeader = []string{"record", "id", "created_at", "type", "session_id", "actor_session_id", "device_label",
 	"browser", "os", "device_type", "user_agent", "ip", "last_ip", "city", "country_code", "last_active_at", "expires_at",
-	"ended_at", "end_reason", "device_bound", "persistent", "message", "details"}
+	"ended_at", "end_reason", "device_bound", "persistent", "message", "details", "name"}
 
 // writeExportCSV writes one table: a header, a row per session, a row per event.
 func (h *Handler) writeExportCSV(ctx context.Context, w *bufio.Writer, cur auth.Current, l *locale.Localizer, _ time.Time) error {
@@ -185,7 +186,7 @@ func (h *Handler) writeExportCSV(ctx context.Context, w *bufio.Writer, cur auth.
 		}
 		return put([]string{"session", e.ID, csvTime(e.CreatedAt), "", e.ID, "", e.DeviceLabel, e.Browser, e.OS, e.DeviceType,
 			e.UserAgent, e.IP, e.LastIP, e.City, e.CountryCode, csvTime(e.LastActiveAt), csvTime(e.ExpiresAt), ended, reason,
-			strconv.FormatBool(e.DeviceBound), strconv.FormatBool(e.Persistent), "", ""})
+			strconv.FormatBool(e.DeviceBound), strconv.FormatBool(e.Persistent), "", "", e.Name})
 	})
 	if err == nil {
 		err = h.auth.ExportEvents(ctx, cur, func(ev db.AuditEvent) error {
@@ -195,7 +196,7 @@ func (h *Handler) writeExportCSV(ctx context.Context, w *bufio.Writer, cur auth.
 				return err
 			}
 			return put([]string{"event", strconv.FormatInt(e.ID, 10), csvTime(e.CreatedAt), e.Type, deref(e.SessionID), deref(e.ActorSessionID),
-				e.DeviceLabel, "", "", "", "", e.IP, "", "", "", "", "", "", "", "", "", e.Message, string(details)})
+				e.DeviceLabel, "", "", "", "", e.IP, "", "", "", "", "", "", "", "", "", e.Message, string(details), ""})
 		})
 	}
 	out.Flush()

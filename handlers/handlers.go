@@ -102,6 +102,8 @@ func (h *Handler) Register(app *fiber.App) {
 	app.Get("/app/settings/security/activity", h.requirePage, h.moreActivity)
 	app.Get("/app/settings/security/ended", h.requirePage, h.allEndedSessions)
 	app.Get("/app/settings/security/export", h.requirePage, h.exportActivity)
+	app.Get("/app/settings/security/names", h.requirePage, h.sessionNames)
+	app.Post("/app/settings/security/sessions/:id/name", h.requirePage, h.checkCSRF, h.renameSession)
 	// Live updates (live.go): the stream every signed-in page opens, and the fragment a
 	// page fetches when the stream says something changed.
 	app.Get("/app/settings/security/events", h.securityEvents)

@@ -141,6 +141,9 @@ func deviceIcon(deviceType string) string {
 
 // label is a session's device label in the reader's language.
 func label(l *locale.Localizer, s db.Session) string {
+	if s.Name != "" { // the person's own name first, the device beside it
+		return l.T("name_device.label", "Name", s.Name, "Device", l.Device(s.Browser, s.OS))
+	}
 	return l.Device(s.Browser, s.OS)
 }
 
