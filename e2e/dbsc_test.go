@@ -125,20 +125,7 @@ const boundTTL = 6 * time.Second
 // stays signed in across refreshes of a short-lived cookie, and the cookies copied out of
 // it stop working for anyone else once that cookie's life is over.
 func TestDeviceBoundSessionInChromium(t *testing.T) {
-	cert := testserver.NewCert(t)
-	cfg := auth.DefaultConfig()
-	cfg.Password = auth.PasswordParams{Memory: 1024, Time: 1, Threads: 1}
-	cfg.BoundCookieTTL = boundTTL
-	srv := testserver.Start(t, testserver.Options{TLS: cert, Auth: &cfg})
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("app log:\n%s", srv.Logs())
-		}
-	})
-	// The account, and a second device that watches it: a plain JSON client.
-	owner := &apiClient{t: t, base: srv.URL, http: cert.Client()}
-	owner.call("POST", "/api/auth/sign-up/email", `{"name":"Dee","email":"dee@example.com","password":"`+password+`"}`, 200)
-
+	srv, cert, owner := startDBSC(t)
 	d := newDeviceIn(t, dbscBrowser(t, cert), "chrome", uaChrome)
 	var events dbscEvents
 	events.watch(d)
@@ -234,6 +221,25 @@ func TestDeviceBoundSessionInChromium(t *testing.T) {
 	if n := events.count(); n != before {
 		t.Fatalf("%d DBSC events after the session ended", n-before)
 	}
+}
+
+// startDBSC serves the app over https with a bound cookie of boundTTL, and signs up the
+// account dee@example.com through the JSON API; owner is that plain JSON client.
+func startDBSC(t *testing.T) (srv *testserver.Server, cert *testserver.Cert, owner *apiClient) {
+	t.Helper()
+	cert = testserver.NewCert(t)
+	cfg := auth.DefaultConfig()
+	cfg.Password = auth.PasswordParams{Memory: 1024, Time: 1, Threads: 1}
+	cfg.BoundCookieTTL = boundTTL
+	srv = testserver.Start(t, testserver.Options{TLS: cert, Auth: &cfg})
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("app log:\n%s", srv.Logs())
+		}
+	})
+	owner = &apiClient{t: t, base: srv.URL, http: cert.Client()}
+	owner.call("POST", "/api/auth/sign-up/email", `{"name":"Dee","email":"dee@example.com","password":"`+password+`"}`, 200)
+	return srv, cert, owner
 }
 
 // apiClient is a plain Go HTTP client with its own cookies: a JSON client, or a thief.

@@ -47,6 +47,7 @@ func (h *Handler) NewApp(opt AppOptions) *fiber.App {
 	app.Server().Handler = h.withSecurityHeaders(app.Server().Handler)
 	// Request ids are random (UUIDv4): Fiber's default counts up from a random start, so
 	// one id would tell the next ones and how many requests came in between.
+	h.catchUnread(app)
 	app.Use(dropUnsafeRequestID, requestid.New(requestid.Config{Generator: utils.UUIDv4}), h.observe, recover.New(), h.deadline(opt.RequestTimeout))
 	h.Register(app)
 	return app

@@ -103,16 +103,27 @@ func (h *Handler) ErrorHandler(c *fiber.Ctx, err error) error {
 		status, code, message = fiber.StatusServiceUnavailable, "busy", "error.busy"
 		setRetryAfter(c, busy.RetryAfter)
 	}
+	unread := unreadRequest(c)
+	if unread.reason != "" && status >= 500 { // fiber's 502 for a network error: the client's fault
+		status, code, message = fiber.StatusBadRequest, "bad_request", "error.bad_request"
+	}
 	level := slog.LevelInfo
 	switch {
+	case unread.reason != "":
+		// the client's fault (unread.go): INFO, whatever the status
 	case busy != nil:
 		level = slog.LevelWarn // load, not a fault of ours
 	case status >= 500:
 		level = slog.LevelError
 	}
-	h.log.Log(c.UserContext(), level, "request failed",
-		"method", c.Method(), "path", c.Path(), "status", status,
-		"request_id", c.GetRespHeader(fiber.HeaderXRequestID), "error", err.Error())
+	if unread.reason != "" {
+		h.log.Info("request not read", "status", status, "reason", unread.reason,
+			"remote", c.Context().RemoteAddr().String(), "error", unread.err)
+	} else {
+		h.log.Log(c.UserContext(), level, "request failed",
+			"method", c.Method(), "path", c.Path(), "status", status,
+			"request_id", c.GetRespHeader(fiber.HeaderXRequestID), "error", err.Error())
+	}
 
 	if isAPI(c) {
 		return apiError(c, status, code, "")

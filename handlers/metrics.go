@@ -16,6 +16,7 @@ type metrics struct {
 	reg         *prometheus.Registry
 	requests    *prometheus.CounterVec
 	latency     *prometheus.HistogramVec
+	unread      *prometheus.CounterVec
 	signIns     prometheus.Counter
 	revocations prometheus.Counter
 }
@@ -32,6 +33,10 @@ func newMetrics() *metrics {
 			Help:    "Time to answer an HTTP request, by route pattern and method.",
 			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5},
 		}, []string{"route", "method"}),
+		unread: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "sessions_http_unread_requests_total",
+			Help: "Requests the server could not read (the client's fault), by reason: tls_handshake, malformed, headers_too_large, body_too_large, timeout, connection.",
+		}, []string{"reason"}),
 		signIns: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "sessions_sign_ins_total",
 			Help: "Sessions started by a sign-in or sign-up.",
@@ -41,7 +46,7 @@ func newMetrics() *metrics {
 			Help: "Sessions revoked from another session (one, or all others).",
 		}),
 	}
-	m.reg.MustRegister(m.requests, m.latency, m.signIns, m.revocations,
+	m.reg.MustRegister(m.requests, m.latency, m.unread, m.signIns, m.revocations,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

@@ -20,6 +20,7 @@ const (
 	keyLocalizer
 	keyDevice
 	keyAdminTarget // the person an admin request acts on, for its audit entry
+	keyUnread      // why the server could not read the request (unread.go)
 )
 
 // contentSecurityPolicy allows nothing inline and nothing from elsewhere; htmx is
