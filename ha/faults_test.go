@@ -189,6 +189,10 @@ func runFault(ctx context.Context, t *testing.T, env faultEnv, w *workload, acco
 		t.Errorf("after the fault %s leads and %s follows; want the old standby %s leading and the old primary %s back as its standby",
 			newLeader.name, newStandby.name, standby.name, leader.name)
 	}
+	leadership := "the leader stayed"
+	if newLeader != leader {
+		leadership = "failed over to " + newLeader.name
+	}
 	revokes.Wait()
 	healthyAt := time.Now()
 	waitEvents(t, w, 60*time.Second, "load on the whole cluster", func(es []history.Event) bool {
@@ -226,8 +230,8 @@ func runFault(ctx context.Context, t *testing.T, env faultEnv, w *workload, acco
 		t.Logf("first successful write %s after the fault: over the 10 s goal", sum.Recovery)
 	}
 	saveHistory(t, f.name, events[from:])
-	line := fmt.Sprintf("%-26s %s; /readyz 503 answers in the window: %d; open pages sent to sign-in: %s; %d violations",
-		f.name, sum, notReady, signOuts(events[from:]), len(checker.Check(events)))
+	line := fmt.Sprintf("%-26s %s; %s; /readyz 503 answers in the window: %d; open pages sent to sign-in: %s; %d violations",
+		f.name, sum, leadership, notReady, signOuts(events[from:]), len(checker.Check(events)))
 	t.Log(line)
 	return line
 }

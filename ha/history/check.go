@@ -130,7 +130,7 @@ func (c Checker) Check(events []Event) []Violation {
 					break
 				}
 			}
-			if e.Status == 401 && !m.endStartedBefore(e.Session, e.End) {
+			if e.Refused() && !m.endStartedBefore(e.Session, e.End) {
 				add("R2 no end without a request", e, "refused though nothing had started to end the session")
 			}
 		}

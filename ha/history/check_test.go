@@ -64,6 +64,9 @@ func TestCheckRules(t *testing.T) {
 			e.Session, e.Password, e.NewPassword = "main", "p1", "p2"
 		}), ev(Page, 120, 130, 200, session("s1"))), "R1"},
 		{"refused with nothing ending it", append(base(), ev(Read, 100, 110, 401, session("s1"))), "R2"},
+		{"page sent to sign-in with nothing ending it", append(base(), ev(Page, 100, 110, 303, func(e *Event) {
+			e.Session, e.Page, e.Code = "s1", true, "sent_to_sign_in"
+		})), "R2"},
 		{"refused while a revoke was in flight", append(base(), revoke(100, 200, 503), ev(Read, 150, 160, 401, session("s1"))), ""},
 		{"old password after a confirmed change", append(base(), ev(ChangePassword, 100, 110, 200, func(e *Event) {
 			e.Session, e.Password, e.NewPassword = "main", "p1", "p2"

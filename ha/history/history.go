@@ -64,6 +64,9 @@ type Event struct {
 // OK: the request answered success.
 func (e Event) OK() bool { return e.Status >= 200 && e.Status < 300 }
 
+// Refused: the app turned the session away (401, or a page sent to sign-in).
+func (e Event) Refused() bool { return e.Status == 401 || e.Code == "sent_to_sign_in" }
+
 // Failed: no answer, or a 5xx (shed or not): what the figures count as a failed request.
 func (e Event) Failed() bool { return e.Status == 0 || e.Status >= 500 }
 
