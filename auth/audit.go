@@ -32,7 +32,7 @@ type NewSignIn struct {
 // link to verify the address.
 func (s *Service) recordSignUp(ctx context.Context, tx *db.Tx, cur Current, c Client) error {
 	if c.DeviceID != "" {
-		if _, err := tx.RememberDevice(ctx, cur.UserID, deviceHash(c.DeviceID), cur.Session.CreatedAt); err != nil {
+		if _, err := s.rememberDevice(ctx, tx, cur.UserID, c.DeviceID, cur.Session.CreatedAt); err != nil {
 			return err
 		}
 	}
@@ -52,7 +52,7 @@ func (s *Service) recordSignIn(ctx context.Context, tx *db.Tx, cur Current, c Cl
 	isNew := true
 	if c.DeviceID != "" {
 		var err error
-		if isNew, err = tx.RememberDevice(ctx, cur.UserID, deviceHash(c.DeviceID), now); err != nil {
+		if isNew, err = s.rememberDevice(ctx, tx, cur.UserID, c.DeviceID, now); err != nil {
 			return err
 		}
 	}

@@ -66,6 +66,16 @@ func (s *Service) ChangePassword(ctx context.Context, cur Current, c Client, pc 
 			}
 			return err
 		}
+		// Known browsers' exemptions went with the old password; the browser making the
+		// change keeps its place, and one that signs the others out forgets them too.
+		if pc.RevokeOthers {
+			if _, err := tx.ForgetDevicesExceptSession(ctx, u.ID, cur.Session.ID); err != nil {
+				return err
+			}
+		}
+		if err := tx.RebindSessionDevice(ctx, u.ID, cur.Session.ID, now); err != nil {
+			return err
+		}
 		// Proving the current password starts the re-authentication window too.
 		if err := tx.MarkProven(ctx, cur.Session.ID, now); err != nil {
 			return err

@@ -9,8 +9,8 @@ import (
 )
 
 // SecureAccount is "Not you? Secure your account" about the session id: in one
-// transaction it ends that session and every other one but the caller's, forgets the
-// browser that session signed in from, and records account_secured about it. Like any
+// transaction it ends that session and every other one but the caller's, forgets every
+// known browser but the caller's, and records account_secured about it. Like any
 // ending of other sessions it needs the re-authentication window (ErrReauthRequired). It
 // returns how many sessions ended. An id that is not another of the user's sessions is
 // ErrSessionNotFound (the current one: ErrCurrentSession).
@@ -35,7 +35,9 @@ func (s *Service) SecureAccount(ctx context.Context, cur Current, id string) (in
 		if ended, err = tx.RevokeOtherSessions(ctx, cur.UserID, cur.Session.ID, ReasonAccountSecured, now); err != nil {
 			return err
 		}
-		if _, err := tx.ForgetSessionDevice(ctx, cur.UserID, id); err != nil {
+		// Every browser but this one: an intruder who signed in from several keeps all
+		// their device cookies, not only the one "Not you?" was pressed on.
+		if _, err := tx.ForgetDevicesExceptSession(ctx, cur.UserID, cur.Session.ID); err != nil {
 			return err
 		}
 		e := db.SessionEvent(db.EventAccountSecured, cur.Session, &cur.Session, now)

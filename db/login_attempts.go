@@ -40,7 +40,9 @@ type LoginAttemptCounts struct {
 // attempts that fell out of the window. An attempt from a browser known to the account
 // (OWASP "device cookies") is counted against that browser instead of the account, and
 // the account's count does not stop it: strangers failing from anywhere cannot lock the
-// owner's own browsers out. Concurrent attempts may overshoot the limit by at most their
+// owner's own browsers out. Only a browser that signed in with the account's current
+// password is trusted (credentialTag): the exemption never outlives the password that
+// earned it. Concurrent attempts may overshoot the limit by at most their
 // number.
 func (s *Store) RecordLoginAttempt(ctx context.Context, a LoginAttempt) (LoginAttemptCounts, error) {
 	var out LoginAttemptCounts
@@ -49,7 +51,7 @@ func (s *Store) RecordLoginAttempt(ctx context.Context, a LoginAttempt) (LoginAt
 			SELECT $6::bytea AS device_key
 			WHERE EXISTS (
 				SELECT 1 FROM known_devices k JOIN users u ON u.id = k.user_id
-				WHERE lower(u.email) = lower($7) AND k.device_hash = $6)
+				WHERE lower(u.email) = lower($7) AND k.device_hash = $6 AND k.credential = `+credentialTag+`)
 		), recent AS (
 			SELECT EXISTS (SELECT 1 FROM trusted) AS trusted,
 				count(*) FILTER (WHERE ip = $1) AS ip_count,
