@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"sync"
 
+	"github.com/docodego/sessions/auth"
 	"github.com/docodego/sessions/db"
 	"github.com/docodego/sessions/janitor"
 	"github.com/docodego/sessions/notify"
@@ -12,11 +13,12 @@ import (
 
 // startBackground runs the outbox mail worker and the retention janitor until stop is
 // called; stop waits for both (a mail in flight is finished, not abandoned).
-func startBackground(ctx context.Context, store *db.Store, cfg config, log *slog.Logger) (stop func(), err error) {
+func startBackground(ctx context.Context, store *db.Store, authSvc *auth.Service, cfg config, log *slog.Logger) (stop func(), err error) {
 	worker, err := notify.New(store, log.With("component", "mail"), cfg.Mail)
 	if err != nil {
 		return nil, err
 	}
+	worker.Expand(db.MailVerifyRequest, authSvc.ExpandVerificationRequest)
 	jan := janitor.New(store, log.With("component", "janitor"), cfg.Janitor)
 	bgCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup

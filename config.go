@@ -122,6 +122,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 	env.duration("EMAIL_VERIFICATION_TTL", &cfg.Auth.VerificationTTL)
 	env.positiveInt("VERIFY_MAIL_LIMIT", &cfg.Auth.VerifyMailLimit)
 	env.duration("VERIFY_MAIL_WINDOW", &cfg.Auth.VerifyMailWindow)
+	env.positiveInt("VERIFY_REQUEST_LIMIT", &cfg.Auth.VerifyRequestLimit)
 	env.duration("SIGN_IN_MAIL_INTERVAL", &cfg.Auth.SignInMailInterval)
 
 	// Mail

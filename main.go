@@ -76,7 +76,7 @@ func run(log *slog.Logger) error {
 	}
 	app := h.NewApp(handlers.AppOptions{TrustedProxies: cfg.TrustedProxies})
 	cfg.Janitor.IdleTimeoutNow = func() time.Duration { return h.AuthService().Config().IdleTimeout } // the policy in force
-	stopBackground, err := startBackground(ctx, store, cfg, log)
+	stopBackground, err := startBackground(ctx, store, h.AuthService(), cfg, log)
 	if err != nil {
 		return err
 	}

@@ -31,6 +31,9 @@ type Config struct {
 	VerificationTTL    time.Duration // an email verification link works this long (default 24 hours)
 	VerifyMailLimit    int           // verification mails per account within VerifyMailWindow (default 3)
 	VerifyMailWindow   time.Duration // (default 1 hour)
+	// VerifyRequestLimit bounds signed-out verification mail requests per address (an
+	// IPv6 /64) within VerifyMailWindow (default 10), whatever emails they name.
+	VerifyRequestLimit int
 	// SignInMailInterval is the least time between two "new sign-in" mails of an account
 	// (default 10 minutes); sign-ins in between go out together in one digest.
 	SignInMailInterval time.Duration
@@ -77,6 +80,7 @@ func DefaultConfig() Config {
 		VerificationTTL:    24 * time.Hour,
 		VerifyMailLimit:    3,
 		VerifyMailWindow:   time.Hour,
+		VerifyRequestLimit: 10,
 		SignInMailInterval: 10 * time.Minute,
 		BoundCookieTTL:     10 * time.Minute,
 		ReauthWindow:       10 * time.Minute,
@@ -102,6 +106,7 @@ func (c Config) withDefaults() Config {
 	orDefault(&c.VerificationTTL, d.VerificationTTL)
 	orDefault(&c.VerifyMailLimit, d.VerifyMailLimit)
 	orDefault(&c.VerifyMailWindow, d.VerifyMailWindow)
+	orDefault(&c.VerifyRequestLimit, d.VerifyRequestLimit)
 	orDefault(&c.SignInMailInterval, d.SignInMailInterval)
 	orDefault(&c.BoundCookieTTL, d.BoundCookieTTL)
 	orDefault(&c.ShortLifetime, d.ShortLifetime)

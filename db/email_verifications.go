@@ -27,6 +27,17 @@ func (t *Tx) CreateEmailVerification(ctx context.Context, tokenHash []byte, user
 	return nil
 }
 
+// RetireEmailVerifications makes every unused link of the user unusable (marked used), as
+// a new one is sent.
+func (t *Tx) RetireEmailVerifications(ctx context.Context, userID string, now time.Time) error {
+	_, err := t.tx.ExecContext(ctx, `
+		UPDATE email_verifications SET used_at = $2 WHERE user_id = $1 AND used_at IS NULL`, userID, now)
+	if err != nil {
+		return fmt.Errorf("retire email verifications of %s: %w", userID, err)
+	}
+	return nil
+}
+
 // UseEmailVerification marks an unused link used and returns it; ErrNotFound when no
 // unused link has that hash. Of two concurrent uses one waits for the other's row lock
 // and then finds the link used: a link works once.

@@ -14,6 +14,10 @@ const (
 	MailNewSignIn       = "new_sign_in"
 	MailNewSignInDigest = "new_sign_in_digest" // the sign-ins that came within SignInMailInterval of the last mail
 	MailVerifyEmail     = "verify_email"       // payload "token" is removed once sent
+	// MailVerifyRequest is a signed-out request for a verification mail to the recipient,
+	// as typed: not a message. The worker hands it to auth (Worker.Expand), which queues a
+	// verify_email if an unverified account has that address, and nothing otherwise.
+	MailVerifyRequest = "verify_request"
 )
 
 // OutboxMail is a row of the outbox: one message to deliver.
@@ -79,6 +83,14 @@ func (t *Tx) MarkMailSent(ctx context.Context, id int64, via string, now time.Ti
 		WHERE id = $1`, id, now, via)
 	if err != nil {
 		return fmt.Errorf("mark mail %d sent: %w", id, err)
+	}
+	return nil
+}
+
+// DeleteMail removes a message from the outbox (a request once handled).
+func (t *Tx) DeleteMail(ctx context.Context, id int64) error {
+	if _, err := t.tx.ExecContext(ctx, `DELETE FROM outbox WHERE id = $1`, id); err != nil {
+		return fmt.Errorf("delete mail %d: %w", id, err)
 	}
 	return nil
 }

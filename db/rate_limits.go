@@ -12,6 +12,7 @@ const (
 	LimitSignUp        = "sign_up"        // key: the client address (an IPv6 /64)
 	LimitPasswordCheck = "password_check" // key: the session id
 	LimitVerifyMail    = "verify_mail"    // key: the user id
+	LimitVerifyRequest = "verify_request" // signed-out requests for one; key: the client address (an IPv6 /64)
 )
 
 // Hit is one use of a limited action.

@@ -24,8 +24,7 @@ func (h *Handler) apiSignUp(c *fiber.Ctx) error {
 	var tooMany *auth.TooManyAttemptsError
 	switch {
 	case errors.As(err, &tooMany):
-		setRetryAfter(c, tooMany.RetryAfter)
-		return baError(c, fiber.StatusTooManyRequests, "rate_limited", "TOO_MANY_REQUESTS", h.localizer(c).T("error.rate_limited"))
+		return h.baTooMany(c, tooMany)
 	case errors.As(err, &inputErr):
 		l := h.localizer(c)
 		return baError(c, fiber.StatusBadRequest, "invalid_"+inputErr.Field, baInputCode(inputErr.Code),
@@ -64,11 +63,9 @@ func (h *Handler) apiSignIn(c *fiber.Ctx) error {
 	case errors.Is(err, auth.ErrEmailUnverified): // better-auth's requireEmailVerification answer
 		return baError(c, fiber.StatusForbidden, "email_not_verified", "EMAIL_NOT_VERIFIED", h.localizer(c).T("error.email_unverified"))
 	case errors.As(err, &inputErr):
-		return baError(c, fiber.StatusBadRequest, "invalid_"+inputErr.Field, baInputCode(inputErr.Code),
-			h.localizer(c).T(inputErr.Code))
+		return h.baInvalid(c, inputErr)
 	case errors.As(err, &tooMany):
-		setRetryAfter(c, tooMany.RetryAfter)
-		return baError(c, fiber.StatusTooManyRequests, "rate_limited", "TOO_MANY_REQUESTS", h.localizer(c).T("error.rate_limited"))
+		return h.baTooMany(c, tooMany)
 	case err != nil:
 		return err
 	}

@@ -88,7 +88,8 @@ type sendVerificationBody struct {
 
 // baSendVerificationEmail is POST /api/auth/send-verification-email. Signed in, it mails
 // the person's own unverified address (better-auth's 400s otherwise; 429 past the limit).
-// Signed out it answers {"status":true} whether or not an account has that address.
+// Signed out it answers {"status":true} whether or not an account has that address, after
+// the same work either way (auth.RequestVerificationMail); 429 past the address's limit.
 func (h *Handler) baSendVerificationEmail(c *fiber.Ctx) error {
 	var body sendVerificationBody
 	if err := decodeJSON(c, &body); err != nil || body.Email == "" || (body.CallbackURL != nil && !isLocalPath(*body.CallbackURL)) {
@@ -97,7 +98,15 @@ func (h *Handler) baSendVerificationEmail(c *fiber.Ctx) error {
 	lang := h.localizer(c).Lang()
 	cur := current(c)
 	if cur == nil {
-		if err := h.auth.ResendVerificationTo(c.UserContext(), body.Email, lang); err != nil {
+		err := h.auth.RequestVerificationMail(c.UserContext(), body.Email, lang, clientIP(c))
+		var tooMany *auth.TooManyAttemptsError
+		var inputErr *auth.InputError
+		switch {
+		case errors.As(err, &tooMany):
+			return h.baTooMany(c, tooMany)
+		case errors.As(err, &inputErr):
+			return h.baInvalid(c, inputErr)
+		case err != nil:
 			return err
 		}
 		return sendJSON(c, fiber.Map{"status": true})
@@ -111,12 +120,23 @@ func (h *Handler) baSendVerificationEmail(c *fiber.Ctx) error {
 	case errors.Is(err, auth.ErrAlreadyVerified):
 		return baMessage(c, fiber.StatusBadRequest, "You can only send a verification email to an unverified email")
 	case errors.As(err, &tooMany):
-		setRetryAfter(c, tooMany.RetryAfter)
-		return baError(c, fiber.StatusTooManyRequests, "rate_limited", "TOO_MANY_REQUESTS", h.localizer(c).T("error.rate_limited"))
+		return h.baTooMany(c, tooMany)
 	case err != nil:
 		return err
 	}
 	return sendJSON(c, fiber.Map{"status": true})
+}
+
+// baTooMany is better-auth's 429, with Retry-After.
+func (h *Handler) baTooMany(c *fiber.Ctx, tooMany *auth.TooManyAttemptsError) error {
+	setRetryAfter(c, tooMany.RetryAfter)
+	return baError(c, fiber.StatusTooManyRequests, "rate_limited", "TOO_MANY_REQUESTS", h.localizer(c).T("error.rate_limited"))
+}
+
+// baInvalid is better-auth's 400 for a rejected field.
+func (h *Handler) baInvalid(c *fiber.Ctx, inputErr *auth.InputError) error {
+	return baError(c, fiber.StatusBadRequest, "invalid_"+inputErr.Field, baInputCode(inputErr.Code),
+		h.localizer(c).T(inputErr.Code))
 }
 
 // baVerifyEmail is GET /api/auth/verify-email?token=…&callbackURL=…: the link in the

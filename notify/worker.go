@@ -61,6 +61,22 @@ type Worker struct {
 	sender  *smtpSender // nil: log what would be sent
 	catalog *locale.Catalog
 	now     func() time.Time
+	// expand handles the outbox rows that are requests, not messages (Expand), by kind.
+	expand map[string]Expander
+}
+
+// Expander handles a queued request in the transaction that claimed it (say, by queueing
+// the mail it asks for); on an error nothing of it commits and the next poll retries it.
+type Expander func(ctx context.Context, tx *db.Tx, m db.OutboxMail) error
+
+// Expand makes the worker hand rows of kind to fn instead of sending them; call it before
+// Run. A signed-out request for a verification mail is one (db.MailVerifyRequest): the
+// request's answer does the same work whoever it names, and the worker does the rest.
+func (w *Worker) Expand(kind string, fn Expander) {
+	if w.expand == nil {
+		w.expand = map[string]Expander{}
+	}
+	w.expand[kind] = fn
 }
 
 // New builds a worker; a malformed SMTP_URL is an error at start-up, not at first mail.
@@ -141,6 +157,15 @@ func (w *Worker) deliverOne(ctx context.Context, due time.Time) (done, ok bool, 
 			return err
 		}
 		ok = true
+		if fn, isRequest := w.expand[m.Kind]; isRequest {
+			// A request is not delivered, so not counted. Its writes and its removal (the
+			// address it names, as typed, is not kept) commit together or not at all: a
+			// failure rolls back and surfaces from Drain, and the next poll retries it.
+			if err := fn(ctx, tx, m); err != nil {
+				return fmt.Errorf("outbox %d (%s): %w", m.ID, m.Kind, err)
+			}
+			return tx.DeleteMail(ctx, m.ID)
+		}
 		msg, err := w.compose(m)
 		if err == nil {
 			err = w.send(ctx, msg)
@@ -155,8 +180,6 @@ func (w *Worker) deliverOne(ctx context.Context, due time.Time) (done, ok bool, 
 		via := "log"
 		if w.sender != nil {
 			via = "smtp"
-		}
-		if w.sender != nil {
 			w.log.Info("mail delivered", "outbox_id", m.ID, "kind", m.Kind, "attempt", m.Attempts+1)
 		}
 		// Marked in the transaction that holds the row lock: no other worker can have
