@@ -126,10 +126,11 @@ func (s *Service) SecurityActivity(ctx context.Context, cur Current, before stri
 		EndedTotal: min(a.EndedTotal, maxEnded)}, nil
 }
 
-// DismissNotice hides a notice for every session of the user. Only a session the notice
-// is shown to may dismiss it: one of the user's sessions older than the sign-in it is
-// about, never that new session itself. So ids stay short numbers: guessing one gains an
-// intruder nothing, as the notice about its own (first) sign-in is one it cannot reach.
+// DismissNotice hides a notice from the session that dismisses it, and only from it: an
+// intruder's earlier session cannot hide a later sign-in from the owner's devices. Only a
+// session the notice is shown to may dismiss it: one of the user's sessions older than
+// the sign-in it is about, never that new session itself. So ids stay short numbers:
+// guessing one gains an intruder nothing.
 func (s *Service) DismissNotice(ctx context.Context, cur Current, id string) error {
 	n, err := strconv.ParseInt(id, 10, 64)
 	if err != nil || n <= 0 {

@@ -46,8 +46,9 @@ func (s *Service) recordSignUp(ctx context.Context, tx *db.Tx, cur Current, c Cl
 }
 
 // recordSignIn writes the sign_in event; a browser this account has not seen before also
-// gets an in-app notice for the other sessions and an email in the outbox.
-func (s *Service) recordSignIn(ctx context.Context, tx *db.Tx, cur Current, c Client) error {
+// gets an in-app notice for the other sessions and an email in the outbox. A sign-in that
+// ended others past the session limit (evicted) raises a notice whatever the browser.
+func (s *Service) recordSignIn(ctx context.Context, tx *db.Tx, cur Current, c Client, evicted int) error {
 	now := cur.Session.CreatedAt
 	isNew := true
 	if c.DeviceID != "" {
@@ -66,13 +67,14 @@ func (s *Service) recordSignIn(ctx context.Context, tx *db.Tx, cur Current, c Cl
 	if err := tx.InsertAuditEvent(ctx, e); err != nil {
 		return err
 	}
-	if !isNew && !newCountry {
+	if !isNew && !newCountry && evicted == 0 {
 		return nil
 	}
-	if err := tx.CreateNotice(ctx, cur.UserID, cur.Session.ID, newCountry, now); err != nil {
+	if err := tx.CreateNotice(ctx, cur.UserID, cur.Session.ID, newCountry, evicted, now); err != nil {
 		return err
 	}
-	// The in-app notice always; the mail as the policies say (SignInMail, CountryMail).
+	// The in-app notice always; the mail as the policies say (SignInMail, CountryMail), and
+	// only about new browsers and places (not a known browser that ended others).
 	cfg := s.conf()
 	newCountry = newCountry && cfg.CountryMail
 	if !newCountry && !(isNew && cfg.SignInMail) {

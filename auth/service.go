@@ -273,10 +273,11 @@ func (s *Service) SignIn(ctx context.Context, email, password string, c Client) 
 		if cur, token, err = s.startSession(ctx, tx, u, c, place); err != nil {
 			return err
 		}
-		if err := s.applySessionLimit(ctx, tx, cur); err != nil {
+		evicted, err := s.applySessionLimit(ctx, tx, cur, c)
+		if err != nil {
 			return err
 		}
-		return s.recordSignIn(ctx, tx, cur, c)
+		return s.recordSignIn(ctx, tx, cur, c, evicted)
 	})
 	if err != nil {
 		return Current{}, "", fmt.Errorf("sign in: %w", err)

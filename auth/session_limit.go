@@ -33,10 +33,15 @@ func clientDeviceHash(c Client) []byte {
 // applySessionLimit ends the least recently active other live sessions of the user while
 // there are more than SessionLimit, in the sign-in's transaction (which holds the users
 // row, so two sign-ins of one person apply it one after the other). Each is revoked with
-// reason session_limit and recorded as session_evicted; the new session is never one.
-func (s *Service) applySessionLimit(ctx context.Context, tx *db.Tx, cur Current) error {
+// reason session_limit and recorded as session_evicted; the new session is never one. It
+// returns how many it ended. Sign-ins that end others are limited per account and address
+// (SignInLimit per SignInWindow; *TooManyAttemptsError past it, and the transaction rolls
+// back): an intruder signing in a hundred times cannot push every one of the owner's
+// sessions out in one go. Not per account alone: then the intruder's burst would also
+// lock the owner out of signing in from anywhere for the window.
+func (s *Service) applySessionLimit(ctx context.Context, tx *db.Tx, cur Current, c Client) (int, error) {
 	if s.conf().SessionLimit <= 0 {
-		return nil
+		return 0, nil
 	}
 	now := cur.Session.CreatedAt
 	evicted, err := tx.EvictLeastRecentlyActive(ctx, db.Eviction{
@@ -44,12 +49,18 @@ func (s *Service) applySessionLimit(ctx context.Context, tx *db.Tx, cur Current)
 		IdleSince: now.Add(-s.conf().IdleTimeout), LifetimeSince: now.Add(-s.conf().AbsoluteLifetime),
 	})
 	if err != nil {
-		return err
+		return 0, err
+	}
+	if len(evicted) == 0 {
+		return 0, nil
+	}
+	if _, err := s.hit(ctx, db.LimitEviction, cur.UserID+" "+addressKey(c.IP), s.conf().SignInLimit, s.conf().SignInWindow); err != nil {
+		return 0, err
 	}
 	for _, e := range evicted {
 		if err := tx.InsertAuditEvent(ctx, db.SessionEvent(db.EventSessionEvicted, e, &cur.Session, now)); err != nil {
-			return err
+			return 0, err
 		}
 	}
-	return nil
+	return len(evicted), nil
 }

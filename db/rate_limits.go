@@ -9,10 +9,11 @@ import (
 
 // Scopes of rate_limit_hits.
 const (
-	LimitSignUp        = "sign_up"        // key: the client address (an IPv6 /64)
-	LimitPasswordCheck = "password_check" // key: the session id
-	LimitVerifyMail    = "verify_mail"    // key: the user id
-	LimitVerifyRequest = "verify_request" // signed-out requests for one; key: the client address (an IPv6 /64)
+	LimitSignUp        = "sign_up"          // key: the client address (an IPv6 /64)
+	LimitPasswordCheck = "password_check"   // key: the session id
+	LimitVerifyMail    = "verify_mail"      // key: the user id
+	LimitVerifyRequest = "verify_request"   // signed-out requests for one; key: the client address (an IPv6 /64)
+	LimitEviction      = "evicting_sign_in" // sign-ins that end others past SESSION_LIMIT; key: user id, space, client address
 )
 
 // Hit is one use of a limited action.

@@ -78,7 +78,7 @@ func TestEveryWriteMovesTheSecurityRevision(t *testing.T) {
 		return tx.InsertAuditEvent(ctx, db.AuditEvent{UserID: user.ID, Type: db.EventSignInFailed, Details: db.Details{}})
 	})
 	moved("audit event alone")
-	inTx(func(tx *db.Tx) error { return tx.CreateNotice(ctx, user.ID, sessions[2].ID, false, now) })
+	inTx(func(tx *db.Tx) error { return tx.CreateNotice(ctx, user.ID, sessions[2].ID, false, 0, now) })
 	moved("notice")
 	inTx(func(tx *db.Tx) error {
 		// The users row first, then an audit event: the event's trigger finds the row

@@ -33,24 +33,25 @@ type ActivityQuery struct {
 // into them as they are. A nullable column is {"String"|"Time": v, "Valid": true}, the
 // shape of sql.NullString/NullTime; NULL leaves the field invalid. A field added to those
 // types must be added here (TestSecurityActivityNamesEveryField).
-//   - notices: not dismissed, about another session that is still live, and newer than
-//     the viewing session itself;
+//   - notices: not dismissed by the viewing session (nor for everyone, before 00013), about
+//     another session that is still live, and newer than the viewing session itself;
 //   - events: keyset page, the index (user_id, created_at DESC, id DESC) serves every page;
 //   - ended: endedSessionsSQL as it is ($1-$6), and its total beside the rows.
 const securityActivitySQL = `
 	SELECT
 	(SELECT COALESCE(json_agg(json_build_object('ID', n.id, 'SessionID', n.session_id,
 			'CreatedAt', n.created_at, 'Browser', n.browser, 'OS', n.os, 'IP', n.ip,
-			'City', n.city, 'CountryCode', n.country_code, 'NewCountry', n.new_country)
+			'City', n.city, 'CountryCode', n.country_code, 'NewCountry', n.new_country, 'Evicted', n.evicted)
 			ORDER BY n.created_at DESC, n.id DESC), '[]')
 		FROM (
 			SELECT n.id, n.session_id, n.created_at, s.browser, s.os, s.ip, s.city, s.country_code,
-				n.new_country
+				n.new_country, n.evicted
 			FROM notices n
 			JOIN sessions s ON s.id = n.session_id
 			JOIN sessions v ON v.id = $7
 			WHERE n.user_id = $1 AND n.dismissed_at IS NULL AND n.session_id <> $7
 				AND s.revoked_at IS NULL AND s.expires_at > $3 AND n.created_at > v.created_at
+				AND NOT EXISTS (SELECT 1 FROM notice_dismissals d WHERE d.notice_id = n.id AND d.session_id = $7)
 			ORDER BY n.created_at DESC, n.id DESC LIMIT $8
 		) n) AS notices,
 	(SELECT COALESCE(json_agg(json_build_object('ID', e.id, 'UserID', e.user_id, 'Type', e.type,

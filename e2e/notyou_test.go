@@ -85,7 +85,7 @@ func TestNotYouFromTheNotice(t *testing.T) {
 
 	// The change-password form, focused, saying what was done and how many ended.
 	a.waitFor("the page after securing", `location.pathname === "`+securityPath+`" && location.search.indexOf("done=secured") >= 0 && document.readyState === "complete"`)
-	if got, want := a.text("#password-card .notice"), "Your account is secured: 1 session was signed out and the new device was forgotten. If someone else may know your password, change it now below."; got != want {
+	if got, want := a.text("#password-card .notice"), "Your account is secured: 1 session was signed out and your other devices were forgotten. If someone else may know your password, change it now below."; got != want {
 		t.Errorf("password card says %q, want %q", got, want)
 	}
 	a.waitFor("focus in the current-password field", `document.activeElement && document.activeElement.id === "current-password"`)

@@ -111,6 +111,15 @@ func (h *Handler) noticeText(l *locale.Localizer, n db.Notice, now time.Time) st
 	if now.Sub(n.CreatedAt) > 20*time.Hour {
 		at = l.DateTime(n.CreatedAt)
 	}
+	text := h.signInNoticeText(l, n, at)
+	if n.Evicted > 0 {
+		text += " " + l.N("notice.evicted", n.Evicted)
+	}
+	return text
+}
+
+// signInNoticeText is the notice's first sentence: the sign-in, and where from.
+func (h *Handler) signInNoticeText(l *locale.Localizer, n db.Notice, at string) string {
 	device := l.Device(n.Browser, n.OS)
 	place := geo.Place{City: n.City, CountryCode: n.CountryCode}
 	switch {
@@ -196,7 +205,7 @@ func endedHow(l *locale.Localizer, s db.EndedSession) string {
 	case s.RevokeReason == "password_changed":
 		return l.T("ended.password_changed", "Actor", by)
 	case s.RevokeReason == auth.ReasonSessionLimit:
-		return l.T("ended.session_limit")
+		return l.T("ended.session_limit", "Actor", by)
 	case s.RevokeReason == auth.ReasonAccountSecured:
 		return l.T("ended.account_secured", "Actor", by)
 	case s.RevokeReason == auth.ReasonPolicyChange:

@@ -35,7 +35,7 @@ func TestSessionLimitEvictsLeastRecentlyActive(t *testing.T) {
 		t.Fatalf("want 2 live sessions, got %d", len(newest.sessions()))
 	}
 	page := newest.get("/app/settings/security").body
-	for _, want := range []string{"Ended: session limit", "was signed out: your account reached its limit"} {
+	for _, want := range []string{"Ended by a new sign-in on Safari on iPhone past your account", "was signed out: your account reached its limit"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("security page lacks %q", want)
 		}
@@ -49,7 +49,7 @@ func TestSessionLimitEvictsLeastRecentlyActive(t *testing.T) {
 	if r := oldest.get("/app/settings/security"); r.status != 303 || r.header.Get("Location") != "/login?ended=limit" {
 		t.Fatalf("evicted device, page: %d %s", r.status, r.header.Get("Location"))
 	}
-	if !strings.Contains(oldest.get("/login?ended=limit").body, "limit of live sessions") {
+	if !strings.Contains(oldest.get("/login?ended=limit").body, "ended by a new sign-in on another device") {
 		t.Error("the sign-in page does not say why")
 	}
 	// The limit never ends the session signing in, even at 1.
@@ -104,4 +104,62 @@ func sessionCookie(r response) string {
 		}
 	}
 	return ""
+}
+
+// Issue #26 (informational): an intruder who signs in a hundred times pushes the owner's
+// sessions out through SESSION_LIMIT. It is seen for what it is: the evicted session is
+// told a new sign-in on another device ended it and what to do; the owner's remaining
+// session gets a notice that says how many it signed out (even from a browser the account
+// knows); and sign-ins that end others are limited per account and address (429), while
+// the owner signing in from elsewhere still works.
+func TestIntruderPushingTheOwnerOutIsSeen(t *testing.T) {
+	e := newEnvWith(t, envOptions{proxies: []string{"0.0.0.0"}})
+	start := time.Now()
+	at := func(d time.Duration) { e.auth.SetClock(func() time.Time { return start.Add(d) }) }
+	at(0)
+	laptop, phone := e.client(uaChromeMac), e.client(uaSafariPhone)
+	laptop.signUp("owner@example.com")
+	phone.signIn("owner@example.com")
+	limit := e.auth.Config().SessionLimit
+	intruder := e.client(uaFirefoxWin)
+	at(time.Minute)
+	for i := range limit - 2 { // fills the account to its limit: nobody is ended yet
+		if r := intruder.signInFrom("2001:db8:bad::1", "owner@example.com", testPassword); r.status != 200 {
+			t.Fatalf("intruder sign-in %d: %d %s", i, r.status, r.body)
+		}
+	}
+	at(2 * time.Minute)
+	phone.get("/api/users/me/current-session") // the owner's phone is in use
+	ended, refused := 0, response{}
+	for range 30 {
+		r := intruder.signInFrom("2001:db8:bad::2", "owner@example.com", testPassword)
+		if r.status != 200 {
+			refused = r
+			break
+		}
+		ended++
+	}
+	checkRateLimited(t, refused)
+	if want := e.auth.Config().SignInLimit; ended != want {
+		t.Errorf("%d sign-ins ended others before the limit, want %d", ended, want)
+	}
+	r := laptop.get("/app/settings/security")
+	if r.status != 303 || r.header.Get("Location") != "/login?ended=limit" {
+		t.Fatalf("the owner's laptop: %d %q", r.status, r.header.Get("Location"))
+	}
+	if page := laptop.get("/login?ended=limit").body; !strings.Contains(page, "ended by a new sign-in on another device") ||
+		!strings.Contains(page, "change your password") {
+		t.Errorf("the evicted session is not told what happened:\n%s", page)
+	}
+	page := phone.get("/app/settings/security")
+	if page.status != 200 || !strings.Contains(page.body, "It signed out 1 of your other sessions (session limit).") {
+		t.Errorf("the owner's phone has no notice of the sign-in that ended the laptop: %d", page.status)
+	}
+	if !strings.Contains(page.body, "Ended by a new sign-in on Firefox on Windows past your account") {
+		t.Error("the ended laptop's row does not say what ended it")
+	}
+	// The limit is the intruder's: the owner signs in from elsewhere.
+	if r := e.client(uaTauriLinux).signInFrom("198.51.100.9", "owner@example.com", testPassword); r.status != 200 {
+		t.Errorf("the owner from another address: %d %s", r.status, r.body)
+	}
 }
