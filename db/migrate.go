@@ -26,7 +26,10 @@ func Migrate(ctx context.Context, conn *sql.DB) error {
 	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
-	provider, err := goose.NewProvider(goose.DialectPostgres, conn, dir, goose.WithSessionLocker(locker))
+	// Migration numbers are handed out to work in flight, so one can land after a higher
+	// one (00013 after 00016): a database that has the higher one still gets it.
+	provider, err := goose.NewProvider(goose.DialectPostgres, conn, dir, goose.WithSessionLocker(locker),
+		goose.WithAllowOutofOrder(true))
 	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
