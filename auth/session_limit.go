@@ -34,11 +34,12 @@ func clientDeviceHash(c Client) []byte {
 // there are more than SessionLimit, in the sign-in's transaction (which holds the users
 // row, so two sign-ins of one person apply it one after the other). Each is revoked with
 // reason session_limit and recorded as session_evicted; the new session is never one. It
-// returns how many it ended. Sign-ins that end others are limited per account and address
-// (SignInLimit per SignInWindow; *TooManyAttemptsError past it, and the transaction rolls
-// back): an intruder signing in a hundred times cannot push every one of the owner's
-// sessions out in one go. Not per account alone: then the intruder's burst would also
-// lock the owner out of signing in from anywhere for the window.
+// returns how many of another browser's sessions it ended (the notice tells those). Sign-ins that end another browser's session are limited per
+// account and address (SignInLimit per SignInWindow; *TooManyAttemptsError past it, and
+// the transaction rolls back): an intruder signing in a hundred times cannot push every
+// one of the owner's sessions out in one go. Not per account alone: the intruder's burst
+// would then lock the owner out of signing in from anywhere for the window. A browser (or
+// a script without a device cookie) ending only its own older sessions is not limited.
 func (s *Service) applySessionLimit(ctx context.Context, tx *db.Tx, cur Current, c Client) (int, error) {
 	if s.conf().SessionLimit <= 0 {
 		return 0, nil
@@ -51,16 +52,21 @@ func (s *Service) applySessionLimit(ctx context.Context, tx *db.Tx, cur Current,
 	if err != nil {
 		return 0, err
 	}
-	if len(evicted) == 0 {
-		return 0, nil
-	}
-	if _, err := s.hit(ctx, db.LimitEviction, cur.UserID+" "+addressKey(c.IP), s.conf().SignInLimit, s.conf().SignInWindow); err != nil {
-		return 0, err
-	}
+	others := 0
 	for _, e := range evicted {
-		if err := tx.InsertAuditEvent(ctx, db.SessionEvent(db.EventSessionEvicted, e, &cur.Session, now)); err != nil {
+		if e.OtherBrowser {
+			others++
+		}
+	}
+	if others > 0 {
+		if _, err := s.hit(ctx, db.LimitEviction, cur.UserID+" "+addressKey(c.IP), s.conf().SignInLimit, s.conf().SignInWindow); err != nil {
 			return 0, err
 		}
 	}
-	return len(evicted), nil
+	for _, e := range evicted {
+		if err := tx.InsertAuditEvent(ctx, db.SessionEvent(db.EventSessionEvicted, e.Session, &cur.Session, now)); err != nil {
+			return 0, err
+		}
+	}
+	return others, nil
 }

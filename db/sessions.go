@@ -267,11 +267,18 @@ type Eviction struct {
 	LifetimeSince  time.Time // sessions begun before this are past the maximum lifetime
 }
 
+// EvictedSession is a session EvictLeastRecentlyActive ended. OtherBrowser: it was signed
+// in from another browser (device cookie) than the new session KeepID.
+type EvictedSession struct {
+	Session
+	OtherBrowser bool `db:"other_browser"`
+}
+
 // EvictLeastRecentlyActive revokes the user's least recently active live sessions (but
 // KeepID) while more than Limit are live, and returns them. Call it in a transaction that
 // holds the users row (lock 1), so no other sign-in of the user counts at the same time.
-func (t *Tx) EvictLeastRecentlyActive(ctx context.Context, e Eviction) ([]Session, error) {
-	var rows []Session
+func (t *Tx) EvictLeastRecentlyActive(ctx context.Context, e Eviction) ([]EvictedSession, error) {
+	var rows []EvictedSession
 	err := t.tx.SelectContext(ctx, &rows, `
 		WITH live AS (
 			SELECT id, last_seen_at, created_at FROM sessions
@@ -284,7 +291,8 @@ func (t *Tx) EvictLeastRecentlyActive(ctx context.Context, e Eviction) ([]Sessio
 		)
 		UPDATE sessions SET revoked_at = $4, revoked_by_session_id = $2::uuid, revoke_reason = $7
 		WHERE id IN (SELECT id FROM victims) AND revoked_at IS NULL
-		RETURNING `+sessionColumns, e.UserID, e.KeepID, e.Limit, e.Now, e.IdleSince, e.LifetimeSince, e.Reason)
+		RETURNING `+sessionColumns+`,
+			device_hash IS DISTINCT FROM (SELECT k.device_hash FROM sessions k WHERE k.id = $2::uuid) AS other_browser`, e.UserID, e.KeepID, e.Limit, e.Now, e.IdleSince, e.LifetimeSince, e.Reason)
 	if err != nil {
 		return nil, fmt.Errorf("evict sessions of %s: %w", e.UserID, err)
 	}
