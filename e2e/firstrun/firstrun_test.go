@@ -38,11 +38,11 @@ func TestFirstRun(t *testing.T) {
 			}
 			t.Skip("not root: only the unprivileged run is possible here")
 		}
-		firstRun(t, self(), repo, head)
+		firstRun(t, self(t), repo, head)
 	})
 	t.Run("unprivileged", func(t *testing.T) {
 		t.Parallel()
-		u := self()
+		u := self(t)
 		if os.Geteuid() == 0 {
 			u = unprivileged(t, repo)
 		}
@@ -101,7 +101,7 @@ const oldLayoutCommit = "751a2568696a0427d4e9295a641cae79f97f0562"
 func TestOldLayoutUpgrade(t *testing.T) {
 	t.Parallel()
 	repo, head := repository(t)
-	u := self()
+	u := self(t)
 	dir := clone(t, repo, head, u)
 	old := filepath.Join(filepath.Dir(dir), "old")
 	run(t, dir, "git", "worktree", "add", "-q", "--detach", old, oldLayoutCommit)

@@ -35,13 +35,23 @@ func newcomerEnv() []string {
 }
 
 // self runs as the test's own user, in its own environment.
-func self() user {
+func self(t *testing.T) user {
+	t.Helper()
 	name := "self"
 	if u, err := osuser.Current(); err == nil {
 		name = u.Username
 	}
-	return user{name: name, env: newcomerEnv()}
+	out, err := exec.Command("go", "env", "GOFLAGS").Output()
+	if err != nil {
+		t.Fatalf("go env GOFLAGS: %v", err)
+	}
+	return user{name: name, env: append(newcomerEnv(), "GOFLAGS="+buildFlags+" "+strings.TrimSpace(string(out)))}
 }
+
+// buildFlags are added to every run's GOFLAGS. Without -trimpath the build cache keys each
+// package by its folder, so every fresh clone would compile all of the app's own packages
+// again; with it the clones of one suite run, and of the next, share one build.
+const buildFlags = "-trimpath"
 
 // unprivileged is a user without root's powers, with a home of its own (Go's build and
 // module caches, npm's cache) in a temp folder. Go works offline: its modules come from a
@@ -85,7 +95,7 @@ func unprivileged(t *testing.T, repo string) user {
 		"GOCACHE="+gocache, "GOMODCACHE="+gomod,
 		"GOPROXY=file://"+proxy, "GOSUMDB=off", "GOTOOLCHAIN=local",
 		// The module cache is read-only by default, which t.TempDir's cleanup cannot remove.
-		"GOFLAGS=-modcacherw",
+		"GOFLAGS=-modcacherw "+buildFlags,
 	)
 	return user{name: pw.Username, cred: cred, env: env}
 }
