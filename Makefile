@@ -21,7 +21,7 @@ build:
 	$(GO) build -o bin/sessions .
 
 test: lint
-	$(GO) test -count=1 ./...
+	$(GO) test -count=1 -timeout 30m ./...
 	@$(MAKE) --no-print-directory fuzz-smoke
 
 # Fuzz targets (package:Func). fuzz-smoke (part of test) runs each on its seed corpus plus

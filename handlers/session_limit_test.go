@@ -120,6 +120,7 @@ func TestIntruderPushingTheOwnerOutIsSeen(t *testing.T) {
 	laptop, phone := e.client(uaChromeMac), e.client(uaSafariPhone)
 	laptop.signUp("owner@example.com")
 	phone.signIn("owner@example.com")
+	at(time.Second) // the laptop is the least recently active of all
 	const idle = 12 // more of the owner's browsers, not in use during the attack
 	for range idle {
 		e.client(uaTauriLinux).signIn("owner@example.com")
