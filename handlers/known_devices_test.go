@@ -50,29 +50,32 @@ func guessFromKeptCookies(t *testing.T, browsers []*client, email string, perBro
 // keeps their device cookies. After the owner changes the password, each kept cookie got
 // its own 10 guesses per 10 minutes beside the account's lockout (40 checked with K = 4).
 // Now a known browser's exemption never outlives the password it was earned with, whether
-// or not the change signs the others out; the owner's own browser keeps its place.
+// or not the change signs the others out; the owner's own browser keeps its place. Through
+// the proxy path and on the [::1] listener.
 func TestKeptDeviceCookiesLoseTheirAllowanceAtAPasswordChange(t *testing.T) {
-	for _, revokeOthers := range []bool{true, false} {
-		t.Run(fmt.Sprintf("revokeOtherSessions=%v", revokeOthers), func(t *testing.T) {
-			e := newEnvWith(t, envOptions{proxies: []string{"0.0.0.0"}})
-			owner := e.client(uaChromeMac)
-			owner.signUp("owner@example.com")
-			intruder := intruderBrowsers(e, "owner@example.com", 4)
-			r := owner.do("POST", "/api/auth/change-password",
-				fmt.Sprintf(`{"currentPassword":%q,"newPassword":%q,"revokeOtherSessions":%v}`, testPassword, newPassword, revokeOthers),
-				map[string]string{"Content-Type": "application/json", "X-Forwarded-For": "198.51.100.1"})
-			if r.status != 200 {
-				t.Fatalf("change password: %d %s", r.status, r.body)
-			}
-			limit := auth.DefaultConfig().SignInLimit
-			if n := guessFromKeptCookies(t, intruder, "owner@example.com", limit, 0); n > limit {
-				t.Errorf("%d guesses checked from 4 kept device cookies, want at most the account's %d", n, limit)
-			}
-			// Strangers (the intruder) locked the account; the owner's browser is not locked out.
-			if r := owner.signInFrom("198.51.100.2", "owner@example.com", newPassword); r.status != 200 {
-				t.Errorf("the owner's own browser after the change: %d %s", r.status, r.body)
-			}
-		})
+	for _, p := range ipv6Paths {
+		for _, revokeOthers := range []bool{true, false} {
+			t.Run(fmt.Sprintf("%s/revokeOtherSessions=%v", p.name, revokeOthers), func(t *testing.T) {
+				e := p.build(t)
+				owner := e.client(uaChromeMac)
+				owner.signUp("owner@example.com")
+				intruder := intruderBrowsers(e, "owner@example.com", 4)
+				r := owner.do("POST", "/api/auth/change-password",
+					fmt.Sprintf(`{"currentPassword":%q,"newPassword":%q,"revokeOtherSessions":%v}`, testPassword, newPassword, revokeOthers),
+					map[string]string{"Content-Type": "application/json", "X-Forwarded-For": "198.51.100.1"})
+				if r.status != 200 {
+					t.Fatalf("change password: %d %s", r.status, r.body)
+				}
+				limit := auth.DefaultConfig().SignInLimit
+				if n := guessFromKeptCookies(t, intruder, "owner@example.com", limit, 0); n > limit {
+					t.Errorf("%d guesses checked from 4 kept device cookies, want at most the account's %d", n, limit)
+				}
+				// Strangers (the intruder) locked the account; the owner's browser is not locked out.
+				if r := owner.signInFrom("198.51.100.2", "owner@example.com", newPassword); r.status != 200 {
+					t.Errorf("the owner's own browser after the change: %d %s", r.status, r.body)
+				}
+			})
+		}
 	}
 }
 
