@@ -30,6 +30,7 @@ type result struct {
 	// Only some rows have these.
 	CPU        time.Duration // the loaded server's CPU (user + system) per answer (0: not read)
 	P999       time.Duration // open-loop rows
+	SendLag    time.Duration // open-loop rows: the most a request went out after its scheduled time
 	Profile    *cpuBreakdown // -profile: where the app's CPU went
 	Statements []stmtTiming  // -profile: PostgreSQL's statements over the row
 }

@@ -144,6 +144,9 @@ func run(ctx context.Context, cfg benchConfig) error {
 		return err
 	}
 	defer app.stop()
+	if err := waitForQuiet(ctx, store); err != nil { // the app's janitor sweeps once at start
+		return err
+	}
 	idle := app.rssNow()
 	b := &bencher{cfg: cfg, dir: dir, app: app, pgBin: pgBin, pgHost: pgCfg.Host, store: store, dbname: "bench"}
 	b.sets.everyone, b.sets.list = everyone, listUsers
@@ -174,12 +177,6 @@ func run(ctx context.Context, cfg benchConfig) error {
 		}
 		rows = append(rows, r)
 	}
-	if cfg.only.want("live") {
-		if rows, err = b.appendLiveRows(ctx, rows, bin, dsn); err != nil { // bench/live.go
-			printReport(cfg, rows, 0, idle)
-			return err
-		}
-	}
 	var open, compared []result
 	if cfg.only.want("openloop") {
 		if open, err = b.openLoopRows(ctx, rows, cfg.openLoopD); err != nil { // bench/openloop.go
@@ -200,17 +197,24 @@ func run(ctx context.Context, cfg benchConfig) error {
 			return err
 		}
 	}
+	pageBytes := -1
+	if cfg.only.want("page") {
+		if pageBytes, err = b.pageSize(ctx); err != nil {
+			return err
+		}
+	}
+	// The live rows revoke some of the list users' sessions: after every row that picks them.
+	if cfg.only.want("live") {
+		if rows, err = b.appendLiveRows(ctx, rows, bin, dsn); err != nil { // bench/live.go
+			printReport(cfg, rows, 0, idle)
+			return err
+		}
+	}
 	var scaled *scaleRun
 	if cfg.scale > 0 {
 		if scaled, err = b.scaleRows(ctx, srv.DSN, bin); err != nil { // bench/scale.go
 			printReport(cfg, rows, 0, idle)
 			printScale(rows, scaled, cfg.scale)
-			return err
-		}
-	}
-	pageBytes := -1
-	if cfg.only.want("page") {
-		if pageBytes, err = b.pageSize(ctx); err != nil {
 			return err
 		}
 	}

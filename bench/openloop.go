@@ -46,6 +46,7 @@ func (b *bencher) openLoop(targeter vegeta.Targeter, rate int) load {
 					r := openLoopResult(name, &m)
 					lat, lag := scheduledLatencies(sent, time.Second/time.Duration(rate))
 					r.P50, r.P99, r.P999 = percentile(lat, 0.50), percentile(lat, 0.99), percentile(lat, 0.999)
+					r.SendLag = lag
 					if len(m.Errors) > 0 {
 						logf("  %s: %d errors: %s", name, r.Errors, strings.Join(m.Errors[:min(3, len(m.Errors))], "; "))
 					}

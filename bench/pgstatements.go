@@ -96,3 +96,33 @@ func procCPU(pid int) time.Duration {
 	stime, _ := strconv.ParseInt(f[12], 10, 64)
 	return time.Duration(utime+stime) * 10 * time.Millisecond
 }
+
+// waitForQuiet waits until no other backend of store's database has been running a
+// statement for 4 looks in a row, 500 ms apart (at most 15 minutes): an app instance
+// sweeps the sessions table once at start (its janitor), and a row measured meanwhile
+// would measure that sweep too.
+func waitForQuiet(ctx context.Context, store *db.Store) error {
+	deadline := time.Now().Add(15 * time.Minute)
+	for quiet := 0; quiet < 4; {
+		var busy int
+		if err := store.DB().GetContext(ctx, &busy, `SELECT count(*) FROM pg_stat_activity
+			WHERE datname = current_database() AND pid <> pg_backend_pid() AND state = 'active'`); err != nil {
+			return err
+		}
+		if busy == 0 {
+			quiet++
+		} else {
+			quiet = 0
+		}
+		if time.Now().After(deadline) {
+			logf("  the database is still busy after 15 minutes; measuring anyway")
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
+	return nil
+}

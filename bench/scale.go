@@ -103,6 +103,9 @@ func (b *bencher) scaleRows(ctx context.Context, srvDSN func(string) string, bin
 		return nil, err
 	}
 	defer app.stop()
+	if err := waitForQuiet(ctx, store); err != nil { // the instance's janitor walks the table at start
+		return nil, err
+	}
 	s := &bencher{cfg: b.cfg, dir: filepath.Join(b.dir, "scale"), app: app, pgBin: b.pgBin, pgHost: b.pgHost, store: store, dbname: "scale"}
 	s.sets.everyone, s.sets.list = run.pop.sets()
 	if err := s.writeAppTokens(); err != nil {
