@@ -183,6 +183,9 @@ func run(ctx context.Context, cfg benchConfig) error {
 			printReport(cfg, rows, 0, idle)
 			return err
 		}
+		if err := b.settle(ctx); err != nil {
+			return err
+		}
 	}
 	others, err := otherBuilds(ctx, cfg, dir) // bench/compare.go
 	if err != nil {
@@ -205,6 +208,9 @@ func run(ctx context.Context, cfg benchConfig) error {
 	}
 	// The live rows revoke some of the list users' sessions: after every row that picks them.
 	if cfg.only.want("live") {
+		if err := b.settle(ctx); err != nil {
+			return err
+		}
 		if rows, err = b.appendLiveRows(ctx, rows, bin, dsn); err != nil { // bench/live.go
 			printReport(cfg, rows, 0, idle)
 			return err

@@ -166,6 +166,9 @@ func (b *bencher) openLoopRows(ctx context.Context, closed []result, d time.Dura
 			rate := max(1, int(share*closed[i].RPS))
 			spec := rowSpec{name: openLoopName(e.closed, share, rate), group: "openloop",
 				send: b.openLoop(e.target, rate), duration: d}
+			if err := b.settle(ctx); err != nil { // what the row before left queued
+				return rows, err
+			}
 			r, err := b.measure(ctx, spec)
 			if err != nil {
 				return rows, err
