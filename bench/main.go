@@ -178,6 +178,7 @@ func run(ctx context.Context, cfg benchConfig) error {
 		rows = append(rows, r)
 	}
 	var open, compared []result
+	var liveErr error
 	if cfg.only.want("openloop") {
 		if open, err = b.openLoopRows(ctx, rows, cfg.openLoopD); err != nil { // bench/openloop.go
 			printReport(cfg, rows, 0, idle)
@@ -211,9 +212,9 @@ func run(ctx context.Context, cfg benchConfig) error {
 		if err := b.settle(ctx); err != nil {
 			return err
 		}
+		// A failure here is printed with the tables, which the rows before it filled.
 		if rows, err = b.appendLiveRows(ctx, rows, bin, dsn); err != nil { // bench/live.go
-			printReport(cfg, rows, 0, idle)
-			return err
+			liveErr = fmt.Errorf("%w\nthe app's log ends:\n%s", err, logTail(filepath.Join(dir, "app.log"), 10))
 		}
 	}
 	var scaled *scaleRun
@@ -231,6 +232,9 @@ func run(ctx context.Context, cfg benchConfig) error {
 	printBreakdowns(rows, cfg.profileDir)
 	printComparison(compared)
 	printScale(rows, scaled, cfg.scale)
+	if liveErr != nil {
+		fmt.Printf("\nThe live rows failed, not measured: %v\n", liveErr)
+	}
 	if cfg.only.want("betterauth") && b.betterAuth == nil {
 		fmt.Println("\nbetter-auth rows: not measured (node or npm is not installed: apt-get install -y nodejs npm)")
 	} else if b.betterAuth != nil {
@@ -354,4 +358,14 @@ func freeAddr() string {
 	}
 	defer ln.Close()
 	return "127.0.0.1:" + strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
+}
+
+// logTail is the last n lines of the file at path, for an error that needs the app's words.
+func logTail(path string, n int) string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err.Error()
+	}
+	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
+	return strings.Join(lines[max(0, len(lines)-n):], "\n")
 }
