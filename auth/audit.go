@@ -61,6 +61,9 @@ func (s *Service) recordSignIn(ctx context.Context, tx *db.Tx, cur Current, c Cl
 	if err != nil {
 		return err
 	}
+	if err := s.flagSignIn(ctx, tx, cur, isNew, newCountry); err != nil {
+		return err
+	}
 	e := db.SessionEvent(db.EventSignIn, cur.Session, &cur.Session, now)
 	e.Details["new_device"] = isNew
 	e.Details["new_country"] = newCountry

@@ -48,7 +48,7 @@ const endedSessionsSQL = `
 			SELECT s.id, s.user_id, s.user_agent, s.ip, s.browser, s.os, s.device_type, s.label,
 				s.created_at, s.last_seen_at, s.expires_at, s.revoked_at, s.revoked_by_session_id,
 				s.revoke_reason, s.device_bound, s.city, s.region, s.country_code, s.last_ip, s.last_city,
-				s.last_region, s.last_country_code, s.proven_at, s.persistent, s.name,
+				s.last_region, s.last_country_code, s.proven_at, s.persistent, s.name, s.risk,
 				LEAST(s.revoked_at, s.expires_at, s.last_seen_at + make_interval(secs => $4),
 					s.created_at + make_interval(secs => $6)) AS ended_at
 			FROM sessions s

@@ -72,7 +72,7 @@ const securityActivitySQL = `
 			'RevokedAt', json_build_object('Time', e.revoked_at, 'Valid', e.revoked_at IS NOT NULL),
 			'RevokedBySessionID', json_build_object('String', e.revoked_by_session_id, 'Valid', e.revoked_by_session_id IS NOT NULL),
 			'RevokeReason', e.revoke_reason, 'DeviceBound', e.device_bound, 'ProvenAt', e.proven_at,
-			'Persistent', e.persistent, 'Name', e.name, 'City', e.city, 'Region', e.region,
+			'Persistent', e.persistent, 'Name', e.name, 'Risk', e.risk, 'City', e.city, 'Region', e.region,
 			'CountryCode', e.country_code, 'LastIP', e.last_ip, 'LastCity', e.last_city,
 			'LastRegion', e.last_region, 'LastCountryCode', e.last_country_code, 'EndedAt', e.ended_at,
 			'ByBrowser', json_build_object('String', e.by_browser, 'Valid', e.by_browser IS NOT NULL),

@@ -43,6 +43,8 @@ type Session struct {
 	Persistent bool `db:"persistent"`
 	// Name is what the person called the session ("Work laptop"); "" when unnamed.
 	Name string `db:"name"`
+	// Risk is why the sign-in is flagged (RiskNewDevice, ...; 0 after "This was me").
+	Risk int16 `db:"risk"`
 }
 
 // SignInPlace is where the session signed in.
@@ -70,7 +72,7 @@ func (s Session) LatestPlace() geo.Place {
 const sessionColumns = `id, user_id, user_agent, ip, browser, os, device_type, label,
 	created_at, last_seen_at, expires_at, revoked_at, revoked_by_session_id, revoke_reason,
 	city, region, country_code, last_ip, last_city, last_region, last_country_code,
-	device_bound, proven_at, persistent, name`
+	device_bound, proven_at, persistent, name, risk`
 
 // NewSession is what a sign-in records about a new session.
 type NewSession struct {
@@ -181,7 +183,7 @@ const activeSessionsSQL = `
 	SELECT id, user_agent, ip, browser, os, device_type, label, timestamptz_send(created_at),
 		timestamptz_send(last_seen_at), timestamptz_send(expires_at), city, region,
 		country_code, last_ip, last_city, last_region,
-		last_country_code, device_bound, persistent, name
+		last_country_code, device_bound, persistent, name, risk
 	FROM sessions
 	WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $2 AND last_seen_at > $3
 		AND created_at > $4
@@ -209,7 +211,7 @@ func (s *Store) ActiveSessions(ctx context.Context, userID string, now, idleSinc
 		r = Session{UserID: userID}
 		if err := rows.Scan(&r.ID, &r.UserAgent, &r.IP, &r.Browser, &r.OS, &r.DeviceType, &r.Label,
 			sentTime{&r.CreatedAt}, sentTime{&r.LastSeenAt}, sentTime{&r.ExpiresAt}, &r.City, &r.Region, &r.CountryCode, &r.LastIP,
-			&r.LastCity, &r.LastRegion, &r.LastCountryCode, &r.DeviceBound, &r.Persistent, &r.Name); err != nil {
+			&r.LastCity, &r.LastRegion, &r.LastCountryCode, &r.DeviceBound, &r.Persistent, &r.Name, &r.Risk); err != nil {
 			return nil, fmt.Errorf("active sessions of %s: %w", userID, err)
 		}
 		if n < len(first) {

@@ -25,17 +25,17 @@ func TestNotYouFromTheNotice(t *testing.T) {
 	}
 	bAPI.call("GET", "/api/users/me/current-session", "", 200)
 
-	// The notice about B, with "Not you? Secure your account".
+	// The summary of B's sign-in, and B's flagged row with "Not you? Secure your account".
 	a.open(srv.URL + securityPath)
 	bRow := a.rowLabelled("DoCodeGo Desktop")
 	bID := strings.TrimPrefix(bRow.ID, "session-")
 	notice := "#sign-in-notices .notice"
-	if got := a.text(notice + " p"); !strings.HasPrefix(got, "New sign-in") || !strings.Contains(got, "DoCodeGo Desktop") || !strings.HasSuffix(got, "Not you?") {
+	if got := a.text(notice + " p"); got != "1 new sign-in since your last visit" {
 		t.Errorf("notice = %q", got)
 	}
-	secure := notice + ` form[action$="/sessions/` + bID + `/secure"] button`
+	secure := "#session-" + bID + ` button[value="secure"]`
 	if got := a.text(secure); got != "Not you? Secure your account" {
-		t.Errorf("notice's secure button = %q", got)
+		t.Errorf("the row's secure button = %q", got)
 	}
 	a.audit("new sign-in notice")
 

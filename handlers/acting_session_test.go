@@ -84,7 +84,7 @@ func TestNoticeDismissedOnlyByTheSessionsItWarns(t *testing.T) {
 	second.signIn("notice@example.com")
 	stranger := e.client(uaTauriLinux)
 	stranger.signUp("stranger@example.com")
-	notice := regexp.MustCompile(`<div id="notice-(\d+)"`)
+	notice := regexp.MustCompile(`<input type="hidden" name="notice" value="(\d+)">`)
 	shownTo := func(c *client) []string {
 		var ids []string
 		for _, m := range notice.FindAllStringSubmatch(c.get("/app/settings/security").body, -1) {

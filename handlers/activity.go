@@ -30,24 +30,25 @@ type activityPage struct {
 	Next string
 }
 
+// noticeRow is a "new sign-in" notice; the page sums them up in one card.
+type noticeRow struct {
+	ID        int64
+	SessionID string
+	Text      string
+	At        time.Time
+}
+
 // securityActivity is what the security page shows below and above the sessions table.
 type securityActivity struct {
 	L       *locale.Localizer
 	CSRF    string
-	Notices []rows.Notice
+	Notices []noticeRow
 	Events  activityPage
 	Ended   []rows.Ended
 	// EndedTotal is how many sessions ended in the window (at most what "Show all" shows);
 	// EndedAll says "Show all" was asked for: the list is open and a live update keeps it.
 	EndedTotal int
 	EndedAll   bool
-}
-
-// NoticeList is the notices with the words they share, for the notices' writer.
-func (a securityActivity) NoticeList() rows.NoticeList {
-	l := a.L
-	return rows.NoticeList{CSRF: a.CSRF, Notices: a.Notices, Words: rows.NoticeWords{NotYou: l.T("notice.not_you"),
-		Revoke: l.T("notice.revoke"), Secure: l.T("notice.secure"), Dismiss: l.T("notice.dismiss")}}
 }
 
 // EndedMore says the list holds fewer ended sessions than there are: "Show all" follows it.
@@ -78,7 +79,7 @@ func (h *Handler) loadSecurityActivity(c *fiber.Ctx, l *locale.Localizer, csrf s
 		return a, err
 	}
 	for _, n := range act.Notices {
-		a.Notices = append(a.Notices, rows.Notice{ID: n.ID, SessionID: n.SessionID, At: n.CreatedAt,
+		a.Notices = append(a.Notices, noticeRow{ID: n.ID, SessionID: n.SessionID, At: n.CreatedAt,
 			Text: h.noticeText(l, n, now)})
 	}
 	a.Events = h.newActivityPage(l, act.Events, false)
@@ -255,6 +256,24 @@ func (h *Handler) allEndedSessions(c *fiber.Ctx) error {
 	return h.fragment(c, "partials/ended_sessions", a)
 }
 
+// dismissNotices is the summary card's Dismiss: the notices it summed up (its form names
+// them, so one that came after the page was rendered is not hidden unseen) are hidden, by
+// DismissNotice's rule; htmx swaps the (now empty) card, a form returns to the page.
+func (h *Handler) dismissNotices(c *fiber.Ctx) error {
+	cur := current(c)
+	for _, id := range c.Context().PostArgs().PeekMulti("notice") {
+		err := h.auth.DismissNotice(c.UserContext(), *cur, string(id))
+		if err != nil && !errors.Is(err, auth.ErrNoticeNotFound) {
+			return err
+		}
+	}
+	if !isHTMX(c) {
+		return c.Redirect(securityPath, fiber.StatusSeeOther)
+	}
+	l := h.localizer(c)
+	return h.fragment(c, "partials/activity_dismissed", securityActivity{L: l, CSRF: h.csrfToken(c)})
+}
+
 // dismissNotice hides a "new sign-in" notice: htmx deletes it in place, a form returns
 // to the page.
 func (h *Handler) dismissNotice(c *fiber.Ctx) error {
@@ -264,7 +283,7 @@ func (h *Handler) dismissNotice(c *fiber.Ctx) error {
 	}
 	if isHTMX(c) {
 		// 200, not 204: htmx 4 does not swap a 204, and the button asks for "delete".
-		return h.fragment(c, "partials/activity_dismissed", fiber.Map{"L": h.localizer(c)})
+		return h.fragment(c, "partials/activity_dismissed", securityActivity{L: h.localizer(c), CSRF: h.csrfToken(c)})
 	}
 	return c.Redirect(securityPath, fiber.StatusSeeOther)
 }

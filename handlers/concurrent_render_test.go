@@ -35,7 +35,7 @@ func TestPagesAndFragmentsRenderConcurrently(t *testing.T) {
 		l := catalog.Pick("", lang)
 		table := benchRows(l, now)
 		activity := securityActivity{L: l, CSRF: "csrf",
-			Notices: []rows.Notice{{ID: 7, SessionID: table.Rows[3].ID, Text: "New sign-in"}},
+			Notices: []noticeRow{{ID: 7, SessionID: table.Rows[3].ID, Text: "New sign-in"}},
 			Events:  activityPage{L: l, Rows: []rows.Activity{{ID: 1, Text: "Signed in", When: "now"}}, Next: "c"},
 			Ended:   []rows.Ended{{ID: "e", Label: "Firefox", How: "Revoked", Ago: "now"}}, EndedTotal: 3}
 		layout := layoutData{L: l, AppName: "Sessions", Title: "Security", CSRF: "csrf", SignedIn: true, UserName: "Ada"}

@@ -178,8 +178,7 @@ func TestDBSCRegistrationAndRefresh(t *testing.T) {
 			if !s.DeviceBound {
 				t.Fatal("session not bound after registration")
 			}
-			if p := c.get("/app/settings/security"); p.status != 200 || !strings.Contains(p.body, "Device-bound") ||
-				!strings.Contains(p.body, "a copied cookie stops working within 10 minutes") {
+			if p := c.get("/app/settings/security"); p.status != 200 || !strings.Contains(p.body, `<span class="bound">Device-bound</span>`) {
 				t.Fatalf("page %d does not show the binding", p.status)
 			}
 			for _, id := range []string{s.ID, `"` + s.ID + `"`} { // Chrome's unquoted, the spec's quoted

@@ -96,6 +96,7 @@ func (h *Handler) Register(app *fiber.App) {
 	app.Get("/app/settings/security/sessions/:id/revoke", h.requirePage, h.confirmRevoke)
 	app.Post("/app/settings/security/sessions/:id/revoke", h.requirePage, h.checkCSRF, h.revokeSession)
 	app.Delete("/app/settings/security/sessions/:id", h.requirePage, h.checkCSRF, h.revokeSession)
+	app.Post("/app/settings/security/sessions/:id/confirm", h.requirePage, h.checkCSRF, h.confirmSession)
 	app.Get("/app/settings/security/sessions/:id/secure", h.requirePage, h.confirmSecure)
 	app.Post("/app/settings/security/sessions/:id/secure", h.requirePage, h.checkCSRF, h.secureAccount)
 	app.Post("/app/settings/security/password", h.requirePage, h.checkCSRF, h.changePassword)
@@ -108,6 +109,7 @@ func (h *Handler) Register(app *fiber.App) {
 	// page fetches when the stream says something changed.
 	app.Get("/app/settings/security/events", h.securityEvents)
 	app.Get("/app/settings/security/live", h.requirePage, h.liveUpdate)
+	app.Post("/app/settings/security/notices/dismiss", h.requirePage, h.checkCSRF, h.dismissNotices)
 	app.Post("/app/settings/security/notices/:id/dismiss", h.requirePage, h.checkCSRF, h.dismissNotice)
 	app.Post("/app/settings/security/verify-email", h.requirePage, h.checkCSRF, h.resendVerification)
 

@@ -19,10 +19,10 @@ func (c *client) getIn(path, acceptLanguage string) response {
 // colHeaders are the security table's column headers, written out rather than read
 // from the catalogs so the test proves they are translated.
 var colHeaders = map[string][]string{
-	"en": {"Device", "IP address", "Signed in", "Last active", "Actions"},
-	"de": {"Gerät", "IP-Adresse", "Angemeldet", "Zuletzt aktiv", "Aktionen"},
-	"fr": {"Appareil", "Adresse IP", "Connexion", "Dernière activité", "Actions"},
-	"es": {"Dispositivo", "Dirección IP", "Inicio de sesión", "Última actividad", "Acciones"},
+	"en": {"Session", "Actions"},
+	"de": {"Sitzung", "Aktionen"},
+	"fr": {"Session", "Actions"},
+	"es": {"Sesión", "Acciones"},
 }
 
 var deviceLabels = map[string]string{
@@ -73,17 +73,22 @@ func TestGermanRelativeAndAbsoluteDates(t *testing.T) {
 	other.signIn("dates@example.com")
 	body := c.getIn("/app/settings/security", "de").body
 	for _, want := range []*regexp.Regexp{
-		regexp.MustCompile(`>gerade eben<`),
-		regexp.MustCompile(`Läuft ab <time datetime="[^"]+">in \d+ (Tagen|Stunden)</time>`),
+		regexp.MustCompile(`angemeldet <time datetime="[^"]+">\d\d\.\d\d\., \d\d:\d\d UTC</time> · gerade aktiv<`),
 	} {
 		if !want.MatchString(body) {
 			t.Errorf("German page has no match for %s", want)
 		}
 	}
-	// The absolute date is in the revoke question ("Angemeldet": when).
+	// The full date and the expiry are in the revoke question ("Angemeldet": when).
 	question := c.getIn("/app/settings/security/sessions/"+other.currentID()+"/revoke", "de").body
-	if want := regexp.MustCompile(`<time datetime="[^"]+">\d\d\.\d\d\.\d{4}, \d\d:\d\d UTC</time>`); !want.MatchString(question) {
-		t.Errorf("German revoke question has no match for %s", want)
+	for _, want := range []*regexp.Regexp{
+		regexp.MustCompile(`<time datetime="[^"]+">\d\d\.\d\d\.\d{4}, \d\d:\d\d UTC</time>`),
+		regexp.MustCompile(`<dt>Läuft ab</dt><dd><time datetime="[^"]+">in \d+ (Tagen|Stunden)</time>`),
+		regexp.MustCompile(`<dt>Zuletzt aktiv</dt><dd>gerade eben</dd>`),
+	} {
+		if !want.MatchString(question) {
+			t.Errorf("German revoke question has no match for %s", want)
+		}
 	}
 }
 
@@ -165,7 +170,7 @@ func TestNoEnglishOnGermanPages(t *testing.T) {
 	d.signIn("de@example.com")
 
 	security := a.getIn("/app/settings/security", "de")
-	rows := regexp.MustCompile(`(?s)<tr id="session-([^"]+)">(.*?)</tr>`).FindAllStringSubmatch(security.body, -1)
+	rows := regexp.MustCompile(`(?s)<tr id="session-([^"]+)"(?: class="flagged")?>(.*?)</tr>`).FindAllStringSubmatch(security.body, -1)
 	if len(rows) != 2 {
 		t.Fatalf("want 2 other sessions, got %d", len(rows))
 	}

@@ -13,8 +13,12 @@ func TestNotYouSecuresTheAccount(t *testing.T) {
 	e, mac, win, desk := threeDevices(t)
 	winID := win.currentID()
 	page := mac.get("/app/settings/security").body
-	if !strings.Contains(page, `/app/settings/security/sessions/`+desk.currentID()+`/secure`) || !strings.Contains(page, "Not you? Secure your account") {
-		t.Fatalf("the notice offers no 'Not you?':\n%s", page)
+	if !strings.Contains(page, `/app/settings/security/sessions/`+desk.currentID()+`/revoke"><button aria-label="Revoke DoCodeGo Desktop on Linux">Revoke</button><button name="do" value="secure" class="danger">Not you? Secure your account</button>`) {
+		t.Fatalf("the flagged row offers no 'Not you?':\n%s", page)
+	}
+	// Its Revoke form, sent by that button, asks the same question as the route below.
+	if q := mac.htmx("GET", "/app/settings/security/sessions/"+winID+"/revoke?do=secure"); !strings.Contains(q.body, "Secure my account") {
+		t.Fatalf("?do=secure does not ask to secure the account:\n%s", q.body)
 	}
 	q := mac.htmx("GET", "/app/settings/security/sessions/"+winID+"/secure")
 	if q.status != 200 || !strings.Contains(q.body, "Secure my account") || !strings.Contains(q.body, `hx-post="/app/settings/security/sessions/`+winID+`/secure"`) {
@@ -35,7 +39,7 @@ func TestNotYouSecuresTheAccount(t *testing.T) {
 	}
 	// The device is forgotten: its next sign-in is new again (a notice for the others).
 	win.signIn("ada@example.com")
-	if !strings.Contains(mac.get("/app/settings/security").body, "/sessions/"+win.currentID()+"/secure") {
+	if !strings.Contains(mac.get("/app/settings/security").body, `<tr id="session-`+win.currentID()+`" class="flagged">`) {
 		t.Error("the forgotten device signed in without a new-sign-in notice")
 	}
 }
@@ -88,7 +92,7 @@ func TestMailLinkForASignedOutReader(t *testing.T) {
 	if r.status != 303 || r.header.Get("Location") != link {
 		t.Fatalf("after sign-in: %d %q", r.status, r.header.Get("Location"))
 	}
-	if body := reader.get(link).body; !strings.Contains(body, `id="session-`+winID+`" class="highlight"`) || !strings.Contains(body, "The session from the email") {
+	if body := reader.get(link).body; !strings.Contains(body, `id="session-`+winID+`" class="flagged highlight"`) || !strings.Contains(body, "The session from the email") {
 		t.Error("the row from the mail is not highlighted")
 	}
 	for _, evil := range []string{"https://evil.example/", "//evil.example/app/settings/security", "/\\evil.example",

@@ -58,7 +58,7 @@ func TestSecurityPageOf50SessionsFitsTheBudget(t *testing.T) {
 	if n := strings.Count(page.body[strings.Index(page.body, `class="ended-list"`):], "\n<li>"); n != auth.EndedShown {
 		t.Errorf("%d ended sessions listed, want %d", n, auth.EndedShown)
 	}
-	for _, want := range []string{"New sign-in:", "Recent security activity", "Recently ended sessions (50)",
+	for _, want := range []string{"new sign-ins since your last visit", `class="risk"`, "Recent security activity", "Recently ended sessions (50)",
 		"Show all ended sessions", `id="activity-more"`} {
 		if !strings.Contains(page.body, want) {
 			t.Errorf("the page lacks %q: it is not the full page", want)

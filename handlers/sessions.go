@@ -64,6 +64,9 @@ const sessionsPath = securityPath + "/sessions/"
 // confirmRevoke asks whether to end one session: a page without JavaScript, and for htmx
 // the same question as a fragment for the security page's confirm dialog.
 func (h *Handler) confirmRevoke(c *fiber.Ctx) error {
+	if c.Query("do") == "secure" { // a flagged row's "Not you?", sent by its Revoke form
+		return h.confirmSecure(c)
+	}
 	q, ok, err := h.revokeQuestionFor(c)
 	if err != nil {
 		return err
@@ -165,7 +168,24 @@ func (h *Handler) revokeSession(c *fiber.Ctx) error {
 	}
 	h.countRevoked(1)
 	l := h.localizer(c)
-	return h.answerTable(c, l.T("sessions.revoked_one", "Device", label(l, ended)))
+	return h.answerTable(c, l.T("sessions.signed_out_device", "Device", label(l, ended)))
+}
+
+// confirmSession is "This was me": the row is no longer flagged. htmx gets the fresh table
+// (as after a revoke), a plain form the page.
+func (h *Handler) confirmSession(c *fiber.Ctx) error {
+	confirmed, err := h.auth.ConfirmSession(c.UserContext(), *current(c), c.Params("id"))
+	if errors.Is(err, auth.ErrSessionNotFound) {
+		return h.answerTable(c, "") // already gone: the fresh table says so
+	}
+	if err != nil {
+		return err
+	}
+	if !isHTMX(c) {
+		return c.Redirect(securityPath, fiber.StatusSeeOther)
+	}
+	l := h.localizer(c)
+	return h.answerTable(c, l.T("sessions.confirmed", "Device", label(l, confirmed)))
 }
 
 // revokeOtherSessions ends every session but the current one.
@@ -201,7 +221,7 @@ func (h *Handler) answerTable(c *fiber.Ctx, announce string) error {
 	if err != nil {
 		return err
 	}
-	u.Announce = announce
+	u.Announce, u.Table.Done = announce, announce
 	return h.fragment(c, "partials/sessions_update", u)
 }
 

@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/docodego/sessions/auth"
@@ -12,13 +14,9 @@ import (
 
 func newRowText(l *locale.Localizer, boundTTL time.Duration) *rows.SessionText {
 	return &rows.SessionText{
-		Current: l.T("sessions.current"), Details: l.T("sessions.details"), ColIP: l.T("sessions.col.ip"),
-		ColSignedIn: l.T("sessions.col.signed_in"), ColLastActive: l.T("sessions.col.last_active"),
-		ColActions: l.T("sessions.col.actions"), UnknownIP: l.T("sessions.unknown_ip"),
-		ActiveNow: l.T("sessions.active_now"), Expires: l.T("sessions.expires"),
-		ThisDevice: l.T("sessions.this_device"), Revoke: l.T("sessions.revoke"),
-		DeviceBound:  l.T("sessions.device_bound"),
 		BoundDetails: l.T("sessions.device_bound_details", "Minutes", int(boundTTL.Minutes())),
+		Current:      l.T("sessions.this_device"), SignedIn: l.T("sessions.signed_in_at"), Revoke: l.T("sessions.revoke"),
+		Secure: l.T("notice.secure"), DeviceBound: l.T("sessions.device_bound"),
 	}
 }
 
@@ -32,6 +30,7 @@ type sessionsTable struct {
 	Others int
 	// Attribution: the DB-IP link its licence asks of a page showing its places.
 	Attribution bool
+	Done        string // after a revoke: "Signed out Safari on iPhone", shown
 }
 
 // securityPage is /app/settings/security.
@@ -78,7 +77,7 @@ type confirmQuestion struct {
 // revokeQuestion asks whether to end the session of row.
 func revokeQuestion(l *locale.Localizer, csrf string, row *rows.Session) confirmQuestion {
 	return confirmQuestion{L: l, CSRF: csrf, Row: row, Title: l.T("revoke.title", "Device", row.Label),
-		Body: l.T("revoke.body"), Confirm: l.T("revoke.confirm"), Action: sessionsPath + row.ID + "/revoke",
+		Body: l.T("revoke.body_now"), Confirm: l.T("revoke.confirm"), Action: sessionsPath + row.ID + "/revoke",
 		SignedIn: rows.Time{ISO: isoTime(row.CreatedAt), Text: l.DateTime(row.CreatedAt)}}
 }
 
@@ -110,11 +109,13 @@ type errorPage struct {
 }
 
 // placeText is where ip is, in the reader's words: "Berlin, Germany", "Germany",
-// "Local network" or "Unknown location".
+// "Local network" or "Unknown location". A place stops at the city: DB-IP's district
+// ("Berlin (Charlottenburg-Wilmersdorf)") claims more than an address tells.
 func placeText(l *locale.Localizer, ip string, p geo.Place) string {
 	switch {
 	case p.Known():
-		return l.Place(p.City, p.CountryCode)
+		city, _, _ := strings.Cut(p.City, " (")
+		return l.Place(city, p.CountryCode)
 	case geo.IsLocalIP(ip):
 		return l.T("geo.local")
 	}
@@ -154,12 +155,25 @@ func (h *Handler) newSessionsTable(l *locale.Localizer, csrf string, cur *auth.C
 		cfg.Places.Loaded(), cfg.BoundCookieTTL)
 }
 
+// riskWords are the badges of db.Risk*, in the order a row shows them.
+var riskWords = []struct {
+	bit int16
+	id  string
+}{
+	{db.RiskNotBrowser, "risk.not_browser"}, {db.RiskNewCountry, "risk.new_country"},
+	{db.RiskFarFromUsual, "risk.far"}, {db.RiskAfterFailure, "risk.after_failure"},
+	{db.RiskNewDevice, "risk.new_device"},
+}
+
 // buildSessionsTable is newSessionsTable's work, with the rules it needs passed in;
-// withPlaces says whether location data is loaded (without it no place is shown).
+// withPlaces says whether location data is loaded (without it no place is shown). The
+// current session comes first, then the flagged ones (newest first), then the rest.
 func buildSessionsTable(l *locale.Localizer, csrf, currentID string, sessions []db.Session,
 	expiresAt func(db.Session) time.Time, now time.Time, withPlaces bool, boundTTL time.Duration) sessionsTable {
 	t := sessionsTable{L: l, CSRF: csrf, Rows: make([]rows.Session, 0, len(sessions)), Attribution: withPlaces}
 	text := newRowText(l, boundTTL)
+	badges := map[int16][]string{} // a few distinct sets per table
+	weight := make([]int, 0, len(sessions))
 	for _, s := range sessions {
 		lbl, expires := label(l, s), expiresAt(s)
 		var place, from string
@@ -167,19 +181,76 @@ func buildSessionsTable(l *locale.Localizer, csrf, currentID string, sessions []
 			place = placeText(l, s.LatestIP(), s.LatestPlace())
 			from = l.T("sessions.signed_in_from", "Place", placeText(l, s.IP, s.SignInPlace()), "IP", orUnknown(l, s.IP))
 		}
-		t.Rows = append(t.Rows, rows.Session{
+		r := rows.Session{
 			ID: s.ID, Label: lbl, IP: s.LatestIP(), UserAgent: s.UserAgent, Current: s.ID == currentID,
 			Icon: deviceIcon(s.DeviceType), Place: place, SignedInFrom: from, DeviceBound: s.DeviceBound,
-			Text: text, RevokeLabel: l.T("sessions.revoke_label", "Device", lbl),
-			CreatedAt: s.CreatedAt, Created: l.Ago(s.CreatedAt, now), LastSeen: l.Ago(s.LastSeenAt, now),
+			Text: text, RevokeLabel: revokeLabel(l, lbl, place),
+			CreatedAt: s.CreatedAt, SignedIn: rows.Time{ISO: isoTime(s.CreatedAt), Text: s.CreatedAt.UTC().Format(l.T("format.short_datetime"))},
+			LastSeen:   l.Ago(s.LastSeenAt, now),
 			Expires:    rows.Time{ISO: isoTime(expires), Text: l.In(expires, now)},
 			UntilClose: untilClose(l, s),
-		})
+		}
+		switch {
+		case r.Current:
+			r.Active = l.T("sessions.active_now_short")
+		case s.LastSeenAt.Sub(s.CreatedAt) >= time.Minute: // else it is when it signed in: said once
+			r.Active = l.T("sessions.active_ago", "Ago", r.LastSeen)
+		}
+		if risk := auth.RiskShown(s, now); risk != 0 && !r.Current {
+			if _, ok := badges[risk]; !ok {
+				for _, w := range riskWords {
+					if risk&w.bit != 0 {
+						badges[risk] = append(badges[risk], l.T(w.id))
+					}
+				}
+			}
+			r.Flags, r.Flagged = badges[risk], true
+		}
+		t.Rows = append(t.Rows, r)
+		weight = append(weight, rowWeight(r, auth.RiskShown(s, now)))
 		if s.ID != currentID {
 			t.Others++
 		}
 	}
+	// Stable: rows of the same weight stay newest first.
+	order := make([]int, len(t.Rows))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return weight[b] - weight[a] })
+	sorted := make([]rows.Session, len(t.Rows))
+	for i, j := range order {
+		sorted[i] = t.Rows[j]
+	}
+	t.Rows = sorted
 	return t
+}
+
+// rowWeight orders the table: the current session, then flagged rows, the more worrying
+// first (a script or a new country before a merely new device), then the rest.
+func rowWeight(r rows.Session, risk int16) int {
+	if r.Current {
+		return 1 << 10
+	}
+	if !r.Flagged {
+		return 0
+	}
+	w := 1
+	for bit, points := range map[int16]int{db.RiskNotBrowser: 16, db.RiskNewCountry: 8, db.RiskAfterFailure: 8, db.RiskFarFromUsual: 4, db.RiskNewDevice: 1} {
+		if risk&bit != 0 {
+			w += points
+		}
+	}
+	return w
+}
+
+// revokeLabel is Revoke's accessible name: the device and, when known, its place, so two
+// "Chrome on macOS" read apart.
+func revokeLabel(l *locale.Localizer, device, place string) string {
+	if place == "" {
+		return l.T("sessions.revoke_label", "Device", device)
+	}
+	return l.T("sessions.revoke_label_place", "Device", device, "Place", place)
 }
 
 // untilClose is what a row says of its end when "Keep me signed in" was left unchecked: its

@@ -62,6 +62,9 @@ func (l *Localizer) localize(id string, count any, args []any) string {
 	return msg
 }
 
+// appleHandhelds are the "OS" names package device gives Apple's phones and tablets.
+var appleHandhelds = map[string]bool{"iPhone": true, "iPad": true, "iPod": true}
+
 // genericBrowsers are the words package device uses when it knows only what kind of
 // client it saw, not its product name; they are translated, product names are not.
 var genericBrowsers = map[string]string{
@@ -84,6 +87,9 @@ func (l *Localizer) Device(browser, os string) string {
 		return browser
 	case browser == "":
 		return l.T("device.on_os_only", "OS", os)
+	case appleHandhelds[os]:
+		// A device, not a system: German says "Safari auf dem iPhone", not "unter".
+		return l.T("device.browser_on_apple", "Browser", browser, "OS", os)
 	default:
 		return l.T("device.browser_on_os", "Browser", browser, "OS", os)
 	}

@@ -173,13 +173,64 @@
     focusAfterRevoke();
   });
 
-  // The next Revoke button, else the section heading.
+  // The Revoke of the row that took the revoked one's place (the next row, else the one
+  // before), else "Revoke all other sessions", else the section heading.
+  var revokedIndex = -1;
+
+  function revokeButtons() {
+    return Array.prototype.slice.call(document.querySelectorAll('#sessions-body form[action$="/revoke"] > button:first-child'));
+  }
+
   function focusAfterRevoke() {
-    var next = document.querySelector("#sessions-body button") ||
-      document.querySelector("#revoke-others [data-dialog]") ||
+    var buttons = revokeButtons();
+    var next = (revokedIndex >= 0 && buttons.length > 0 && buttons[Math.min(revokedIndex, buttons.length - 1)]) ||
+      buttons[0] || document.querySelector("#revoke-others [data-dialog]") ||
       document.getElementById("sessions-heading");
+    revokedIndex = -1;
     if (next) next.focus();
   }
+
+  // --- Rows: loading, review, local times -----------------------------------------------
+  // A Revoke or Secure whose question is being fetched says so (aria-busy draws a spinner);
+  // the row's place in the list is kept, for focus after the revoke.
+  document.addEventListener("htmx:before:request", function (e) {
+    var src = e.detail.ctx.sourceElement;
+    var form = src && src.closest && src.closest("#sessions-body form, #revoke-others form");
+    if (!form) return;
+    var submitter = e.detail.ctx.sourceEvent && e.detail.ctx.sourceEvent.submitter;
+    var button = submitter || form.querySelector("button");
+    if (button) button.setAttribute("aria-busy", "true");
+    if (/\/revoke$/.test(form.getAttribute("action") || "")) revokedIndex = revokeButtons().indexOf(form.querySelector("button"));
+  });
+
+  document.addEventListener("htmx:finally:request", function () {
+    document.querySelectorAll('button[aria-busy="true"]').forEach(function (b) { b.removeAttribute("aria-busy"); });
+  });
+
+  // The summary card's Review: focus the first flagged row (the link alone only scrolls).
+  document.addEventListener("click", function (e) {
+    var review = e.target.closest && e.target.closest("[data-review]");
+    if (!review) return;
+    var row = document.querySelector("#sessions-body tr.flagged") || document.getElementById("sessions-heading");
+    if (!row) return;
+    e.preventDefault();
+    if (!row.hasAttribute("tabindex")) row.setAttribute("tabindex", "-1");
+    row.focus();
+    row.scrollIntoView({ block: "center" });
+  });
+
+  // Times the server wrote in UTC (rows, the revoke question) in the reader's own zone.
+  function localTimes(root) {
+    if (!window.Intl) return;
+    var lang = document.documentElement.lang || undefined;
+    var fmt = new Intl.DateTimeFormat(lang, { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" });
+    (root || document).querySelectorAll("#sessions-body small time[datetime], .facts time[datetime]").forEach(function (t) {
+      var d = new Date(t.getAttribute("datetime"));
+      if (!isNaN(d)) t.textContent = fmt.format(d);
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { localTimes(); });
+  document.addEventListener("htmx:after:settle", function () { localTimes(); });
 
   // --- Security activity -----------------------------------------------------------------
   // Runs in the capture phase, before the handler above: "Show more" (activity) and "Show

@@ -20,7 +20,6 @@ func NewEngine() (*html.Engine, error) {
 	e.AddFuncMap(map[string]any{
 		"sessionRows":  rows.Sessions,
 		"activityRows": rows.Activities,
-		"noticeRows":   rows.Notices,
 		"endedRows":    rows.EndedSessions,
 	})
 	if err := e.Load(); err != nil {

@@ -33,15 +33,19 @@ type writerCase struct {
 
 var writers = map[string]writerCase{
 	"rows/session": {func(pick func() string, _ func() int64, flags uint) any {
-		text := &rows.SessionText{Current: pick(), Details: pick(), ColIP: pick(), ColSignedIn: pick(),
-			ColLastActive: pick(), ColActions: pick(), UnknownIP: pick(), ActiveNow: pick(),
-			Expires: pick(), ThisDevice: pick(), Revoke: pick(), DeviceBound: pick(), BoundDetails: pick()}
+		text := &rows.SessionText{Current: pick(), SignedIn: pick(), Revoke: pick(), Secure: pick(),
+			DeviceBound: pick()}
 		var list []rows.Session
 		for i := range flags%3 + 1 {
-			list = append(list, rows.Session{ID: pick(), Label: pick(), IP: pick(), UserAgent: pick(), Icon: pick(),
-				Place: pick(), SignedInFrom: pick(), Current: flags>>(2*i)&1 != 0, DeviceBound: flags>>(2*i+1)&1 != 0,
-				Text: text, RevokeLabel: pick(), Created: pick(), LastSeen: pick(), Expires: rows.Time{ISO: pick(), Text: pick()},
-				UntilClose: pick(), Highlight: pick()})
+			bits := flags >> (3 * i)
+			var badges []string
+			for range bits >> 2 & 3 {
+				badges = append(badges, pick())
+			}
+			list = append(list, rows.Session{ID: pick(), Label: pick(), Icon: pick(), Place: pick(),
+				Current: bits&1 != 0, DeviceBound: bits&2 != 0, Flags: badges, Flagged: bits&4 != 0 || len(badges) > 1,
+				Text: text, RevokeLabel: pick(), SignedIn: rows.Time{ISO: pick(), Text: pick()}, Active: pick(),
+				Highlight: pick(), IP: pick(), UserAgent: pick()})
 		}
 		return list
 	}, func(data any) string { return string(rows.Sessions(data.([]rows.Session))) }},
@@ -61,13 +65,6 @@ var writers = map[string]writerCase{
 		}
 		return list
 	}, func(data any) string { return string(rows.EndedSessions(data.([]rows.Ended))) }},
-	"rows/notices": {func(pick func() string, id func() int64, flags uint) any {
-		l := rows.NoticeList{Words: rows.NoticeWords{NotYou: pick(), Revoke: pick(), Secure: pick(), Dismiss: pick()}, CSRF: pick()}
-		for range flags % 3 {
-			l.Notices = append(l.Notices, rows.Notice{ID: id(), SessionID: pick(), Text: pick()})
-		}
-		return l
-	}, func(data any) string { return string(rows.Notices(data.(rows.NoticeList))) }},
 }
 
 func engine(t testing.TB) *html.Engine {

@@ -7,39 +7,46 @@ import (
 )
 
 // Session is one row of the sessions table; the page and the htmx fragment use it alike.
-// Its words are worked out by the handlers, and only the ones a row shows.
+// Its words are worked out by the handlers, and only the ones a row shows; the rest
+// (address, user agent, expiry) are for the revoke question.
 type Session struct {
-	ID, Label, IP, UserAgent string
-	Icon                     string // the device kind, the class that draws its icon
-	Place, SignedInFrom      string // latest place; where it signed in ("" without data)
-	Current, DeviceBound     bool
-	Text                     *SessionText
-	RevokeLabel              string
-	Created, LastSeen        string // relative: "3 hours ago"
-	Expires                  Time
-	CreatedAt                time.Time // the revoke question shows it in full
-	UntilClose               string    // "Until the browser closes" for a session without "Keep me signed in"
-	Highlight                string    // "The session from the email": the mail's ?session=<id>
+	ID, Label            string
+	Icon                 string // the device kind, the class that draws its icon
+	Place                string // the latest place, city and country ("" without data)
+	Current, DeviceBound bool
+	Flags                []string // why to look at this row, as badges ("New device", ...)
+	Flagged              bool     // the row has flags: sorted after the current one, with "Not you?"
+	Text                 *SessionText
+	RevokeLabel          string // "Revoke Chrome on macOS in Berlin, Germany": tells like devices apart
+	SignedIn             Time   // when it signed in, in UTC (app.js shows it in the reader's zone)
+	Active               string // "active 27 minutes ago"; "" when that is when it signed in
+	Highlight            string // "The session from the email": the mail's ?session=<id>
+
+	// Not in the row: the revoke question's facts.
+	IP, UserAgent string
+	LastSeen      string // "27 minutes ago"
+	Expires       Time
+	CreatedAt     time.Time
+	UntilClose    string // "Until the browser closes" for a session without "Keep me signed in"
+	SignedInFrom  string // where it signed in, with the address
 }
 
 // SessionText is the words every row shares, looked up once per table.
 type SessionText struct {
-	Current, Details, ColIP, ColSignedIn, ColLastActive, ColActions, UnknownIP, ActiveNow,
-	Expires, ThisDevice, Revoke string
-	DeviceBound, BoundDetails string // DBSC shield and its Details line
+	Current, SignedIn, Revoke, Secure, DeviceBound string
+	BoundDetails                                   string // for the revoke question, not the row
 }
 
 // Sessions is the <tr> of each row, the only renderer of a session row: the page's table
 // and every htmx answer that swaps the table (partials/sessions) call it. Its markup of
 // record is session.html.
 func Sessions(rows []Session) template.HTML {
-	return list(rows, 640, writeSession)
+	return list(rows, 420, writeSession)
 }
 
-// writeSession writes one row; the layout is partials/sessions's table, styled by position
-// in app.css. Lean, as 50 rows must fit the page's 40 KB: one machine-readable time (the
-// expiry), the user agent shown by the revoke question (partials/confirm_revoke), and
-// Revoke's form boosted into the confirm dialog by #sessions-body.
+// writeSession writes one row, styled by position in app.css and lean, as 50 rows must fit
+// the page's 40 KB. Revoke's form (and a flagged row's "Not you?", ?do=secure) is boosted
+// into the confirm dialog by #sessions-body, which asks before anything changes.
 func writeSession(b *strings.Builder, r *Session) {
 	t := r.Text
 	b.WriteString(`<tr id="session-`)
@@ -48,6 +55,10 @@ func writeSession(b *strings.Builder, r *Session) {
 	switch {
 	case r.Current:
 		b.WriteString(` class="current"`)
+	case r.Flagged && r.Highlight != "":
+		b.WriteString(` class="flagged highlight"`)
+	case r.Flagged:
+		b.WriteString(` class="flagged"`)
 	case r.Highlight != "":
 		b.WriteString(` class="highlight"`)
 	}
@@ -58,53 +69,34 @@ func writeSession(b *strings.Builder, r *Session) {
 		tag(b, ` <span class="badge">`, t.Current, `</span>`)
 	}
 	if r.Highlight != "" {
-		tag(b, `<strong class="badge">`, r.Highlight, `</strong>`)
+		tag(b, ` <strong class="badge">`, r.Highlight, `</strong>`)
+	}
+	for _, f := range r.Flags {
+		tag(b, ` <strong class="risk">`, f, `</strong>`)
 	}
 	if r.DeviceBound {
-		tag(b, `<span class="bound">`, t.DeviceBound, `</span>`)
+		tag(b, ` <span class="bound">`, t.DeviceBound, `</span>`)
 	}
+	b.WriteString(`<small>`)
 	if r.Place != "" {
-		tag(b, `<span class="place">`, r.Place, `</span>`)
+		tag(b, ``, r.Place, ` · `)
 	}
-	if r.DeviceBound || r.SignedInFrom != "" {
-		tag(b, `<details><summary>`, t.Details, `</summary>`)
-		if r.DeviceBound {
-			tag(b, `<p>`, t.BoundDetails, `</p>`)
-		}
-		if r.SignedInFrom != "" {
-			tag(b, `<p>`, r.SignedInFrom, `</p>`)
-		}
-		b.WriteString(`</details>`)
+	tag(b, ``, t.SignedIn, ` <time datetime="`)
+	tag(b, ``, r.SignedIn.ISO, `">`)
+	tag(b, ``, r.SignedIn.Text, `</time>`)
+	if r.Active != "" {
+		tag(b, ` · `, r.Active, ``)
 	}
-	ip := r.IP
-	if ip == "" {
-		ip = t.UnknownIP
-	}
-	tag(b, `</th><td data-label="`, t.ColIP, `">`)
-	escapeHTML(b, ip)
-	tag(b, `</td><td data-label="`, t.ColSignedIn, `">`)
-	escapeHTML(b, r.Created)
-	tag(b, `</td><td data-label="`, t.ColLastActive, `">`)
-	if r.Current {
-		escapeHTML(b, t.ActiveNow)
-	} else {
-		escapeHTML(b, r.LastSeen)
-	}
-	if r.UntilClose != "" {
-		tag(b, `<span>`, r.UntilClose, `</span>`)
-	} else {
-		tag(b, `<span>`, t.Expires, ` <time datetime="`)
-		escapeHTML(b, r.Expires.ISO)
-		tag(b, `">`, r.Expires.Text, `</time></span>`)
-	}
-	b.WriteString(`</td><td>`)
-	if r.Current {
-		tag(b, `<span class="muted">`, t.ThisDevice, `</span>`)
-	} else {
+	b.WriteString(`</small></th><td>`)
+	if !r.Current {
 		b.WriteString(`<form action="/app/settings/security/sessions/`)
 		escapeURLPath(b, r.ID)
 		tag(b, `/revoke"><button aria-label="`, r.RevokeLabel, `">`)
-		tag(b, ``, t.Revoke, `</button></form>`)
+		tag(b, ``, t.Revoke, `</button>`)
+		if r.Flagged {
+			tag(b, `<button name="do" value="secure" class="danger">`, t.Secure, `</button>`)
+		}
+		b.WriteString(`</form>`)
 	}
 	b.WriteString("</td></tr>\n")
 }
