@@ -79,8 +79,15 @@ func (c Config) connector(defaults map[string]string) (*pq.Connector, error) {
 
 // NewListener opens lib/pq's LISTEN connection on the configuration's hosts: it walks the
 // host list and honours target_session_attrs like the pool, and reconnects by itself.
+// Without a connect_timeout in the DSN it gets the pool's default: lib/pq's listener
+// connects with no deadline, and a reconnect to a frozen host (the TCP handshake done by
+// the kernel, no startup answer) would wait for good, the live updates with it.
 func (c Config) NewListener(minReconnect, maxReconnect time.Duration, events pq.EventCallbackType) *pq.Listener {
-	return pq.NewListener(c.keyValue, minReconnect, maxReconnect, events)
+	dsn := c.keyValue
+	if c.pq.ConnectTimeout == 0 {
+		dsn += fmt.Sprintf(" connect_timeout=%d", int(defaultConnectTimeout.Seconds()))
+	}
+	return pq.NewListener(dsn, minReconnect, maxReconnect, events)
 }
 
 // redactPassword keeps a password out of an error that quotes the DSN back.

@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lib/pq"
+
 	"github.com/docodego/sessions/db"
 	"github.com/docodego/sessions/db/dbtest"
 )
@@ -178,5 +180,26 @@ func TestReadOnlyServerIsNotReady(t *testing.T) {
 	t.Cleanup(func() { store.Close() })
 	if err := store.Ping(context.Background()); !errors.Is(err, db.ErrReadOnly) || !db.IsUnavailable(err) {
 		t.Errorf("Ping on a read-only server: %v; want ErrReadOnly", err)
+	}
+}
+
+// TestListenerGivesUpOnAFrozenServer: the live LISTEN connection, opened from a DSN with no
+// connect_timeout, reports a failed attempt against a server that accepts TCP and never
+// answers, instead of waiting for good, so its reconnect loop moves on to the next host.
+func TestListenerGivesUpOnAFrozenServer(t *testing.T) {
+	cfg, f := viaFreezer(t)
+	f.set(true)
+	failed := make(chan error, 16)
+	l := cfg.NewListener(10*time.Millisecond, 100*time.Millisecond, func(ev pq.ListenerEventType, err error) {
+		if ev == pq.ListenerEventConnectionAttemptFailed {
+			failed <- err
+		}
+	})
+	defer l.Close()
+	select {
+	case err := <-failed:
+		t.Logf("connect attempt failed as it should: %v", err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("the listener waited on the frozen server for 10 s")
 	}
 }
