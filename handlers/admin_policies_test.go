@@ -251,3 +251,40 @@ func TestPolicyChangeReachesAnotherInstance(t *testing.T) {
 
 // noRedirects is a client that shows redirects instead of following them.
 var noRedirects = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+
+// The JSON API: read the policies, change some (the others keep their values), and bad
+// input is a 4xx naming the field with nothing changed.
+func TestPoliciesAPI(t *testing.T) {
+	e := newEnv(t)
+	admin := newAdmin(t, e)
+	me := admin.get("/api/admin/me")
+	token := strings.Split(strings.Split(me.body, `"csrf_token":"`)[1], `"`)[0]
+	put := func(body string) response {
+		return admin.do("PUT", "/api/admin/policies", body, map[string]string{"Content-Type": "application/json", "X-CSRF-Token": token})
+	}
+	if r := admin.get("/api/admin/policies"); r.status != 200 || !strings.Contains(r.body, `"idle_timeout":"7d"`) || !strings.Contains(r.body, `"session_limit":100`) || !strings.Contains(r.body, `"sign_in_mail":true`) {
+		t.Fatalf("get: %d %s", r.status, r.body)
+	}
+	for body, want := range map[string]string{
+		`{"idle_timeout":"soon"}`:  `"error":"invalid_idle_timeout"`,
+		`{"session_limit":"many"}`: `"error":"invalid_session_limit"`,
+		`{"sign_in_mail":"no"}`:    `"error":"invalid_sign_in_mail"`,
+		`{"colour":"blue"}`:        `"error":"unknown_colour"`,
+		`{"reauth_window":"2d"}`:   `"error":"invalid_reauth_window"`,
+		`not json`:                 `"error":"invalid_json"`,
+	} {
+		if r := put(body); r.status/100 != 4 || !strings.Contains(r.body, want) {
+			t.Errorf("%s: %d %s", body, r.status, r.body)
+		}
+	}
+	if stored, _ := e.store.Policies(context.Background()); len(stored) != 0 {
+		t.Fatalf("a refused body changed %+v", stored)
+	}
+	r := put(`{"idle_timeout":"3h","sign_in_mail":false}`)
+	if r.status != 200 || r.body != `{"changed":["idle_timeout","sign_in_mail"],"ended":0}` {
+		t.Fatalf("put: %d %s", r.status, r.body)
+	}
+	if cfg := e.auth.Config(); cfg.IdleTimeout != 3*time.Hour || cfg.SignInMail || !cfg.CountryMail || cfg.SessionLimit != 100 {
+		t.Fatalf("in force: %+v", cfg.Policy())
+	}
+}

@@ -126,6 +126,8 @@ func (h *Handler) Register(app *fiber.App) {
 	adminPages.Post("/users/:id/sessions/:sid/end", h.adminEndSessions)
 	adminAPI := app.Group(adminAPIPath, h.requireAdmin)
 	adminAPI.Get("/me", h.apiAdminMe)
+	adminAPI.Get("/policies", h.apiAdminPolicies)
+	adminAPI.Put("/policies", h.apiSetAdminPolicies)
 	adminAPI.Get("/users", h.apiAdminUsers)
 	adminAPI.Get("/users/:id", h.apiAdminUser)
 	adminAPI.Post("/users/:id/sessions/end", h.apiAdminEndSessions)
