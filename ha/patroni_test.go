@@ -40,12 +40,13 @@ type patroniCluster struct {
 }
 
 type patroniNode struct {
-	name    string
-	proc    *proc
-	cmd     []string
-	api     string // http://127.0.0.1:port
-	pgPort  int
-	dataDir string
+	name      string
+	configure func() // picks its ports and writes its configuration
+	proc      *proc
+	cmd       []string
+	api       string // http://127.0.0.1:port
+	pgPort    int
+	dataDir   string
 }
 
 // startPatroni bootstraps the cluster: etcd, node0 (initdb, leader), then node1 (a base
@@ -84,17 +85,19 @@ func startPatroni(ctx context.Context, t *testing.T) *patroniCluster {
 		"--initial-cluster", "etcd0=http://" + peer, "--enable-v2", "--log-level", "warn"}
 	c.startEtcd()
 	for i := range 2 {
-		api, pg := freeAddr(t), freeAddr(t)
-		port, _ := strconv.Atoi(pg[strings.LastIndexByte(pg, ':')+1:])
-		n := &patroniNode{name: fmt.Sprintf("node%d", i), api: "http://" + api, pgPort: port,
-			dataDir: filepath.Join(dir, fmt.Sprintf("data%d", i))}
-		conf := filepath.Join(dir, n.name+".yml")
-		yml := fmt.Sprintf(patroniConf, n.name, api, api, client, patroniTTL, loopWait, retryTimeout,
-			pg, pg, n.dataDir, pgBin, filepath.Join(dir, n.name+".pgpass"), dir)
-		if err := os.WriteFile(conf, []byte(yml), 0o644); err != nil {
-			t.Fatal(err)
+		n := &patroniNode{name: fmt.Sprintf("node%d", i), dataDir: filepath.Join(dir, fmt.Sprintf("data%d", i))}
+		n.configure = func() {
+			api, pg := freeAddr(t), freeAddr(t)
+			n.api = "http://" + api
+			n.pgPort, _ = strconv.Atoi(pg[strings.LastIndexByte(pg, ':')+1:])
+			conf := filepath.Join(dir, n.name+".yml")
+			yml := fmt.Sprintf(patroniConf, n.name, api, api, client, patroniTTL, loopWait, retryTimeout,
+				pg, pg, n.dataDir, pgBin, filepath.Join(dir, n.name+".pgpass"), dir)
+			if err := os.WriteFile(conf, []byte(yml), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			n.cmd = []string{"/usr/bin/patroni", conf}
 		}
-		n.cmd = []string{"/usr/bin/patroni", conf}
 		c.nodes = append(c.nodes, n)
 	}
 	c.nodes[0].start(t, cred)
@@ -132,17 +135,50 @@ func (c *patroniCluster) restartEtcd() {
 	c.startEtcd()
 }
 
+// start runs Patroni until its REST API answers. A port picked free may be taken by
+// another process before Patroni binds it (the machine is shared): Patroni then exits at
+// once, and gets new ports.
 func (n *patroniNode) start(t *testing.T, cred *syscall.Credential) {
-	cmd := exec.Command(n.cmd[0], n.cmd[1:]...)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
-	// SIGTERM: Patroni stops its PostgreSQL before it exits, also when the test dies.
-	n.proc = startProc(t, "patroni "+n.name, cmd, syscall.SIGTERM)
+	for try := 1; ; try++ {
+		n.configure()
+		cmd := exec.Command(n.cmd[0], n.cmd[1:]...)
+		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
+		// SIGTERM: Patroni stops its PostgreSQL before it exits, also when the test dies.
+		n.proc = startProc(t, "patroni "+n.name, cmd, syscall.SIGTERM)
+		if n.apiAnswers() || try == 3 {
+			break
+		}
+		t.Logf("patroni %s exited at start (a port was taken?): trying new ports\n%s", n.name, tailString(n.proc.out.String(), 300))
+	}
 	t.Cleanup(func() {
 		n.proc.kill(syscall.SIGTERM)
 		if pid, err := n.postmaster(); err == nil {
 			_ = syscall.Kill(pid, syscall.SIGKILL) // Patroni did not get to stop it
 		}
 	})
+}
+
+// apiAnswers waits until the node's REST API answers (true) or Patroni exits (false).
+func (n *patroniNode) apiAnswers() bool {
+	hc := &http.Client{Timeout: time.Second}
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		if resp, err := hc.Get(n.api + "/patroni"); err == nil {
+			resp.Body.Close()
+			select { // the answer may be another process's, on the port Patroni lost
+			case <-n.proc.done:
+				return false
+			case <-time.After(300 * time.Millisecond):
+				return true
+			}
+		}
+		select {
+		case <-n.proc.done:
+			return false
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	return true // alive but silent: the waits that follow report it
 }
 
 // postmaster is the node's running postmaster's pid.
