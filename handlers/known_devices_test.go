@@ -104,7 +104,7 @@ func TestNotYouForgetsEveryOtherKnownBrowser(t *testing.T) {
 	if r := back.signInFrom("2001:db8:bad:99::1", "owner@example.com", testPassword); r.status != 200 {
 		t.Fatalf("sign-in again: %d %s", r.status, r.body)
 	}
-	if page := owner.get("/app/settings/security").body; !strings.Contains(page, "/sessions/"+back.currentID()+"/secure") {
+	if page := owner.get("/app/settings/security").body; !strings.Contains(page, `<tr id="session-`+back.currentID()+`" class="flagged">`) {
 		t.Error("a browser 'Not you?' should have forgotten signed in without a new-sign-in notice")
 	}
 }
@@ -128,7 +128,7 @@ func TestKnownBrowsersAreCapped(t *testing.T) {
 		t.Errorf("%d known browsers, want the cap of 20", known)
 	}
 	first.signInFrom("198.51.100.99", "owner@example.com", testPassword)
-	if page := owner.get("/app/settings/security").body; !strings.Contains(page, "/sessions/"+first.currentID()+"/secure") {
+	if page := owner.get("/app/settings/security").body; !strings.Contains(page, `<tr id="session-`+first.currentID()+`" class="flagged">`) {
 		t.Error("the least recently seen browser was not forgotten: no new-sign-in notice")
 	}
 }
