@@ -19,7 +19,10 @@ const (
 const (
 	MaxUserAgent      = 512
 	MinPasswordLength = 12
-	maxPasswordLength = 1024
+	// MaxPasswordLength is the longest password in bytes (argon2id hashes any length; this
+	// bounds the work one request can ask for).
+	MaxPasswordLength = 1024
+	maxPasswordLength = MaxPasswordLength
 	maxNameLength     = 100
 	maxEmailLength    = 254
 )

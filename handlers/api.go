@@ -3,10 +3,13 @@ package handlers
 import (
 	"bytes"
 	"encoding/json"
+	"io"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/docodego/sessions/auth"
 	"github.com/docodego/sessions/db"
 	"github.com/docodego/sessions/geo"
 )
@@ -21,13 +24,50 @@ func apiError(c *fiber.Ctx, status int, code, message string) error {
 	return c.Status(status).JSON(body)
 }
 
-// decodeJSON reads a JSON body into v; a malformed body is a 400 with a message.
+var errInvalidJSON = &httpError{status: fiber.StatusBadRequest, code: "invalid_json", message: "error.bad_request"}
+
+// decodeJSON reads a JSON body into v: one object of the fields v has and nothing else, as
+// the OpenAPI document (api/openapi.yaml) says. Anything else is a 400, before any rule or
+// attempt counts: a misspelt field is refused, never silently ignored.
 func decodeJSON(c *fiber.Ctx, v any) error {
-	if err := json.Unmarshal(c.Body(), v); err != nil {
-		return &httpError{status: fiber.StatusBadRequest, code: "invalid_json", message: "error.bad_request"}
+	dec := json.NewDecoder(bytes.NewReader(c.Body()))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil || dec.More() {
+		return errInvalidJSON
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return errInvalidJSON // trailing data after the object
 	}
 	return nil
 }
+
+// requireJSON refuses a body that is not sent as application/json (415): the JSON API
+// reads no other kind, and a text/plain "simple" request is what a cross-site form sends.
+func requireJSON(c *fiber.Ctx) error {
+	if len(c.Body()) == 0 {
+		return c.Next()
+	}
+	ct, _, _ := strings.Cut(string(c.Request().Header.ContentType()), ";")
+	if !strings.EqualFold(strings.TrimSpace(ct), fiber.MIMEApplicationJSON) {
+		return errNotJSON
+	}
+	return c.Next()
+}
+
+// The longest values the API reads for fields it keeps nowhere (api/openapi.yaml says the
+// same): longer is a malformed request, 400.
+const (
+	maxURLField    = 2000 // callbackURL, image
+	maxHandleField = 100  // a session's public id as better-auth's "token"
+)
+
+// overLong reports whether an optional field is longer than n bytes.
+func overLong(v *string, n int) bool { return v != nil && len(*v) > n }
+
+// passwordShaped reports whether p can be a password at all (present, at most
+// auth.MaxPasswordLength bytes): anything else is a malformed request, answered before a
+// wrong attempt is counted.
+func passwordShaped(p string) bool { return p != "" && len(p) <= auth.MaxPasswordLength }
 
 // apiUser is the user object of the JSON API (better-auth's shape).
 type apiUser struct {

@@ -12,11 +12,16 @@ type signUpBody struct {
 	Name     string `json:"name"`
 	Email    string `json:"email"`
 	Password string `json:"password"`
+	// Sent by better-auth's client and not used: a sign-up always keeps the person signed
+	// in, keeps no picture and never redirects.
+	RememberMe  *bool   `json:"rememberMe"`
+	Image       *string `json:"image"`
+	CallbackURL *string `json:"callbackURL"`
 }
 
 func (h *Handler) apiSignUp(c *fiber.Ctx) error {
 	var body signUpBody
-	if err := decodeJSON(c, &body); err != nil {
+	if err := decodeJSON(c, &body); err != nil || overLong(body.Image, maxURLField) || overLong(body.CallbackURL, maxURLField) {
 		return h.baBadBody(c)
 	}
 	cur, token, err := h.auth.SignUp(c.UserContext(), body.Name, body.Email, body.Password, h.signInClient(c))
@@ -44,12 +49,20 @@ type signInBody struct {
 	Password string `json:"password"`
 	// RememberMe is better-auth's "Keep me signed in"; missing means true, as there.
 	RememberMe *bool `json:"rememberMe"`
+	// CallbackURL is sent by better-auth's client; this route never redirects.
+	CallbackURL *string `json:"callbackURL"`
 }
 
 func (h *Handler) apiSignIn(c *fiber.Ctx) error {
 	var body signInBody
-	if err := decodeJSON(c, &body); err != nil {
+	if err := decodeJSON(c, &body); err != nil || overLong(body.CallbackURL, maxURLField) {
 		return h.baBadBody(c)
+	}
+	if body.Email == "" {
+		return baError(c, fiber.StatusBadRequest, "invalid_email", "INVALID_EMAIL", h.localizer(c).T("error.email_invalid"))
+	}
+	if !passwordShaped(body.Password) {
+		return h.baBadPassword(c, body.Password)
 	}
 	cl := h.signInClient(c)
 	cl.ForgetOnClose = body.RememberMe != nil && !*body.RememberMe
@@ -82,4 +95,14 @@ func (h *Handler) apiSignOut(c *fiber.Ctx) error {
 	}
 	h.clearSessionCookie(c)
 	return sendJSON(c, fiber.Map{"success": true})
+}
+
+// baBadPassword answers a password field that no password can be (missing, or longer
+// than any the app accepts), before an attempt is counted.
+func (h *Handler) baBadPassword(c *fiber.Ctx, password string) error {
+	code := "VALIDATION_ERROR"
+	if password != "" {
+		code = "PASSWORD_TOO_LONG"
+	}
+	return baError(c, fiber.StatusBadRequest, "invalid_password", code, h.localizer(c).T("error.bad_request"))
 }

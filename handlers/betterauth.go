@@ -101,6 +101,7 @@ func (h *Handler) baBadBody(c *fiber.Ctx) error {
 
 // requireBetterAuth is requireAPI with better-auth's 401 answer.
 func (h *Handler) requireBetterAuth(c *fiber.Ctx) error {
+	c.Locals(keyBetterAuth, true)
 	if current(c) != nil {
 		return c.Next()
 	}
@@ -146,7 +147,7 @@ type baRevokeBody struct {
 // session signs out.
 func (h *Handler) baRevokeSession(c *fiber.Ctx) error {
 	var body baRevokeBody
-	if err := json.Unmarshal(c.Body(), &body); err != nil || body.Token == nil {
+	if err := decodeJSON(c, &body); err != nil || body.Token == nil || overLong(body.Token, maxHandleField) {
 		return h.baBadBody(c)
 	}
 	cur := current(c)

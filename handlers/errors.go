@@ -23,6 +23,7 @@ var (
 	errForbiddenCrossSite = &httpError{fiber.StatusForbidden, "cross_site_request", "error.cross_site"}
 	errBadCSRF            = &httpError{fiber.StatusForbidden, "csrf_token_invalid", "error.csrf"}
 	errNotFound           = &httpError{fiber.StatusNotFound, "not_found", "error.not_found"}
+	errNotJSON            = &httpError{fiber.StatusUnsupportedMediaType, "unsupported_media_type", "error.bad_request"}
 )
 
 // authAnswers are the answers to the auth package's errors that mean "no" to a client, for
@@ -64,6 +65,9 @@ func (h *Handler) sessionEnded(c *fiber.Ctx, err error) error {
 	c.Locals(keyCurrent, nil)
 	c.Locals(keyAuthErr, err)
 	c.Response().ResetBody()
+	if ba, _ := c.Locals(keyBetterAuth).(bool); ba {
+		return h.requireBetterAuth(c)
+	}
 	if isAPI(c) {
 		return h.requireAPI(c)
 	}

@@ -36,6 +36,7 @@ type Handler struct {
 	// crossOrigin decides cross-site requests the way net/http does.
 	crossOrigin *http.CrossOriginProtection
 	metrics     *metrics
+	openapi     []byte // GET /api/openapi.json
 }
 
 // New builds the handlers.
@@ -44,7 +45,7 @@ func New(authSvc *auth.Service, catalog *locale.Catalog, log *slog.Logger, cfg C
 		cfg.Heartbeat = DefaultHeartbeat
 	}
 	return &Handler{auth: authSvc, catalog: catalog, log: log, cfg: cfg, cookies: newCookieNames(cfg.BaseURL),
-		crossOrigin: http.NewCrossOriginProtection(), metrics: newMetrics()}
+		crossOrigin: http.NewCrossOriginProtection(), metrics: newMetrics(), openapi: openAPIJSON()}
 }
 
 // DefaultHeartbeat is how often a live stream sends a comment and re-checks its session.
@@ -76,6 +77,8 @@ func (h *Handler) Register(app *fiber.App) {
 	// Static files are embedded (app.go); served before the session middleware, so a
 	// request for one never looks its cookie up.
 	h.registerStatic(app)
+	// The OpenAPI document of the JSON routes below (api/openapi.yaml); no session needed.
+	app.Get("/api/openapi.json", h.openAPIDocument)
 
 	app.Use(h.loadSession)
 
@@ -138,11 +141,11 @@ func (h *Handler) Register(app *fiber.App) {
 	app.Post(dbscRefreshPath, h.dbscRefresh)
 
 	// JSON API: better-auth shaped sign-in, and the sessions resource.
-	app.Post("/api/auth/sign-up/email", h.apiSignUp)
-	app.Post("/api/auth/sign-in/email", h.apiSignIn)
+	app.Post("/api/auth/sign-up/email", requireJSON, h.apiSignUp)
+	app.Post("/api/auth/sign-in/email", requireJSON, h.apiSignIn)
 	app.Post("/api/auth/sign-out", h.apiSignOut)
-	app.Post("/api/auth/change-password", h.requireAPI, h.apiChangePassword)
-	app.Post("/api/auth/reauthenticate", h.requireAPI, h.apiReauthenticate)
+	app.Post("/api/auth/change-password", h.requireAPI, requireJSON, h.apiChangePassword)
+	app.Post("/api/auth/reauthenticate", h.requireAPI, requireJSON, h.apiReauthenticate)
 	app.Get("/api/auth/sessions", h.requireAPI, h.apiListSessions)
 	app.Delete("/api/auth/sessions", h.requireAPI, h.apiRevokeOtherSessions)
 	app.Get("/api/auth/sessions/:id/status", h.requireAPI, h.apiSessionStatus)
@@ -153,10 +156,10 @@ func (h *Handler) Register(app *fiber.App) {
 	// better-auth 1.x client routes (betterauth.go); "token" there is the public session id.
 	app.Get("/api/auth/get-session", h.baGetSession)
 	app.Get("/api/auth/list-sessions", h.requireBetterAuth, h.baListSessions)
-	app.Post("/api/auth/revoke-session", h.requireBetterAuth, h.baRevokeSession)
+	app.Post("/api/auth/revoke-session", h.requireBetterAuth, requireJSON, h.baRevokeSession)
 	app.Post("/api/auth/revoke-other-sessions", h.requireBetterAuth, h.baRevokeOtherSessions)
 	app.Post("/api/auth/revoke-sessions", h.requireBetterAuth, h.baRevokeSessions)
-	app.Post("/api/auth/send-verification-email", h.baSendVerificationEmail)
+	app.Post("/api/auth/send-verification-email", requireJSON, h.baSendVerificationEmail)
 	app.Get("/api/auth/verify-email", h.baVerifyEmail)
 
 	app.Use(h.notFound)

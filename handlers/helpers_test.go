@@ -56,6 +56,8 @@ type env struct {
 	// with http; otherwise they call app.Test.
 	base string
 	http *http.Client
+	// exchanges, when set, collects every /api/ request and answer (openapi_test.go).
+	exchanges *[]exchange
 }
 
 func newEnv(t testing.TB) *env {
@@ -137,6 +139,16 @@ func (c *client) doHeader(method, path, body string, headers http.Header) respon
 	}
 	defer resp.Body.Close()
 	data, _ := io.ReadAll(resp.Body)
+	if strings.HasPrefix(path, "/api/") {
+		x := exchange{method: method, target: path, header: req.Header, body: body,
+			status: resp.StatusCode, respHeader: resp.Header, respBody: string(data)}
+		if problem := checkAnswer(c.e.t, x); problem != "" {
+			c.e.t.Errorf("%s %s answered %d %s, which breaks api/openapi.yaml:\n%s", method, path, resp.StatusCode, data, problem)
+		}
+		if c.e.exchanges != nil {
+			*c.e.exchanges = append(*c.e.exchanges, x)
+		}
+	}
 	for _, ck := range resp.Cookies() {
 		if ck.MaxAge < 0 || ck.Value == "" {
 			delete(c.cookies, ck.Name)

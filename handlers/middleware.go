@@ -21,6 +21,7 @@ const (
 	keyDevice
 	keyAdminTarget // the person an admin request acts on, for its audit entry
 	keyUnread      // why the server could not read the request (unread.go)
+	keyBetterAuth  // a better-auth route: its refusals take better-auth's shape
 )
 
 // contentSecurityPolicy allows nothing inline and nothing from elsewhere; htmx is

@@ -125,6 +125,9 @@ func (h *Handler) apiChangePassword(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &body); err != nil {
 		return err
 	}
+	if !passwordShaped(body.CurrentPassword) {
+		return apiError(c, fiber.StatusBadRequest, "invalid_password", h.localizer(c).T("error.bad_request"))
+	}
 	cur := current(c)
 	revoke := body.RevokeOtherSessions == nil || *body.RevokeOtherSessions
 	ended, err := h.auth.ChangePassword(c.UserContext(), *cur, client(c), auth.PasswordChange{

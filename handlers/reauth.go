@@ -69,6 +69,9 @@ func (h *Handler) apiReauthenticate(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &body); err != nil {
 		return h.baBadBody(c)
 	}
+	if !passwordShaped(body.Password) {
+		return h.baBadPassword(c, body.Password)
+	}
 	err := h.auth.Reauthenticate(c.UserContext(), *current(c), body.Password)
 	var tooMany *auth.TooManyAttemptsError
 	l := h.localizer(c)

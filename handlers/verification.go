@@ -92,7 +92,8 @@ type sendVerificationBody struct {
 // the same work either way (auth.RequestVerificationMail); 429 past the address's limit.
 func (h *Handler) baSendVerificationEmail(c *fiber.Ctx) error {
 	var body sendVerificationBody
-	if err := decodeJSON(c, &body); err != nil || body.Email == "" || (body.CallbackURL != nil && !isLocalPath(*body.CallbackURL)) {
+	if err := decodeJSON(c, &body); err != nil || body.Email == "" || overLong(body.CallbackURL, maxURLField) ||
+		(body.CallbackURL != nil && !isLocalPath(*body.CallbackURL)) {
 		return h.baBadBody(c)
 	}
 	lang := h.localizer(c).Lang()
