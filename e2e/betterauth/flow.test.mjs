@@ -7,6 +7,9 @@ import { createAuthClient } from "better-auth/client";
 
 const baseURL = process.env.BETTER_AUTH_E2E_URL;
 if (!baseURL) throw new Error("BETTER_AUTH_E2E_URL is not set: run this through `go test ./e2e/betterauth/`");
+// The origin of the app's own pages: the app's address, also when the requests go to it
+// through a validation proxy (e2e/openapi runs this suite through Prism).
+const pageOrigin = process.env.BETTER_AUTH_E2E_ORIGIN ?? baseURL;
 
 const UA = {
   mac: "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36",
@@ -19,7 +22,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 // jarFetch is fetch as one browser tab would do it: it keeps the cookies the server
 // sets (Node's fetch has no cookie store) and sends the Origin and User-Agent a browser
 // on `origin` would send.
-function jarFetch(ua, origin = baseURL) {
+function jarFetch(ua, origin = pageOrigin) {
   const jar = new Map();
   const f = async (input, init = {}) => {
     const headers = new Headers(init.headers);
@@ -206,7 +209,7 @@ test("a stale session is asked to reauthenticate, in better-auth's words", async
   const staleURL = process.env.BETTER_AUTH_E2E_STALE_URL;
   assert.ok(staleURL, "BETTER_AUTH_E2E_STALE_URL is not set");
   const mk = (ua) => {
-    const customFetchImpl = jarFetch(ua, staleURL);
+    const customFetchImpl = jarFetch(ua, process.env.BETTER_AUTH_E2E_STALE_ORIGIN ?? staleURL);
     return createAuthClient({ baseURL: staleURL, fetchOptions: { customFetchImpl } });
   };
   const email = newEmail();
