@@ -133,8 +133,8 @@ func (h *Handler) Register(app *fiber.App) {
 	adminAPI.Put("/policies", h.apiSetAdminPolicies)
 	adminAPI.Get("/users", h.apiAdminUsers)
 	adminAPI.Get("/users/:id", h.apiAdminUser)
-	adminAPI.Post("/users/:id/sessions/end", h.apiAdminEndSessions)
-	adminAPI.Post("/users/:id/sessions/:sid/end", h.apiAdminEndSessions)
+	adminAPI.Post("/users/:id/sessions/end", requireJSON, h.apiAdminEndSessions)
+	adminAPI.Post("/users/:id/sessions/:sid/end", requireJSON, h.apiAdminEndSessions)
 
 	// Device-bound sessions (dbsc.go): Chrome calls these by itself, with cookies.
 	app.Post(dbscRegisterPath, h.dbscRegister)

@@ -1,6 +1,7 @@
 package handlers_test
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"slices"
@@ -241,6 +242,7 @@ func TestOpenAPIEveryOperationAnswersAsDocumented(t *testing.T) {
 
 	w.everyUnsafeOperation()
 	w.rateLimits()
+	w.adminWalk()
 	w.outsideReauthWindow()
 
 	// Every documented status a client can cause was answered.
@@ -281,7 +283,7 @@ func (w *walk) everyUnsafeOperation() {
 	for path, item := range doc.Paths.PathItems.FromOldest() {
 		for method, op := range item.GetOperations().FromOldest() {
 			m := strings.ToUpper(method)
-			target := strings.ReplaceAll(path, "{id}", "00000000-0000-4000-8000-000000000000")
+			target := strings.NewReplacer("{id}", zeroID, "{sid}", zeroID).Replace(path)
 			if m == "GET" {
 				if needsSession(op) {
 					w.send(e.client(uaChromeMac), m, target, "", "", 401, false)
@@ -292,7 +294,7 @@ func (w *walk) everyUnsafeOperation() {
 			c.signUp("unsafe" + strings.NewReplacer("/", "-", "{", "", "}", "").Replace(path) + m + "@example.com")
 			w.send(c, m, target, jsonType, `{}`, 403, false, "Origin", "https://evil.example")
 			w.send(c, m, target, jsonType, big, 413, false)
-			if op.Responses.Codes.GetOrZero("415") != nil {
+			if op.Responses.Codes.GetOrZero("415") != nil && !strings.HasPrefix(path, "/api/admin/") { // admin: adminWalk
 				w.send(c, m, target, "text/plain", `{"email":"ada@example.com"}`, 415, false)
 			}
 			if needsSession(op) {
@@ -319,6 +321,63 @@ func needsSession(op *v3.Operation) bool {
 		}
 	}
 	return len(op.Security) > 0
+}
+
+const zeroID = "00000000-0000-4000-8000-000000000000"
+
+// adminWalk calls the admin API as an administrator (whose guard answers first: role,
+// fresh password, CSRF token), as a person without the role, and outside the window.
+func (w *walk) adminWalk() {
+	w.t.Helper()
+	e := w.envFor(nil)
+	admin, ada, other := e.client(uaChromeMac), e.client(uaFirefoxWin), e.client(uaSafariPhone)
+	admin.signUp("admin@example.com")
+	grantAdmin(w.t, e, "admin@example.com")
+	ada.signUp("support@example.com")
+	other.signIn("support@example.com")
+	var me struct{ ID string }
+	r := w.send(admin, "GET", "/api/admin/me", "", "", 200, true)
+	var tok struct {
+		CSRF string `json:"csrf_token"`
+	}
+	_ = json.Unmarshal([]byte(r.body), &tok)
+	csrf := []string{"X-CSRF-Token", tok.CSRF}
+	w.send(ada, "GET", "/api/admin/me", "", "", 403, true)
+	r = w.send(admin, "GET", "/api/admin/users?q=support", "", "", 200, true)
+	var found struct{ Users []struct{ ID string } }
+	if json.Unmarshal([]byte(r.body), &found) != nil || len(found.Users) != 1 {
+		w.t.Fatalf("search: %s", r.body)
+	}
+	id := found.Users[0].ID
+	_ = json.Unmarshal([]byte(other.get("/api/users/me/current-session").body), &me)
+	w.send(admin, "GET", "/api/admin/users?q=%20", "", "", 400, false)
+	w.send(ada, "GET", "/api/admin/users?q=support", "", "", 403, true)
+	w.send(admin, "GET", "/api/admin/users/"+id, "", "", 200, true)
+	w.send(admin, "GET", "/api/admin/users/"+zeroID, "", "", 404, true)
+	w.send(ada, "GET", "/api/admin/users/"+id, "", "", 403, true)
+
+	one := "/api/admin/users/" + id + "/sessions/" + me.ID + "/end"
+	all := "/api/admin/users/" + id + "/sessions/end"
+	for _, path := range []string{one, all} {
+		w.send(admin, "POST", path, jsonType, `{"reason":"lost_device"}`, 403, false) // no CSRF token
+		w.send(admin, "POST", path, jsonType, `{"reason":"lost_device","extra":1}`, 400, false, csrf...)
+		w.send(admin, "POST", path, "text/plain", `{"reason":"lost_device"}`, 415, false, csrf...)
+		w.send(admin, "POST", path, jsonType, `{"reason":"bored"}`, 422, false, csrf...)
+		w.send(admin, "POST", path, jsonType, `{"reason":"other"}`, 422, true, csrf...)
+	}
+	w.send(admin, "POST", one, jsonType, `{"reason":"lost_device","note":"Phone left on a train"}`, 200, true, csrf...)
+	w.send(admin, "POST", one, jsonType, `{"reason":"lost_device"}`, 404, true, csrf...) // ended already
+	w.send(admin, "POST", all, jsonType, `{"reason":"person_asked"}`, 200, true, csrf...)
+	w.send(admin, "POST", all, jsonType, `{"reason":"person_asked"}`, 404, true, csrf...) // none left
+	w.send(admin, "POST", "/api/admin/users/"+zeroID+"/sessions/end", jsonType, `{"reason":"person_asked"}`, 404, true, csrf...)
+
+	stale := w.envFor(func(c *auth.Config) { c.ReauthWindow = time.Nanosecond })
+	late := stale.client(uaChromeMac)
+	late.signUp("late@example.com")
+	grantAdmin(w.t, stale, "late@example.com")
+	if r := w.send(late, "GET", "/api/admin/me", "", "", 403, true); !strings.Contains(r.body, "SESSION_NOT_FRESH") {
+		w.t.Errorf("stale admin: %s", r.body)
+	}
 }
 
 // rateLimits drives each limited route past its limit (set to 1): 429 with Retry-After.

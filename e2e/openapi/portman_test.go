@@ -3,6 +3,7 @@ package openapi_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -132,8 +133,8 @@ func signedInCollection(t *testing.T, path string) int {
 				continue
 			}
 			req := item["request"].(map[string]any)
-			if req["method"] != "GET" && !variations {
-				continue
+			if (req["method"] != "GET" && !variations) || strings.Contains(fmt.Sprint(req["url"]), "admin") {
+				continue // the admin API is walked in Go, as an administrator (handlers/openapi_test.go)
 			}
 			headers, _ := req["header"].([]any)
 			var hs []any
