@@ -59,8 +59,8 @@ func openAPI(t testing.TB) (*v3.Document, validator.Validator) {
 	return contract.doc, contract.v
 }
 
-// exchange is one request and its answer as the contract checks them.
-type exchange struct {
+// apiExchange is one request and its answer as the contract checks them.
+type apiExchange struct {
 	method, target string // target: path and query, as sent
 	header         http.Header
 	body           string
@@ -71,7 +71,7 @@ type exchange struct {
 
 // contractRequest rebuilds the request for the validator: trailing slashes dropped (the
 // app takes both spellings, the document writes paths without).
-func (x exchange) contractRequest() *http.Request {
+func (x apiExchange) contractRequest() *http.Request {
 	path, query, _ := strings.Cut(x.target, "?")
 	if len(path) > 1 {
 		path = strings.TrimSuffix(path, "/")
@@ -86,7 +86,7 @@ func (x exchange) contractRequest() *http.Request {
 
 // checkAnswer reports how the answer breaks the document ("" when it does not, or when the
 // route is not in the document at all: the route-table test holds those two together).
-func checkAnswer(t testing.TB, x exchange) string {
+func checkAnswer(t testing.TB, x apiExchange) string {
 	_, v := openAPI(t)
 	body := []byte(x.respBody)
 	if x.respHeader.Get("Content-Encoding") == "gzip" {
@@ -113,7 +113,7 @@ func checkAnswer(t testing.TB, x exchange) string {
 }
 
 // checkRequest reports how the request breaks the document.
-func checkRequest(t testing.TB, x exchange) string {
+func checkRequest(t testing.TB, x apiExchange) string {
 	_, v := openAPI(t)
 	if ok, errs := v.ValidateHttpRequestSync(x.contractRequest()); !ok {
 		return validationText(errs)

@@ -57,7 +57,7 @@ type env struct {
 	base string
 	http *http.Client
 	// exchanges, when set, collects every /api/ request and answer (openapi_test.go).
-	exchanges *[]exchange
+	exchanges *[]apiExchange
 }
 
 func newEnv(t testing.TB) *env {
@@ -140,7 +140,7 @@ func (c *client) doHeader(method, path, body string, headers http.Header) respon
 	defer resp.Body.Close()
 	data, _ := io.ReadAll(resp.Body)
 	if strings.HasPrefix(path, "/api/") {
-		x := exchange{method: method, target: path, header: req.Header, body: body,
+		x := apiExchange{method: method, target: path, header: req.Header, body: body,
 			status: resp.StatusCode, respHeader: resp.Header, respBody: string(data)}
 		if problem := checkAnswer(c.e.t, x); problem != "" {
 			c.e.t.Errorf("%s %s answered %d %s, which breaks api/openapi.yaml:\n%s", method, path, resp.StatusCode, data, problem)

@@ -152,7 +152,7 @@ func (w *walk) send(c *client, method, target, contentType, body string, want in
 // envFor is a fresh app whose /api/ exchanges are collected.
 func (w *walk) envFor(adjust func(*auth.Config)) *env {
 	e := newEnvWith(w.t, envOptions{auth: adjust})
-	e.exchanges = &[]exchange{}
+	e.exchanges = &[]apiExchange{}
 	return e
 }
 
