@@ -52,6 +52,9 @@ func TestPagesAndFragmentsRenderConcurrently(t *testing.T) {
 			job{"partials/activity_page", activity.Events},
 			job{"partials/ended_sessions", activity},
 			job{"partials/error", map[string]any{"L": l, "Message": "Try again"}},
+			job{"pages/admin_user", &adminUserPage{layoutData: layout, Email: "ada@example.com",
+				Sessions: []supportSession{{Row: table.Rows[1], Form: endForm{L: l, CSRF: "csrf", Action: "/x", For: "1"}}},
+				EndAll:   endForm{L: l, CSRF: "csrf", Action: "/y", For: "all"}}},
 		)
 	}
 	want := make([]string, len(jobs))
