@@ -130,7 +130,7 @@ func (h *Handler) Register(app *fiber.App) {
 	adminAPI := app.Group(adminAPIPath, h.requireAdmin)
 	adminAPI.Get("/me", h.apiAdminMe)
 	adminAPI.Get("/policies", h.apiAdminPolicies)
-	adminAPI.Put("/policies", h.apiSetAdminPolicies)
+	adminAPI.Put("/policies", requireJSON, h.apiSetAdminPolicies)
 	adminAPI.Get("/users", h.apiAdminUsers)
 	adminAPI.Get("/users/:id", h.apiAdminUser)
 	adminAPI.Post("/users/:id/sessions/end", requireJSON, h.apiAdminEndSessions)

@@ -371,6 +371,16 @@ func (w *walk) adminWalk() {
 	w.send(admin, "POST", all, jsonType, `{"reason":"person_asked"}`, 404, true, csrf...) // none left
 	w.send(admin, "POST", "/api/admin/users/"+zeroID+"/sessions/end", jsonType, `{"reason":"person_asked"}`, 404, true, csrf...)
 
+	policies := "/api/admin/policies"
+	w.send(admin, "GET", policies, "", "", 200, true)
+	nobody := e.client(uaFirefoxWin)
+	nobody.signUp("nobody@example.com")
+	w.send(nobody, "GET", policies, "", "", 403, true)
+	w.send(admin, "PUT", policies, jsonType, `{"session_limit":"many"}`, 400, false, csrf...) // the wrong kind
+	w.send(admin, "PUT", policies, "text/plain", `{"idle_timeout":"3h"}`, 415, false, csrf...)
+	w.send(admin, "PUT", policies, jsonType, `{"reauth_window":"2d"}`, 422, true, csrf...) // out of bounds
+	w.send(admin, "PUT", policies, jsonType, `{"idle_timeout":"3h","sign_in_mail":false}`, 200, true, csrf...)
+
 	stale := w.envFor(func(c *auth.Config) { c.ReauthWindow = time.Nanosecond })
 	late := stale.client(uaChromeMac)
 	late.signUp("late@example.com")
