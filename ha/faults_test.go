@@ -31,9 +31,8 @@ var checker = history.Checker{MaxLatency: 8 * time.Second}
 
 // faultEnv is what a fault can act on.
 type faultEnv struct {
-	cluster  *patroniCluster
-	apps     []*app
-	balancer *balancer
+	cluster *patroniCluster
+	apps    []*app
 }
 
 type fault struct {
@@ -77,12 +76,7 @@ var faults = []fault{
 		t.Logf("primary frozen for %s", time.Since(frozen).Round(time.Millisecond))
 	}},
 	{name: "restart-app-instance", inject: func(t *testing.T, env faultEnv, _ *patroniNode) {
-		// As a rolling deploy behind nginx does: out of rotation, restarted, back in. Without
-		// the first step the kernel resets the connections still queued on the instance's
-		// listener when it closes, and nginx answers 502 to a POST it may not repeat.
-		env.balancer.rotate(t, env.apps[0].addr)
 		env.apps[0].restart(t)
-		env.balancer.rotate(t, "")
 	}},
 	{name: "restart-etcd", inject: func(t *testing.T, env faultEnv, _ *patroniNode) {
 		env.cluster.restartEtcd()
@@ -111,8 +105,8 @@ func TestPatroniFaultsUnderLoad(t *testing.T) {
 		t.Fatal(err)
 	}
 	apps := startApps(t, cluster.dsn("docodego"), "app-a", "app-b")
-	lb := startBalancer(t, apps[0].addr, apps[1].addr)
-	w := newWorkload(lb.url)
+	base := startNginx(t, apps[0].addr, apps[1].addr)
+	w := newWorkload(base)
 	accounts := w.signUp(t, loadAccounts)
 	// Pages held open through each fault, on accounts of their own, each with a second
 	// session that will end the page's: made before any load, when hashing is free.
@@ -125,7 +119,7 @@ func TestPatroniFaultsUnderLoad(t *testing.T) {
 			w.signIn(1000+i, a)
 		}
 	}
-	env := faultEnv{cluster: cluster, apps: apps, balancer: lb}
+	env := faultEnv{cluster: cluster, apps: apps}
 	var report []string
 	for i, f := range faults {
 		ok := t.Run(f.name, func(t *testing.T) {

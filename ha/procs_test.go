@@ -151,22 +151,10 @@ func startApps(t *testing.T, dsn string, names ...string) []*app {
 	return apps
 }
 
-// balancer is nginx in front of the app instances.
-type balancer struct {
-	url       string
-	confPath  string
-	dir, addr string
-	upstreams []string
-	proc      *proc
-}
-
 // startNginx runs nginx in the foreground, round-robin over upstreams, and returns its URL.
 // Connect errors go to the next instance, for every method; a request already sent is retried
 // only when idempotent (nginx's default for POST, LOCK, PATCH), so only those can fail.
-func startNginx(t *testing.T, upstreams ...string) string { return startBalancer(t, upstreams...).url }
-
-// startBalancer is startNginx keeping hold of nginx, to take instances out of rotation.
-func startBalancer(t *testing.T, upstreams ...string) *balancer {
+func startNginx(t *testing.T, upstreams ...string) string {
 	t.Helper()
 	bin, err := exec.LookPath("nginx")
 	if err != nil {
@@ -180,10 +168,16 @@ func startBalancer(t *testing.T, upstreams ...string) *balancer {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { os.RemoveAll(dir) })
-	b := &balancer{dir: dir, addr: freeAddr(t), confPath: filepath.Join(dir, "nginx.conf"), upstreams: upstreams}
-	b.url = "http://" + b.addr
-	b.writeConf(t, "")
-	confPath := b.confPath
+	addr := freeAddr(t)
+	var servers strings.Builder
+	for _, u := range upstreams {
+		fmt.Fprintf(&servers, "\t\tserver %s max_fails=1 fail_timeout=30s;\n", u)
+	}
+	conf := fmt.Sprintf(nginxConf, dir, dir, dir, dir, dir, dir, dir, servers.String(), addr)
+	confPath := filepath.Join(dir, "nginx.conf")
+	if err := os.WriteFile(confPath, []byte(conf), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	cmd := exec.Command(bin, "-p", dir, "-c", confPath, "-e", filepath.Join(dir, "error.log"),
 		"-g", "daemon off; pid "+filepath.Join(dir, "nginx.pid")+";")
 	// SIGTERM is nginx's fast shutdown: the master takes its workers down with it.
@@ -194,74 +188,8 @@ func startBalancer(t *testing.T, upstreams ...string) *balancer {
 			t.Logf("nginx error.log:\n%s", tailString(string(b), 3000))
 		}
 	})
-	b.proc = p
-	waitHTTP(t, p, b.url+"/nginx-ready")
-	return b
-}
-
-// writeConf writes nginx's configuration with the instance at down (if any) out of rotation.
-func (b *balancer) writeConf(t *testing.T, down string) {
-	t.Helper()
-	var servers strings.Builder
-	for _, u := range b.upstreams {
-		mark := ""
-		if u == down {
-			mark = " down"
-		}
-		fmt.Fprintf(&servers, "\t\tserver %s max_fails=1 fail_timeout=30s%s;\n", u, mark)
-	}
-	d := b.dir
-	conf := fmt.Sprintf(nginxConf, d, d, d, d, d, d, d, servers.String(), b.addr)
-	if err := os.WriteFile(b.confPath, []byte(conf), 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
-
-// rotate takes the instance at down out of rotation ("" puts every instance back) and
-// returns once nginx's new workers run with it: a reload (SIGHUP) starts them, and the old
-// ones stop taking connections and requests, finishing only those in flight.
-func (b *balancer) rotate(t *testing.T, down string) {
-	t.Helper()
-	before := b.workers()
-	b.writeConf(t, down)
-	if err := b.proc.cmd.Process.Signal(syscall.SIGHUP); err != nil {
-		t.Fatal(err)
-	}
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		fresh := false
-		for pid, shuttingDown := range b.workers() {
-			if _, old := before[pid]; !old && !shuttingDown {
-				fresh = true
-			}
-		}
-		if fresh {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("nginx did not reload within 10 s")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
-// workers are nginx's worker processes, each with whether it is shutting down (an old one
-// after a reload).
-func (b *balancer) workers() map[int]bool {
-	pid := b.proc.cmd.Process.Pid
-	raw, _ := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/children", pid, pid))
-	out := map[int]bool{}
-	for _, f := range strings.Fields(string(raw)) {
-		var child int
-		if _, err := fmt.Sscan(f, &child); err != nil {
-			continue
-		}
-		cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", child))
-		if err == nil && strings.Contains(string(cmdline), "worker process") {
-			out[child] = strings.Contains(string(cmdline), "shutting down")
-		}
-	}
-	return out
+	waitHTTP(t, p, "http://"+addr+"/nginx-ready")
+	return "http://" + addr
 }
 
 // nginxConf: temp files stay in memory-sized buffers under our prefix; X-Upstream tells the
