@@ -43,7 +43,7 @@ func TestEveryDSNFormStartsTheApp(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { socket.Stop() })
-	down := freeLoopbackPort(t) // nothing listens there: the first host of the multi-host URI
+	down := testserver.FreePort(t) // nothing listens there: the first host of the multi-host URI
 
 	enc := url.UserPassword("postgres", dsnPassword).String()
 	kvPassword := "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(dsnPassword) + "'"
@@ -133,7 +133,7 @@ func appEnv(dsn, addr string) []string {
 
 func startBinary(t *testing.T, binary, dsn string) *runningApp {
 	t.Helper()
-	addr := fmt.Sprintf("127.0.0.1:%d", freeLoopbackPort(t))
+	addr := fmt.Sprintf("127.0.0.1:%d", testserver.FreePort(t))
 	cmd := exec.Command(binary)
 	app := &runningApp{base: "http://" + addr, cmd: cmd, out: &testserver.LogBuffer{}, done: make(chan struct{})}
 	cmd.Env, cmd.Stdout, cmd.Stderr = appEnv(dsn, addr), app.out, app.out
@@ -268,14 +268,4 @@ func postJSON(t *testing.T, target string, body any) string {
 	}
 	t.Fatalf("POST %s set no session cookie: %s", target, answer)
 	return ""
-}
-
-func freeLoopbackPort(t *testing.T) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
 }

@@ -1,6 +1,8 @@
 package ha_test
 
 import (
+	"github.com/docodego/sessions/internal/testserver"
+
 	"context"
 	"encoding/json"
 	"fmt"
@@ -77,7 +79,7 @@ func startPatroni(ctx context.Context, t *testing.T) *patroniCluster {
 		}
 	}
 	c := &patroniCluster{t: t, dir: dir}
-	client, peer := freeAddr(t), freeAddr(t)
+	client, peer := testserver.FreeAddr(t), testserver.FreeAddr(t)
 	c.eURL = "http://" + client
 	c.eArgs = []string{"--name", "etcd0", "--data-dir", filepath.Join(dir, "etcd"),
 		"--listen-client-urls", "http://" + client, "--advertise-client-urls", "http://" + client,
@@ -87,7 +89,7 @@ func startPatroni(ctx context.Context, t *testing.T) *patroniCluster {
 	for i := range 2 {
 		n := &patroniNode{name: fmt.Sprintf("node%d", i), dataDir: filepath.Join(dir, fmt.Sprintf("data%d", i))}
 		n.configure = func() {
-			api, pg := freeAddr(t), freeAddr(t)
+			api, pg := testserver.FreeAddr(t), testserver.FreeAddr(t)
 			n.api = "http://" + api
 			n.pgPort, _ = strconv.Atoi(pg[strings.LastIndexByte(pg, ':')+1:])
 			conf := filepath.Join(dir, n.name+".yml")

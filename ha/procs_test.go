@@ -4,10 +4,11 @@
 package ha_test
 
 import (
+	"github.com/docodego/sessions/internal/testserver"
+
 	"bytes"
 	"context"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -139,7 +140,7 @@ func startApps(t *testing.T, dsn string, names ...string) []*app {
 	t.Helper()
 	apps := make([]*app, len(names))
 	for i, name := range names {
-		addr := freeAddr(t)
+		addr := testserver.FreeAddr(t)
 		cmd := exec.Command(binary)
 		cmd.Env = append(os.Environ(), "ADDR="+addr, "DATABASE_URL="+dsn, "BASE_URL=http://"+addr,
 			"TRUSTED_PROXIES=127.0.0.1")
@@ -171,7 +172,7 @@ func startNginx(t *testing.T, upstreams ...string) string {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { os.RemoveAll(dir) })
-	addr := freeAddr(t)
+	addr := testserver.FreeAddr(t)
 	var servers strings.Builder
 	for _, u := range upstreams {
 		fmt.Fprintf(&servers, "\t\tserver %s max_fails=1 fail_timeout=30s;\n", u)
@@ -260,17 +261,6 @@ func waitHTTP(t *testing.T, p *proc, url string) {
 			t.Fatalf("%s: %s not ready after 30s (last error %v)", p.name, url, err)
 		}
 	}
-}
-
-// freeAddr asks the kernel for a free port on 127.0.0.1.
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
 }
 
 // withTimeout is a context that ends with the test or after d.

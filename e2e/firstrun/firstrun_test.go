@@ -5,6 +5,8 @@
 package firstrun_test
 
 import (
+	"github.com/docodego/sessions/internal/testserver"
+
 	"fmt"
 	"os"
 	"os/exec"
@@ -52,7 +54,7 @@ func TestFirstRun(t *testing.T) {
 
 func firstRun(t *testing.T, u user, repo, head string) {
 	dir := clone(t, repo, head, u)
-	addr := freeAddr(t)
+	addr := testserver.FreeAddr(t)
 	base := "http://" + addr
 	vars := []string{"ADDR=" + addr, "BASE_URL=" + base}
 
@@ -105,7 +107,7 @@ func TestOldLayoutUpgrade(t *testing.T) {
 	dir := clone(t, repo, head, u)
 	old := filepath.Join(filepath.Dir(dir), "old")
 	run(t, dir, "git", "worktree", "add", "-q", "--detach", old, oldLayoutCommit)
-	addr := freeAddr(t)
+	addr := testserver.FreeAddr(t)
 	base := "http://" + addr
 	vars := []string{"ADDR=" + addr, "BASE_URL=" + base}
 	data := filepath.Join(dir, ".data")

@@ -6,10 +6,11 @@
 package openapi_test
 
 import (
+	"github.com/docodego/sessions/internal/testserver"
+
 	"bufio"
 	"context"
 	"fmt"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -49,17 +50,6 @@ func offline() []string {
 		"DO_NOT_TRACK=1", "NO_UPDATE_NOTIFIER=1", "npm_config_update_notifier=false")
 }
 
-// freePort is a free loopback port for a tool that takes a port number.
-func freePort(t *testing.T) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
-}
-
 // lines collects a process's output, safe to read while it runs.
 type lines struct {
 	mu  sync.Mutex
@@ -88,7 +78,7 @@ type prism struct {
 // forwards every request and answer as they are, and logs each violation of the document.
 func startPrism(t *testing.T, upstream string) *prism {
 	t.Helper()
-	port := freePort(t)
+	port := testserver.FreePort(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	cmd := exec.CommandContext(ctx, tool(t, "prism"), "proxy", document, upstream,
 		"-h", "127.0.0.1", "-p", fmt.Sprint(port), "--errors=false")
