@@ -42,7 +42,7 @@ func TestTwoDevicesKeyboardRevoke(t *testing.T) {
 	if n := eval[int](a, `document.querySelectorAll("#sessions-body > tr > th[scope=row]").length`); n != 2 {
 		t.Errorf("%d row headers, want 2", n)
 	}
-	if got := a.text(".current .badge"); got != "This device" {
+	if got := a.text(".current .badge"); got != "Current" {
 		t.Errorf("current badge = %q", got)
 	}
 

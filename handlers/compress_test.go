@@ -23,7 +23,7 @@ func TestSecurityPageIsGzippedForClientsThatTakeIt(t *testing.T) {
 			t.Errorf("%s view: Vary %q does not name Accept-Encoding", view, vary)
 		}
 		page := gunzip(t, r.body)
-		if !bytes.Contains(page, []byte(`class="badge">This device<`)) {
+		if !bytes.Contains(page, []byte(`class="badge">Current<`)) {
 			t.Fatalf("%s view: not the security page: %.200s", view, page)
 		}
 		if i == 0 && len(r.body)*2 > len(page) {

@@ -25,6 +25,9 @@ var colHeaders = map[string][]string{
 	"es": {"Sesión", "Acciones"},
 }
 
+// currentBadges are the current row's badge, the product's "Current" in each language.
+var currentBadges = map[string]string{"en": "Current", "de": "Aktuell", "fr": "Actuelle", "es": "Actual"}
+
 var deviceLabels = map[string]string{
 	"en": "Chrome on macOS", "de": "Chrome unter macOS", "fr": "Chrome sous macOS", "es": "Chrome en macOS",
 }
@@ -41,6 +44,9 @@ func assertLocalized(t *testing.T, lang string, r response) {
 		if !strings.Contains(r.body, `<th scope="col">`+html.EscapeString(h)+`</th>`) {
 			t.Errorf("%s: no column header %q", lang, h)
 		}
+	}
+	if n := strings.Count(r.body, `<span class="badge">`+currentBadges[lang]+`</span>`); n != 1 {
+		t.Errorf("%s: %d current badges %q, want 1", lang, n, currentBadges[lang])
 	}
 	if !strings.Contains(r.body, html.EscapeString(deviceLabels[lang])) {
 		t.Errorf("%s: no device label %q", lang, deviceLabels[lang])

@@ -24,8 +24,8 @@ func TestSecurityPage(t *testing.T) {
 				t.Errorf("%s: no %q", path, header)
 			}
 		}
-		if n := strings.Count(r.body, `class="badge">This device<`); n != 1 {
-			t.Errorf("want one This device badge, got %d", n)
+		if n := strings.Count(r.body, `class="badge">Current<`); n != 1 {
+			t.Errorf("want one Current badge, got %d", n)
 		}
 		if n := len(revokeButton.FindAllString(r.body, -1)); n != 2 {
 			t.Errorf("want 2 Revoke buttons, got %d", n)
@@ -42,8 +42,9 @@ func TestSecurityPage(t *testing.T) {
 		// The current row comes first, and has no Revoke button.
 		first := r.body[strings.Index(r.body, `<tr id="session-`):]
 		first = first[:strings.Index(first, "</tr>")]
-		if !strings.Contains(first, "This device") || strings.Contains(first, "<button") {
-			t.Errorf("first row is not the current one without Revoke: %s", first)
+		// Its badge says "Current", and nothing else on the row says it again.
+		if strings.Count(first, "Current") != 1 || strings.Contains(first, "This device") || strings.Contains(first, "<button") {
+			t.Errorf("first row is not the current one, badged Current once, without Revoke: %s", first)
 		}
 		if cc := r.header.Get("Cache-Control"); cc != "no-store" {
 			t.Errorf("Cache-Control = %q", cc)

@@ -15,7 +15,7 @@ import (
 func newRowText(l *locale.Localizer, boundTTL time.Duration) *rows.SessionText {
 	return &rows.SessionText{
 		BoundDetails: l.T("sessions.device_bound_details", "Minutes", int(boundTTL.Minutes())),
-		Current:      l.T("sessions.this_device"), SignedIn: l.T("sessions.signed_in_at"), Revoke: l.T("sessions.revoke"),
+		Current:      l.T("sessions.current"), SignedIn: l.T("sessions.signed_in_at"), Revoke: l.T("sessions.revoke"),
 		Secure: l.T("notice.secure"), DeviceBound: l.T("sessions.device_bound"),
 	}
 }

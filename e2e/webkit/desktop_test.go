@@ -15,7 +15,7 @@ const (
 )
 
 // TestDesktopAppSessions is the desktop app's life on the security page, in its own engine:
-// sign in, see itself as "DoCodeGo Desktop" (This device), revoke another device with the
+// sign in, see itself as "DoCodeGo Desktop" (Current), revoke another device with the
 // modal, and be signed out live (no input) when another device revokes it.
 func TestDesktopAppSessions(t *testing.T) {
 	srv := testserver.Start(t, testserver.Options{})
@@ -84,8 +84,8 @@ func signInDesktop(t *testing.T, p *page) {
 	rows := p.count("#sessions-body tr")
 	label := p.text("#sessions-body tr.current th > span")
 	badge := p.text("#sessions-body tr.current .badge")
-	if rows != 1 || !strings.HasPrefix(label, "DoCodeGo Desktop") || badge != "This device" {
-		t.Fatalf("after sign-in: %d rows, current row %q with badge %q; want 1 row, DoCodeGo Desktop, This device", rows, label, badge)
+	if rows != 1 || !strings.HasPrefix(label, "DoCodeGo Desktop") || badge != "Current" {
+		t.Fatalf("after sign-in: %d rows, current row %q with badge %q; want 1 row, DoCodeGo Desktop, Current", rows, label, badge)
 	}
 	if label != "DoCodeGo Desktop on Linux" {
 		t.Errorf("desktop label %q, want %q", label, "DoCodeGo Desktop on Linux")
