@@ -60,7 +60,8 @@ func (d *device) axNames() []string {
 // used. In English and German, light and dark, at 1280 and 390 px: the script's row is
 // flagged, second, its badges in the accessibility tree; the summary leaves the sessions
 // heading above the fold; the first Revoke is at most 6 Tabs past the skip link; axe finds
-// nothing; each state is saved to test-artifacts/screenshots/ (glance-*.png).
+// nothing; each state is saved to test-artifacts/screenshots/ (glance-*.png). Then the
+// revoke, "This was me" on the row (keyboard, tap, without JavaScript), each audited.
 func TestTheWorryingRowComesFirst(t *testing.T) {
 	srv := testserver.Start(t, testserver.Options{TrustedProxies: []string{"127.0.0.1"}, Places: geotest.Open(t)})
 	a := newDevice(t, "A (Chrome)", uaChrome)
@@ -80,9 +81,7 @@ func TestTheWorryingRowComesFirst(t *testing.T) {
 		for _, scheme := range []string{"light", "dark"} {
 			for _, width := range []int64{1280, 390} {
 				state := fmt.Sprintf("glance-%s-%s-%d", lang, scheme, width)
-				a.language(uaChrome, lang)
-				a.colorScheme(scheme)
-				a.do(chromedp.EmulateViewport(width, 900))
+				a.look(lang, scheme, width)
 				a.open(srv.URL + securityPath)
 				rows := a.rows()
 				if len(rows) != 6 || !rows[0].Current || !strings.Contains(rows[1].Label, "Python") {
@@ -90,6 +89,12 @@ func TestTheWorryingRowComesFirst(t *testing.T) {
 				}
 				if !eval[bool](a, `document.getElementById("`+rows[1].ID+`").classList.contains("flagged")`) {
 					t.Errorf("%s: the script's row is not flagged", state)
+				}
+				if !eval[bool](a, oneSecureOnFirstFlagged) {
+					t.Errorf("%s: 'Not you?' is not once on the page, on the script's row", state)
+				}
+				if n := eval[int](a, `document.querySelectorAll("#sessions-body tr.flagged button[form=mine]").length`); n != 5 {
+					t.Errorf("%s: %d flagged rows offer 'This was me', want all 5", state, n)
 				}
 				names := strings.Join(a.axNames(), "\n")
 				for _, b := range badges[lang] {
@@ -127,20 +132,14 @@ func TestTheWorryingRowComesFirst(t *testing.T) {
 						}
 					}
 				}
-				a.audit(state)
-				png := run(a, chromedp.FullScreenshot(100))
-				if err := os.WriteFile(filepath.Join(dir, state+".png"), png, 0o644); err != nil {
-					t.Fatal(err)
-				}
+				a.keep(dir, state, state)
 			}
 		}
 	}
 	// Review moves focus to the flagged row; the revoke question leads with place, last
 	// activity and device; after the revoke, a visible confirmation and focus on the next
 	// Revoke. Each state audited.
-	a.language(uaChrome, "en")
-	a.colorScheme("light")
-	a.do(chromedp.EmulateViewport(1280, 900))
+	a.look("en", "light", 1280)
 	a.open(srv.URL + securityPath)
 	script := a.rows()[1]
 	a.do(chromedp.Click(`[data-review]`))
@@ -150,14 +149,85 @@ func TestTheWorryingRowComesFirst(t *testing.T) {
 	if got := a.text("#confirm-dialog .facts dt"); got != "Place" {
 		t.Errorf("the question leads with %q, not the place", got)
 	}
-	a.audit("glance: revoke question of the flagged row")
-	png := run(a, chromedp.FullScreenshot(100))
-	_ = os.WriteFile(filepath.Join(dir, "glance-dialog.png"), png, 0o644)
+	a.keep(dir, "glance-dialog", "glance: revoke question of the flagged row")
 	a.do(chromedp.Click(`#confirm-dialog button.danger`))
 	a.waitFor("the row to go", `!document.getElementById("`+script.ID+`")`)
 	a.waitFor("the confirmation", `(document.getElementById("revoke-done") || {}).textContent === "Signed out Python Requests"`)
 	a.waitFor("focus on the next Revoke", `document.activeElement === document.querySelector('#sessions-body form[action$="/revoke"] > button:first-child')`)
-	a.audit("glance: after the revoke")
-	png = run(a, chromedp.FullScreenshot(100))
-	_ = os.WriteFile(filepath.Join(dir, "glance-after-revoke.png"), png, 0o644)
+	a.keep(dir, "glance-after-revoke", "glance: after the revoke")
+	// The revoked row held the page's one "Not you?": the next flagged row has it now.
+	a.waitFor("'Not you?' on the first flagged row", oneSecureOnFirstFlagged)
+
+	// "This was me" on the row itself, by keyboard: Tab from the row's Revoke (past "Not
+	// you?") to it, Enter. The row comes back unflagged in its place, focus on its Revoke,
+	// "Not you?" on the next flagged row; the live update then sorts the row among the
+	// quiet ones (as a fresh page would), focus staying on its Revoke.
+	id := eval[string](a, `document.querySelector("#sessions-body tr.flagged").id`)
+	a.tabTo("#" + id + " button[form=mine]")
+	a.keys(kb.Enter)
+	a.waitFor("the row unflagged", `!document.getElementById("`+id+`").classList.contains("flagged") && !document.querySelector("#`+id+` button[form=mine]")`)
+	onItsRevoke := `document.activeElement === document.querySelector("#` + id + ` form[action$='/revoke'] > button")`
+	a.waitFor("focus on the row's Revoke", onItsRevoke)
+	a.waitFor("'Not you?' handed on", oneSecureOnFirstFlagged)
+	a.waitFor("the announcement", `document.getElementById("live").textContent.indexOf("Marked as yours") === 0`)
+	a.waitFor("the row sorted after the flagged ones", `(function () {
+		var rows = Array.from(document.querySelectorAll("#sessions-body > tr")), at = rows.indexOf(document.getElementById("`+id+`"));
+		return rows.every(function (r, i) { return !r.classList.contains("flagged") || i < at; });
+	})()`)
+	if !eval[bool](a, onItsRevoke) {
+		t.Errorf("the live update moved focus off the confirmed row's Revoke: %s", a.focused())
+	}
+	a.keep(dir, "glance-after-this-was-me", "glance: after This was me")
+
+	// The same on a phone, in German, dark, with a tap.
+	a.look("de", "dark", 390)
+	a.open(srv.URL + securityPath)
+	id = eval[string](a, `document.querySelector("#sessions-body tr.flagged").id`)
+	if got := a.text("#" + id + " button[form=mine]"); got != "Das war ich" {
+		t.Errorf("German 'This was me' reads %q", got)
+	}
+	a.do(chromedp.Click("#" + id + " button[form=mine]"))
+	a.waitFor("the row unflagged", `!document.getElementById("`+id+`").classList.contains("flagged")`)
+	a.waitFor("'Not you?' handed on", oneSecureOnFirstFlagged)
+	a.keep(dir, "glance-de-dark-390-after-this-was-me", "glance: after This was me (de, dark, 390)")
+
+	// Without JavaScript: the button posts the table's form; the page comes back at the row.
+	a.look("en", "light", 1280)
+	a.disableScript()
+	a.open(srv.URL + securityPath)
+	id = eval[string](a, `document.querySelector("#sessions-body tr.flagged").id`)
+	a.submit("#" + id + " button[form=mine]")
+	if loc := a.location(); !strings.HasSuffix(loc, securityPath+"#"+id) {
+		t.Errorf("no-JS 'This was me' led to %s", loc)
+	}
+	if eval[bool](a, `document.getElementById("`+id+`").classList.contains("flagged")`) {
+		t.Error("no-JS 'This was me' left the row flagged")
+	}
+	a.keep(dir, "glance-nojs-after-this-was-me", "glance: after This was me without JavaScript")
 }
+
+// look sets the reader's language (Chrome's user agent), colour scheme and window width.
+func (d *device) look(lang, scheme string, width int64) {
+	d.t.Helper()
+	d.language(uaChrome, lang)
+	d.colorScheme(scheme)
+	d.do(chromedp.EmulateViewport(width, 900))
+}
+
+// keep audits the page as state (axe: 0 violations) and saves its screenshot as name.png.
+func (d *device) keep(dir, name, state string) {
+	d.t.Helper()
+	d.audit(state)
+	png := run(d, chromedp.FullScreenshot(100))
+	if err := os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644); err != nil {
+		d.t.Fatal(err)
+	}
+}
+
+// oneSecureOnFirstFlagged: the page's one "Not you? Secure your account" is on the first
+// flagged row, or there is none and no row is flagged.
+const oneSecureOnFirstFlagged = `(function () {
+	var all = document.querySelectorAll('#sessions-body button[value="secure"]');
+	var first = document.querySelector("#sessions-body tr.flagged");
+	return first ? all.length === 1 && first.contains(all[0]) : all.length === 0;
+})()`

@@ -99,6 +99,7 @@ func (h *Handler) Register(app *fiber.App) {
 	app.Get("/app/settings/security/sessions/:id/revoke", h.requirePage, h.confirmRevoke)
 	app.Post("/app/settings/security/sessions/:id/revoke", h.requirePage, h.checkCSRF, h.revokeSession)
 	app.Delete("/app/settings/security/sessions/:id", h.requirePage, h.checkCSRF, h.revokeSession)
+	app.Post("/app/settings/security/sessions/confirm", h.requirePage, h.checkCSRF, h.confirmSession) // a row's, id in the form
 	app.Post("/app/settings/security/sessions/:id/confirm", h.requirePage, h.checkCSRF, h.confirmSession)
 	app.Get("/app/settings/security/sessions/:id/secure", h.requirePage, h.confirmSecure)
 	app.Post("/app/settings/security/sessions/:id/secure", h.requirePage, h.checkCSRF, h.secureAccount)

@@ -171,21 +171,47 @@ func (h *Handler) revokeSession(c *fiber.Ctx) error {
 	return h.answerTable(c, l.T("sessions.signed_out_device", "Device", label(l, ended)))
 }
 
-// confirmSession is "This was me": the row is no longer flagged. htmx gets the fresh table
-// (as after a revoke), a plain form the page.
+// confirmSession is "This was me" about the route's :id, or the form's id (a row's button
+// submits the table's one form): the row is no longer flagged. htmx gets that row again,
+// in its place, with the row that now holds the page's one "Not you?" out of band; a plain
+// form gets the page, at the row.
 func (h *Handler) confirmSession(c *fiber.Ctx) error {
-	confirmed, err := h.auth.ConfirmSession(c.UserContext(), *current(c), c.Params("id"))
+	cur := current(c)
+	id := c.Params("id")
+	if id == "" {
+		id = formValue(c, "id")
+	}
+	confirmed, err := h.auth.ConfirmSession(c.UserContext(), *cur, id)
 	if errors.Is(err, auth.ErrSessionNotFound) {
-		return h.answerTable(c, "") // already gone: the fresh table says so
+		return h.staleConfirm(c) // already gone: the fresh table says so
 	}
 	if err != nil {
 		return err
 	}
 	if !isHTMX(c) {
-		return c.Redirect(securityPath, fiber.StatusSeeOther)
+		return c.Redirect(securityPath+"#session-"+confirmed.ID, fiber.StatusSeeOther)
+	}
+	sessions, err := h.auth.Sessions(c.UserContext(), *cur)
+	if err != nil {
+		return err
 	}
 	l := h.localizer(c)
-	return h.answerTable(c, l.T("sessions.confirmed", "Device", label(l, confirmed)))
+	var u sessionConfirmed
+	for _, r := range h.newSessionsTable(l, h.csrfToken(c), cur, sessions).Rows {
+		switch {
+		case r.ID == confirmed.ID:
+			u.Row = append(u.Row, r)
+		case r.Secure:
+			u.Secure = append(u.Secure, r)
+		}
+	}
+	if len(u.Row) == 0 { // ended in between
+		return h.staleConfirm(c)
+	}
+	u.Announce = l.T("sessions.confirmed", "Device", u.Row[0].Label)
+	c.Set("HX-Retarget", "#session-"+confirmed.ID)
+	c.Set("HX-Reswap", "outerHTML")
+	return h.fragment(c, "partials/session_confirmed", u)
 }
 
 // revokeOtherSessions ends every session but the current one.

@@ -16,7 +16,7 @@ func newRowText(l *locale.Localizer, boundTTL time.Duration) *rows.SessionText {
 	return &rows.SessionText{
 		BoundDetails: l.T("sessions.device_bound_details", "Minutes", int(boundTTL.Minutes())),
 		Current:      l.T("sessions.current"), SignedIn: l.T("sessions.signed_in_at"), Revoke: l.T("sessions.revoke"),
-		Secure: l.T("notice.secure"), DeviceBound: l.T("sessions.device_bound"),
+		Secure: l.T("notice.secure"), ThisWasMe: l.T("sessions.this_was_me"), DeviceBound: l.T("sessions.device_bound"),
 	}
 }
 
@@ -31,6 +31,7 @@ type sessionsTable struct {
 	// Attribution: the DB-IP link its licence asks of a page showing its places.
 	Attribution bool
 	Done        string // after a revoke: "Signed out Safari on iPhone", shown
+	Confirmable bool   // a row is flagged: the table has the form its "This was me" submits
 }
 
 // securityPage is /app/settings/security.
@@ -49,6 +50,13 @@ type sessionsUpdate struct {
 	Table    sessionsTable
 	Activity securityActivity
 	Announce string
+}
+
+// sessionConfirmed is the htmx answer to "This was me": the row unflagged, and the row
+// that holds "Not you?" now (none when no row is flagged any more).
+type sessionConfirmed struct {
+	Row, Secure []rows.Session // one row each, or none: what the row writer takes
+	Announce    string
 }
 
 // confirmPage asks, without JavaScript, whether to revoke one session or all others.
@@ -205,6 +213,7 @@ func buildSessionsTable(l *locale.Localizer, csrf, currentID string, sessions []
 				}
 			}
 			r.Flags, r.Flagged = badges[risk], true
+			t.Confirmable = true
 		}
 		t.Rows = append(t.Rows, r)
 		weight = append(weight, rowWeight(r, auth.RiskShown(s, now)))
@@ -223,6 +232,14 @@ func buildSessionsTable(l *locale.Localizer, csrf, currentID string, sessions []
 		sorted[i] = t.Rows[j]
 	}
 	t.Rows = sorted
+	// One "Not you? Secure your account" on the page, on the most worrying row: it secures
+	// the whole account, so a second would only repeat it.
+	for i := range t.Rows {
+		if t.Rows[i].Flagged {
+			t.Rows[i].Secure = true
+			break
+		}
+	}
 	return t
 }
 

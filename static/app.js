@@ -191,16 +191,19 @@
   }
 
   // --- Rows: loading, review, local times -----------------------------------------------
-  // A Revoke or Secure whose question is being fetched says so (aria-busy draws a spinner);
-  // the row's place in the list is kept, for focus after the revoke.
+  // A Revoke or Secure whose question is being fetched, or a "This was me" being sent, says
+  // so (aria-busy draws a spinner); the row's place in the list is kept, for focus after.
   document.addEventListener("htmx:before:request", function (e) {
     var src = e.detail.ctx.sourceElement;
-    var form = src && src.closest && src.closest("#sessions-body form, #revoke-others form");
+    var form = src && src.closest && src.closest("#sessions-body form, #revoke-others form, #mine");
     if (!form) return;
     var submitter = e.detail.ctx.sourceEvent && e.detail.ctx.sourceEvent.submitter;
     var button = submitter || form.querySelector("button");
     if (button) button.setAttribute("aria-busy", "true");
     if (/\/revoke$/.test(form.getAttribute("action") || "")) revokedIndex = revokeButtons().indexOf(form.querySelector("button"));
+    // A row's "This was me" (it submits #mine) swaps that row: focus then goes to its Revoke.
+    var row = form.id === "mine" && submitter && submitter.closest("tr");
+    if (row) revokedIndex = revokeButtons().indexOf(row.querySelector('form[action$="/revoke"] > button'));
   });
 
   document.addEventListener("htmx:finally:request", function () {

@@ -15,7 +15,8 @@ type Session struct {
 	Place                string // the latest place, city and country ("" without data)
 	Current, DeviceBound bool
 	Flags                []string // why to look at this row, as badges ("New device", ...)
-	Flagged              bool     // the row has flags: sorted after the current one, with "Not you?"
+	Flagged              bool     // the row has flags: sorted after the current one, with "This was me"
+	Secure               bool     // the page's one "Not you? Secure your account": the first flagged row
 	Text                 *SessionText
 	RevokeLabel          string // "Revoke Chrome on macOS in Berlin, Germany": tells like devices apart
 	SignedIn             Time   // when it signed in, in UTC (app.js shows it in the reader's zone)
@@ -33,8 +34,8 @@ type Session struct {
 
 // SessionText is the words every row shares, looked up once per table.
 type SessionText struct {
-	Current, SignedIn, Revoke, Secure, DeviceBound string
-	BoundDetails                                   string // for the revoke question, not the row
+	Current, SignedIn, Revoke, Secure, ThisWasMe, DeviceBound string
+	BoundDetails                                              string // for the revoke question, not the row
 }
 
 // Sessions is the <tr> of each row, the only renderer of a session row: the page's table
@@ -45,8 +46,11 @@ func Sessions(rows []Session) template.HTML {
 }
 
 // writeSession writes one row, styled by position in app.css and lean, as 50 rows must fit
-// the page's 40 KB. Revoke's form (and a flagged row's "Not you?", ?do=secure) is boosted
-// into the confirm dialog by #sessions-body, which asks before anything changes.
+// the page's 40 KB. Revoke's form (and the first flagged row's "Not you?", ?do=secure) is
+// boosted into the confirm dialog by #sessions-body, which asks before anything changes.
+// A flagged row's "This was me" submits the table's one form #mine (its token once, the
+// row's id as the button's value: 92 bytes a row, as 50 flagged rows must fit too), which
+// swaps the row; it comes after Revoke, so the keyboard meets Revoke first.
 func writeSession(b *strings.Builder, r *Session) {
 	t := r.Text
 	b.WriteString(`<tr id="session-`)
@@ -93,10 +97,14 @@ func writeSession(b *strings.Builder, r *Session) {
 		escapeURLPath(b, r.ID)
 		tag(b, `/revoke"><button aria-label="`, r.RevokeLabel, `">`)
 		tag(b, ``, t.Revoke, `</button>`)
-		if r.Flagged {
+		if r.Secure {
 			tag(b, `<button name="do" value="secure" class="danger">`, t.Secure, `</button>`)
 		}
 		b.WriteString(`</form>`)
+		if r.Flagged {
+			tag(b, `<button form="mine" name="id" value="`, r.ID, `">`)
+			tag(b, ``, t.ThisWasMe, `</button>`)
+		}
 	}
 	b.WriteString("</td></tr>\n")
 }
