@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/docodego/sessions/db"
+	"github.com/docodego/sessions/geo"
 )
 
 // Every audit event is written inside the transaction of the action it records, so the
@@ -30,13 +31,16 @@ type NewSignIn struct {
 
 // recordSignUp writes the sign_up event, remembers the browser as known and mails a
 // link to verify the address.
-func (s *Service) recordSignUp(ctx context.Context, tx *db.Tx, cur Current, c Client) error {
+func (s *Service) recordSignUp(ctx context.Context, tx *db.Tx, cur Current, c Client, at geo.Point) error {
 	if c.DeviceID != "" {
 		if _, err := s.rememberDevice(ctx, tx, cur.UserID, c.DeviceID, cur.Session.CreatedAt); err != nil {
 			return err
 		}
 	}
 	if _, err := s.rememberCountry(ctx, tx, cur); err != nil {
+		return err
+	}
+	if _, err := s.rememberPlace(ctx, tx, cur, at); err != nil {
 		return err
 	}
 	if err := s.queueVerification(ctx, tx, cur.UserID, cur.Email, c.Lang); err != nil {
@@ -47,8 +51,9 @@ func (s *Service) recordSignUp(ctx context.Context, tx *db.Tx, cur Current, c Cl
 
 // recordSignIn writes the sign_in event; a browser this account has not seen before also
 // gets an in-app notice for the other sessions and an email in the outbox. A sign-in that
-// ended others past the session limit (evicted) raises a notice whatever the browser.
-func (s *Service) recordSignIn(ctx context.Context, tx *db.Tx, cur Current, c Client, evicted int) error {
+// ended others past the session limit (evicted) raises a notice whatever the browser. at
+// is where the address is (the sign-in's geo.Place), for the distance to the usual places.
+func (s *Service) recordSignIn(ctx context.Context, tx *db.Tx, cur Current, c Client, at geo.Point, evicted int) error {
 	now := cur.Session.CreatedAt
 	isNew := true
 	if c.DeviceID != "" {
@@ -61,12 +66,17 @@ func (s *Service) recordSignIn(ctx context.Context, tx *db.Tx, cur Current, c Cl
 	if err != nil {
 		return err
 	}
-	if err := s.flagSignIn(ctx, tx, cur, isNew, newCountry); err != nil {
+	far, err := s.rememberPlace(ctx, tx, cur, at)
+	if err != nil {
+		return err
+	}
+	if err := s.flagSignIn(ctx, tx, cur, isNew, newCountry, far); err != nil {
 		return err
 	}
 	e := db.SessionEvent(db.EventSignIn, cur.Session, &cur.Session, now)
 	e.Details["new_device"] = isNew
 	e.Details["new_country"] = newCountry
+	e.Details["far_from_usual"] = far
 	if err := tx.InsertAuditEvent(ctx, e); err != nil {
 		return err
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/docodego/sessions/db"
+	"github.com/docodego/sessions/geo"
 )
 
 const (
@@ -14,12 +15,17 @@ const (
 	RiskShownFor = 14 * 24 * time.Hour
 	// failedSignInWindow is how recent a wrong password must be to flag the next sign-in.
 	failedSignInWindow = time.Hour
+	// FarFromUsualKm is how far a sign-in must be from every place the account signed in
+	// from before to be "far from your usual places". Beyond a commute or a region's
+	// errors in IP places (a carrier's addresses often sit at its hub a few hundred km
+	// away), yet another country in most of Europe and coast to coast in the US.
+	FarFromUsualKm = 1000
 )
 
 // flagSignIn stores why a new session deserves a look (db.Risk*), in its sign-in's
-// transaction: a new device or country (worked out by recordSignIn), a client that is not
-// a browser, a wrong password shortly before, a country far from the account's others.
-func (s *Service) flagSignIn(ctx context.Context, tx *db.Tx, cur Current, newDevice, newCountry bool) error {
+// transaction: a new device, country or distant place (worked out by recordSignIn), a
+// client that is not a browser, a wrong password shortly before.
+func (s *Service) flagSignIn(ctx context.Context, tx *db.Tx, cur Current, newDevice, newCountry, far bool) error {
 	sess := cur.Session
 	var risk int16
 	if newDevice {
@@ -31,14 +37,14 @@ func (s *Service) flagSignIn(ctx context.Context, tx *db.Tx, cur Current, newDev
 	if sess.DeviceType == "bot" || sess.DeviceType == "unknown" || sess.DeviceType == "" {
 		risk |= db.RiskNotBrowser
 	}
-	r, err := tx.SignInRiskOf(ctx, cur.UserID, sess.ID, sess.CountryCode, sess.CreatedAt.Add(-failedSignInWindow), sess.CreatedAt)
+	failed, err := tx.FailedSignInSince(ctx, cur.UserID, sess.CreatedAt.Add(-failedSignInWindow))
 	if err != nil {
 		return err
 	}
-	if r.FailedBefore {
+	if failed {
 		risk |= db.RiskAfterFailure
 	}
-	if r.FarFromUsual && !newCountry { // a first visit to a country says it already
+	if far && !newCountry { // a first visit to a country says it already: one badge is enough
 		risk |= db.RiskFarFromUsual
 	}
 	if risk == 0 {
@@ -75,4 +81,26 @@ func (s *Service) ConfirmSession(ctx context.Context, cur Current, id string) (d
 		return db.Session{}, fmt.Errorf("confirm session: %w", err)
 	}
 	return confirmed, nil
+}
+
+// rememberPlace records the sign-in's point for the account and reports whether it is
+// farther than FarFromUsualKm from every earlier one. A sign-in without a point, or the
+// account's first point, is never far. The caller holds the account's row, so concurrent
+// sign-ins are ordered and the second sees the first's place.
+func (s *Service) rememberPlace(ctx context.Context, tx *db.Tx, cur Current, p geo.Point) (bool, error) {
+	if !p.Known {
+		return false, nil
+	}
+	earlier, err := tx.KnownPlaces(ctx, cur.UserID)
+	if err != nil {
+		return false, err
+	}
+	far := len(earlier) > 0
+	for _, q := range earlier {
+		if p.KmTo(q) <= FarFromUsualKm {
+			far = false
+			break
+		}
+	}
+	return far, tx.RememberPlace(ctx, cur.UserID, p, cur.Session.CreatedAt)
 }

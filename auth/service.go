@@ -221,7 +221,7 @@ func (s *Service) SignUp(ctx context.Context, name, email, password string, c Cl
 		if cur, token, err = s.startSession(ctx, tx, u, c, place); err != nil {
 			return err
 		}
-		return s.recordSignUp(ctx, tx, cur, c)
+		return s.recordSignUp(ctx, tx, cur, c, place.Point)
 	})
 	if err != nil {
 		return Current{}, "", fmt.Errorf("sign up: %w", err)
@@ -277,7 +277,7 @@ func (s *Service) SignIn(ctx context.Context, email, password string, c Client) 
 		if err != nil {
 			return err
 		}
-		return s.recordSignIn(ctx, tx, cur, c, evicted)
+		return s.recordSignIn(ctx, tx, cur, c, place.Point, evicted)
 	})
 	if err != nil {
 		return Current{}, "", fmt.Errorf("sign in: %w", err)

@@ -14,7 +14,7 @@ const (
 	RiskNewCountry                     // the account's first sign-in from this country
 	RiskNotBrowser                     // a script or a client the parser could not name
 	RiskAfterFailure                   // a wrong password for the account shortly before
-	RiskFarFromUsual                   // a country none of the account's other live sessions is in
+	RiskFarFromUsual                   // far from every place the account signed in from before
 )
 
 // SetSessionRisk stores why a new session is flagged, in its sign-in's transaction.
@@ -43,27 +43,15 @@ func (t *Tx) ClearSessionRisk(ctx context.Context, userID, id string, now time.T
 	return s, nil
 }
 
-// SignInRisk is what a new sign-in's flags need from the account's history: a failed
-// sign-in since failedSince, and whether the session's country is one none of the
-// account's other live sessions is in (while some of them have a known country).
-type SignInRisk struct {
-	FailedBefore bool `db:"failed_before"`
-	FarFromUsual bool `db:"far"`
-}
-
-// SignInRiskOf reads SignInRisk for session id of the user, signed in from countryCode.
-func (t *Tx) SignInRiskOf(ctx context.Context, userID, id, countryCode string, failedSince, now time.Time) (SignInRisk, error) {
-	var r SignInRisk
-	err := t.tx.GetContext(ctx, &r, `
+// FailedSignInSince reports whether the account had a wrong password since since: the next
+// sign-in says so.
+func (t *Tx) FailedSignInSince(ctx context.Context, userID string, since time.Time) (bool, error) {
+	var failed bool
+	err := t.tx.GetContext(ctx, &failed, `
 		SELECT EXISTS (SELECT 1 FROM audit_events
-				WHERE user_id = $1 AND type = 'sign_in_failed' AND created_at > $4) AS failed_before,
-			$3 <> '' AND EXISTS (SELECT 1 FROM sessions
-				WHERE user_id = $1 AND id <> $2 AND revoked_at IS NULL AND expires_at > $5 AND country_code <> '')
-			AND NOT EXISTS (SELECT 1 FROM sessions
-				WHERE user_id = $1 AND id <> $2 AND revoked_at IS NULL AND expires_at > $5 AND country_code = $3) AS far`,
-		userID, id, countryCode, failedSince, now)
+			WHERE user_id = $1 AND type = 'sign_in_failed' AND created_at > $2)`, userID, since)
 	if err != nil {
-		return r, fmt.Errorf("sign-in risk of session %s: %w", id, err)
+		return false, fmt.Errorf("failed sign-in since %s: %w", since.Format(time.RFC3339), err)
 	}
-	return r, nil
+	return failed, nil
 }

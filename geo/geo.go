@@ -1,11 +1,13 @@
-// Package geo turns an IP address into an approximate place (city, region, country code),
-// offline, from the DB-IP "IP to City Lite" files. It never calls an online service and
-// never returns coordinates.
+// Package geo turns an IP address into an approximate place (city, region, country code,
+// and the point DB-IP puts it at), offline, from the DB-IP "IP to City Lite" files. It
+// never calls an online service. The point is for distances only ("far from the usual
+// places"): no page shows it.
 package geo
 
 import (
 	"errors"
 	"fmt"
+	"math"
 	"net/netip"
 	"path/filepath"
 
@@ -29,6 +31,25 @@ type Place struct {
 	City        string
 	Region      string
 	CountryCode string // ISO 3166-1 alpha-2, upper case
+	Point       Point  // the record's coordinates: the city's centre, or the country's
+}
+
+// Point is a spot on Earth in degrees; the zero Point is "unknown", not 0°N 0°E.
+type Point struct {
+	Lat, Lon float64
+	Known    bool
+}
+
+// earthKm is the Earth's mean radius: a sphere is within 0.5% of the ellipsoid, far finer
+// than an address's place.
+const earthKm = 6371.0
+
+// KmTo is the great-circle distance from p to q in kilometres (haversine).
+func (p Point) KmTo(q Point) float64 {
+	rad := math.Pi / 180
+	dLat, dLon := (q.Lat-p.Lat)*rad, (q.Lon-p.Lon)*rad
+	h := math.Sin(dLat/2)*math.Sin(dLat/2) + math.Cos(p.Lat*rad)*math.Cos(q.Lat*rad)*math.Sin(dLon/2)*math.Sin(dLon/2)
+	return 2 * earthKm * math.Asin(math.Sqrt(min(h, 1)))
 }
 
 // Known reports whether the data placed the address at least in a country.
@@ -40,11 +61,14 @@ type DB struct {
 	v4, v6 *maxminddb.Reader
 }
 
-// record is the part of a DB-IP record we read: never latitude or longitude.
+// record is the part of a DB-IP record we read (its coordinates are float32; a record
+// without them leaves the pointers nil).
 type record struct {
-	City        string `maxminddb:"city"`
-	State1      string `maxminddb:"state1"`
-	CountryCode string `maxminddb:"country_code"`
+	City        string   `maxminddb:"city"`
+	State1      string   `maxminddb:"state1"`
+	CountryCode string   `maxminddb:"country_code"`
+	Latitude    *float64 `maxminddb:"latitude"`
+	Longitude   *float64 `maxminddb:"longitude"`
 }
 
 // Open maps the two files in dir. A missing file is an error wrapping fs.ErrNotExist; a
@@ -112,7 +136,11 @@ func (d *DB) Lookup(ip string) (Place, error) {
 	if err := r.Lookup(addr.WithZone("")).Decode(&rec); err != nil {
 		return Place{}, fmt.Errorf("geoip lookup %s: %w", addr, err)
 	}
-	return Place{City: rec.City, Region: rec.State1, CountryCode: rec.CountryCode}, nil
+	p := Place{City: rec.City, Region: rec.State1, CountryCode: rec.CountryCode}
+	if rec.Latitude != nil && rec.Longitude != nil {
+		p.Point = Point{Lat: *rec.Latitude, Lon: *rec.Longitude, Known: true}
+	}
+	return p, nil
 }
 
 // cgnat is 100.64.0.0/10, carrier-grade NAT (RFC 6598): shared, never a place.

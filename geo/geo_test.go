@@ -18,18 +18,22 @@ func TestLookup(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer d.Close()
+	// The files hold float32 coordinates, as DB-IP's do.
+	at := func(lat, lon float32) geo.Point { return geo.Point{Lat: float64(lat), Lon: float64(lon), Known: true} }
+	berlin := geo.Place{City: "Berlin", Region: "Berlin", CountryCode: "DE", Point: at(52.52, 13.40)}
+	lagos := geo.Place{City: "Lagos", Region: "Lagos", CountryCode: "NG", Point: at(6.45, 3.39)}
 	for _, tc := range []struct {
 		ip   string
 		want geo.Place
 	}{
-		{"85.214.132.117", geo.Place{"Berlin", "Berlin", "DE"}},
-		{"41.58.1.2", geo.Place{"Lagos", "Lagos", "NG"}},
-		{"2a01:238:4200::1", geo.Place{"Berlin", "Berlin", "DE"}},      // IPv6
-		{"::ffff:85.214.132.117", geo.Place{"Berlin", "Berlin", "DE"}}, // IPv4-mapped: looked up as IPv4
-		{"::ffff:41.58.1.2", geo.Place{"Lagos", "Lagos", "NG"}},        // (the v6 file has no IPv4 data)
-		{"5.5.5.5", geo.Place{"", "", "FR"}},                           // no city
-		{"8.8.8.8", geo.Place{}},                                       // not in the data
-		{"2001:db9::1", geo.Place{}},                                   // not in the data
+		{"85.214.132.117", berlin},
+		{"41.58.1.2", lagos},
+		{"2a01:238:4200::1", berlin},                                      // IPv6
+		{"::ffff:85.214.132.117", berlin},                                 // IPv4-mapped: looked up as IPv4
+		{"::ffff:41.58.1.2", lagos},                                       // (the v6 file has no IPv4 data)
+		{"5.5.5.5", geo.Place{CountryCode: "FR", Point: at(46.23, 2.21)}}, // no city
+		{"8.8.8.8", geo.Place{}},                                          // not in the data
+		{"2001:db9::1", geo.Place{}},                                      // not in the data
 		{"10.1.2.3", geo.Place{}}, {"192.168.0.1", geo.Place{}}, {"127.0.0.1", geo.Place{}},
 		{"100.64.1.1", geo.Place{}}, {"169.254.1.1", geo.Place{}}, {"fd00::1", geo.Place{}}, {"fe80::1", geo.Place{}},
 		{"::1", geo.Place{}}, {"not an ip", geo.Place{}}, {"", geo.Place{}},
@@ -123,6 +127,25 @@ func BenchmarkLookup(b *testing.B) {
 	for i := 0; b.Loop(); i++ {
 		if _, err := d.Lookup(ips[i%len(ips)]); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// KmTo is the great-circle distance, whichever way round and across the antimeridian.
+func TestKmTo(t *testing.T) {
+	berlin, sydney := geo.Point{Lat: 52.52, Lon: 13.40, Known: true}, geo.Point{Lat: -33.87, Lon: 151.21, Known: true}
+	for _, c := range []struct {
+		a, b geo.Point
+		km   float64
+	}{
+		{berlin, berlin, 0},
+		{berlin, sydney, 16090},
+		{sydney, berlin, 16090},
+		{geo.Point{Lat: 0, Lon: 179.5}, geo.Point{Lat: 0, Lon: -179.5}, 111}, // one degree, over the antimeridian
+		{geo.Point{Lat: 90}, geo.Point{Lat: -90}, 20015},                     // pole to pole: half the circumference
+	} {
+		if got := c.a.KmTo(c.b); got < c.km*0.99-1 || got > c.km*1.01+1 {
+			t.Errorf("%+v to %+v: %.1f km, want %.0f", c.a, c.b, got, c.km)
 		}
 	}
 }
