@@ -140,6 +140,9 @@ type Current struct {
 	// SecurityRev is the revision of the user's security state when the request began
 	// (users.security_rev): a page rendered from this request shows at least that state.
 	SecurityRev int64
+	// EmailVerified is whether the address was verified when the request began, read by
+	// the session lookup so a page needs no query of its own for it.
+	EmailVerified bool
 }
 
 // Service applies the rules on top of the store.
@@ -329,7 +332,7 @@ func (s *Service) startSession(ctx context.Context, tx *db.Tx, u db.User, c Clie
 	if err != nil {
 		return Current{}, "", err
 	}
-	return Current{Session: sess, UserID: u.ID, Email: u.Email, Name: u.Name}, token, nil
+	return Current{Session: sess, UserID: u.ID, Email: u.Email, Name: u.Name, EmailVerified: u.EmailVerifiedAt.Valid}, token, nil
 }
 
 // Authenticate finds the live session behind a cookie value, for a request from ip. A
@@ -361,7 +364,8 @@ func (s *Service) Authenticate(ctx context.Context, token, ip string) (Current, 
 			return Current{}, fmt.Errorf("authenticate: %w", err)
 		}
 	}
-	return Current{Session: row.Session, UserID: row.UserID, Email: row.UserEmail, Name: row.UserName, SecurityRev: row.SecurityRev}, nil
+	return Current{Session: row.Session, UserID: row.UserID, Email: row.UserEmail, Name: row.UserName, SecurityRev: row.SecurityRev,
+		EmailVerified: row.EmailVerified}, nil
 }
 
 // SignOut ends the current session.

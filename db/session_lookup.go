@@ -19,7 +19,8 @@ const sessionLookupSQL = `
 	SELECT s.token_hash, s.id, s.user_id, s.user_agent, s.ip, s.browser, s.os, s.device_type,
 		s.label, s.created_at, s.last_seen_at, s.expires_at, s.revoked_at,
 		s.revoked_by_session_id, s.revoke_reason, s.device_bound, s.city, s.region, s.country_code, s.last_ip,
-		s.last_city, s.last_region, s.last_country_code, s.proven_at, s.persistent, u.email, u.name, u.security_rev
+		s.last_city, s.last_region, s.last_country_code, s.proven_at, s.persistent, u.email, u.name, u.security_rev,
+		u.email_verified_at IS NOT NULL
 	FROM sessions s JOIN users u ON u.id = s.user_id
 	WHERE s.token_hash = ANY($1)`
 
@@ -66,7 +67,8 @@ func (s *Store) lookupSessions(ctx context.Context, hashes [][]byte) (map[string
 		if err := rows.Scan(&hash, &r.ID, &r.UserID, &r.UserAgent, &r.IP, &r.Browser, &r.OS,
 			&r.DeviceType, &r.Label, &r.CreatedAt, &r.LastSeenAt, &r.ExpiresAt, &r.RevokedAt,
 			&r.RevokedBySessionID, &r.RevokeReason, &r.DeviceBound, &r.City, &r.Region, &r.CountryCode, &r.LastIP,
-			&r.LastCity, &r.LastRegion, &r.LastCountryCode, &r.ProvenAt, &r.Persistent, &r.UserEmail, &r.UserName, &r.SecurityRev); err != nil {
+			&r.LastCity, &r.LastRegion, &r.LastCountryCode, &r.ProvenAt, &r.Persistent, &r.UserEmail, &r.UserName, &r.SecurityRev,
+			&r.EmailVerified); err != nil {
 			return nil, err
 		}
 		found[string(hash)] = r

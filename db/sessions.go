@@ -98,6 +98,8 @@ type SessionWithUser struct {
 	UserName  string `db:"user_name"`
 	// SecurityRev is the user's security_rev (migration 00005) as the lookup read it.
 	SecurityRev int64 `db:"security_rev"`
+	// EmailVerified: the user's address was verified when the lookup ran.
+	EmailVerified bool `db:"email_verified"`
 }
 
 // CreateSession inserts a session row.

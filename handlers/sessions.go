@@ -31,11 +31,7 @@ func (h *Handler) securityPage(c *fiber.Ctx) error {
 	if p.Activity, err = h.newSecurityActivity(c, l, p.CSRF, cur); err != nil {
 		return err
 	}
-	account, err := h.auth.Account(c.UserContext(), *cur)
-	if err != nil {
-		return err
-	}
-	p.Verify = h.newVerifyCard(c, l, p.CSRF, account)
+	p.Verify = h.newVerifyCard(c, l, p.CSRF, cur)
 	switch c.Query("done") {
 	case "revoked":
 		p.Notice = l.T("sessions.revoked")

@@ -31,11 +31,11 @@ type verifyCardKey struct{}
 
 // newVerifyCard is the card for this request: one being re-rendered, else the plain card
 // when the address is not verified yet.
-func (h *Handler) newVerifyCard(c *fiber.Ctx, l *locale.Localizer, csrf string, a auth.Account) verifyCard {
+func (h *Handler) newVerifyCard(c *fiber.Ctx, l *locale.Localizer, csrf string, cur *auth.Current) verifyCard {
 	if card, ok := c.Locals(verifyCardKey{}).(*verifyCard); ok {
 		return *card
 	}
-	return verifyCard{L: l, CSRF: csrf, Show: !a.EmailVerified, Email: a.Email}
+	return verifyCard{L: l, CSRF: csrf, Show: !cur.EmailVerified, Email: cur.Email}
 }
 
 // verifyNotice is what the security page says after a verification link was followed:
