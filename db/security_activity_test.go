@@ -75,7 +75,12 @@ func TestSecurityActivityInOneRoundTrip(t *testing.T) {
 // The query names every field of the types it decodes into: a field added to Notice,
 // AuditEvent, EndedSession or Session and not to the query would stay empty on the page.
 func TestSecurityActivityNamesEveryField(t *testing.T) {
-	for _, v := range []any{db.Notice{}, db.AuditEvent{}, db.EndedSession{}} {
+	for _, f := range db.EndedSummaryFields {
+		if !strings.Contains(db.SecurityActivitySQL, "'"+f+"'") {
+			t.Errorf("EndedSession.%s is not in the security activity query", f)
+		}
+	}
+	for _, v := range []any{db.Notice{}, db.AuditEvent{}} {
 		var walk func(typ reflect.Type)
 		walk = func(typ reflect.Type) {
 			for i := range typ.NumField() {
