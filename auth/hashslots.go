@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/docodego/sessions/internal/gate"
 )
 
 // BusyError refuses a request that waited too long for a password-hashing slot: the
@@ -21,36 +23,21 @@ func (e *BusyError) Error() string {
 // 206 MB and starved every other request of CPU. Past the bound, requests queue for at
 // most the wait and are then refused. One HashSlots serves every KDF run of the process
 // (sign-up, sign-in, password change, re-authentication).
-type HashSlots struct {
-	slots chan struct{}
-	wait  time.Duration
-}
+type HashSlots struct{ gate *gate.Gate }
 
 // NewHashSlots allows n concurrent hashes (at least 1); a request waits at most wait.
 func NewHashSlots(n int, wait time.Duration) *HashSlots {
-	return &HashSlots{slots: make(chan struct{}, max(n, 1)), wait: wait}
+	return &HashSlots{gate: gate.New(n, wait)}
 }
 
 // Acquire takes a slot, waiting at most the configured time (or until ctx ends); it
 // returns the function that gives the slot back, or a *BusyError.
 func (h *HashSlots) Acquire(ctx context.Context) (release func(), err error) {
-	select {
-	case h.slots <- struct{}{}:
-		return h.release, nil
-	default:
-	}
-	t := time.NewTimer(h.wait)
-	defer t.Stop()
-	select {
-	case h.slots <- struct{}{}:
-		return h.release, nil
-	case <-t.C:
-	case <-ctx.Done():
+	if release, ok := h.gate.Acquire(ctx); ok {
+		return release, nil
 	}
 	return nil, &BusyError{RetryAfter: time.Second}
 }
-
-func (h *HashSlots) release() { <-h.slots }
 
 // hashPassword is HashPassword within a hashing slot.
 func (s *Service) hashPassword(ctx context.Context, password string) (string, error) {

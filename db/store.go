@@ -67,6 +67,10 @@ func Open(ctx context.Context, cfg Config, pool PoolOptions) (*Store, error) {
 	return newStore(conn, trips), nil
 }
 
+// MaxOpen is the pool's bound on open connections (0: none, for a Store made by NewStore
+// without one).
+func (s *Store) MaxOpen() int { return s.db.Stats().MaxOpenConnections }
+
 // NewStore wraps an open connection pool.
 func NewStore(conn *sqlx.DB) *Store { return newStore(conn, nil) }
 

@@ -51,7 +51,7 @@ func Build(ctx context.Context, store *db.Store, s Settings, log *slog.Logger) (
 		s.Live.OnPolicyChange(authSvc.PolicyChanged)
 	}
 	h := New(authSvc, catalog, log, Config{AppName: s.AppName, BaseURL: s.BaseURL, CSRFKey: key,
-		Live: s.Live, Heartbeat: s.Heartbeat, DBSC: s.DBSC})
+		Live: s.Live, Heartbeat: s.Heartbeat, DBSC: s.DBSC, MaxInFlight: 4 * store.MaxOpen()})
 	h.metrics.watchRoundTrips(store.RoundTrips)
 	return h, nil
 }

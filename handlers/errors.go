@@ -120,10 +120,12 @@ func (h *Handler) ErrorHandler(c *fiber.Ctx, err error) error {
 	case status >= 500:
 		level = slog.LevelError
 	}
-	if unread.reason != "" {
+	switch {
+	case err == errShed: // counted and logged by admit, once per interval
+	case unread.reason != "":
 		h.log.Info("request not read", "status", status, "reason", unread.reason,
 			"remote", c.Context().RemoteAddr().String(), "error", unread.err)
-	} else {
+	default:
 		h.log.Log(c.UserContext(), level, "request failed",
 			"method", c.Method(), "path", c.Path(), "status", status,
 			"request_id", c.GetRespHeader(fiber.HeaderXRequestID), "error", err.Error())

@@ -2,6 +2,7 @@
 package handlers
 
 import (
+	"cmp"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/docodego/sessions/auth"
+	"github.com/docodego/sessions/internal/gate"
 	"github.com/docodego/sessions/live"
 	"github.com/docodego/sessions/locale"
 )
@@ -24,6 +26,9 @@ type Config struct {
 	// Heartbeat is how often a stream sends a comment and re-checks its session.
 	Heartbeat time.Duration
 	DBSC      bool // invite browsers to bind sessions to a device key (needs https)
+	// MaxInFlight is how many requests that read the session run at once (admit); 0 is
+	// 32, four per connection of the default pool on two cores.
+	MaxInFlight int
 }
 
 // Handler holds the dependencies of every handler; it is built once in main.
@@ -37,6 +42,8 @@ type Handler struct {
 	crossOrigin *http.CrossOriginProtection
 	metrics     *metrics
 	openapi     []byte // GET /api/openapi.json
+	admission   *gate.Gate
+	shed        shedLog
 }
 
 // New builds the handlers.
@@ -45,7 +52,8 @@ func New(authSvc *auth.Service, catalog *locale.Catalog, log *slog.Logger, cfg C
 		cfg.Heartbeat = DefaultHeartbeat
 	}
 	return &Handler{auth: authSvc, catalog: catalog, log: log, cfg: cfg, cookies: newCookieNames(cfg.BaseURL),
-		crossOrigin: http.NewCrossOriginProtection(), metrics: newMetrics(), openapi: openAPIJSON()}
+		crossOrigin: http.NewCrossOriginProtection(), metrics: newMetrics(), openapi: openAPIJSON(),
+		admission: gate.New(cmp.Or(cfg.MaxInFlight, 32), admitWait)}
 }
 
 // DefaultHeartbeat is how often a live stream sends a comment and re-checks its session.
@@ -80,7 +88,7 @@ func (h *Handler) Register(app *fiber.App) {
 	// The OpenAPI document of the JSON routes below (api/openapi.yaml); no session needed.
 	app.Get("/api/openapi.json", h.openAPIDocument)
 
-	app.Use(h.loadSession)
+	app.Use(h.admit, h.loadSession)
 
 	// Pages and forms (work without JavaScript).
 	app.Get("/", h.home)

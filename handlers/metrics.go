@@ -19,6 +19,7 @@ type metrics struct {
 	unread      *prometheus.CounterVec
 	signIns     prometheus.Counter
 	revocations prometheus.Counter
+	shed        prometheus.Counter
 }
 
 func newMetrics() *metrics {
@@ -45,8 +46,12 @@ func newMetrics() *metrics {
 			Name: "sessions_revocations_total",
 			Help: "Sessions revoked from another session (one, or all others).",
 		}),
+		shed: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "sessions_http_shed_total",
+			Help: "Requests refused with 503 busy because the in-flight limit stayed full for the admission wait.",
+		}),
 	}
-	m.reg.MustRegister(m.requests, m.latency, m.unread, m.signIns, m.revocations,
+	m.reg.MustRegister(m.requests, m.latency, m.unread, m.signIns, m.revocations, m.shed,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

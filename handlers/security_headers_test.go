@@ -20,6 +20,8 @@ type envOptions struct {
 	proxies []string
 	store   *db.Store          // share a database with another env (a second instance)
 	auth    func(*auth.Config) // adjust the rules
+	// maxInFlight is handlers.Config.MaxInFlight (0: its default).
+	maxInFlight int
 }
 
 // newEnvWith is newEnv with another base URL, trusted proxies, database or rules.
@@ -45,6 +47,7 @@ func newEnvWith(t testing.TB, o envOptions) *env {
 	}
 	h := handlers.New(svc, shared.catalog, log, handlers.Config{
 		AppName: "DoCodeGo", BaseURL: o.baseURL, CSRFKey: []byte("test key, 32 bytes long........"),
+		MaxInFlight: o.maxInFlight,
 	})
 	app := h.NewApp(handlers.AppOptions{TrustedProxies: o.proxies})
 	return &env{t: t, app: app, store: o.store, auth: svc, logs: logs}
