@@ -165,7 +165,7 @@ func (b *bencher) openLoopRows(ctx context.Context, closed []result, d time.Dura
 		for _, share := range openLoopShares {
 			rate := max(1, int(share*closed[i].RPS))
 			spec := rowSpec{name: openLoopName(e.closed, share, rate), group: "openloop",
-				send: b.openLoop(e.target, rate), duration: d}
+				send: b.openLoop(e.target, rate), duration: d, profile: true}
 			if err := b.settle(ctx); err != nil { // what the row before left queued
 				return rows, err
 			}
