@@ -31,6 +31,7 @@ type config struct {
 	DataDir                 string
 	DBMaxConns              int    // 0 keeps db.Open's default
 	MemoryLimit             int64  // Go's soft memory limit in bytes; 0 leaves it to GOMEMLIMIT
+	GCPercent               int    // Go's GOGC; 0 leaves it to GOGC
 	GeoIPDir                string // folder of the DB-IP files; "off" turns locations off
 	Auth                    auth.Config
 	Mail                    notify.Options
@@ -39,10 +40,16 @@ type config struct {
 }
 
 // defaultMemoryLimit is the Go runtime's soft memory limit unless GOMEMLIMIT says
-// otherwise. The app keeps ~20 MB live (parser, catalogs, caches); without a limit the
-// collector lets the heap double before it runs, and resident memory under load went past
-// 64 MB. Near the limit it collects sooner instead, at some CPU cost (BENCHMARKS.md).
-const defaultMemoryLimit = 40 << 20
+// otherwise, and defaultGCPercent its GOGC unless GOGC does. The app keeps ~20-30 MB live
+// under load (parser, catalogs, requests in flight). With Go's default GOGC of 100 and a
+// 40 MB limit the collector ran every ~30 MB allocated: a tenth of the list's CPU was
+// marking, and under an open loop past the server's rate, with hundreds of requests in
+// flight whose stacks each cycle scans, most of it (BENCHMARKS.md, "Open loop"). So the
+// heap may grow to five times the live data, up to the limit, which still bounds it.
+const (
+	defaultMemoryLimit = 192 << 20
+	defaultGCPercent   = 400
+)
 
 // defaultConfig holds every default, defined here or by the package that owns the setting.
 func defaultConfig() config {
@@ -52,6 +59,7 @@ func defaultConfig() config {
 		AppName:     "DoCodeGo",
 		DataDir:     ".data",
 		MemoryLimit: defaultMemoryLimit,
+		GCPercent:   defaultGCPercent,
 		DBSC:        true,
 		Auth:        auth.DefaultConfig(),
 		Mail:        notify.DefaultOptions(),
@@ -148,6 +156,9 @@ func loadConfig(getenv func(string) string) (config, error) {
 	cfg.MemoryLimit += int64(cfg.Auth.HashConcurrency) * int64(cfg.Auth.Password.Memory) << 10
 	if getenv("GOMEMLIMIT") != "" {
 		cfg.MemoryLimit = 0
+	}
+	if getenv("GOGC") != "" {
+		cfg.GCPercent = 0
 	}
 
 	if err := errors.Join(env.errs...); err != nil {
