@@ -31,6 +31,7 @@ type result struct {
 	CPU        time.Duration // the loaded server's CPU (user + system) per answer (0: not read)
 	P999       time.Duration // open-loop rows
 	SendLag    time.Duration // open-loop rows: the most a request went out after its scheduled time
+	GenCPU     time.Duration // open-loop rows: the load generator's own CPU per request sent
 	Profile    *cpuBreakdown // -profile: where the app's CPU went
 	Statements []stmtTiming  // -profile: PostgreSQL's statements over the row
 }

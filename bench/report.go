@@ -94,8 +94,8 @@ func printOpenLoop(rows []result) {
 	if len(rows) == 0 {
 		return
 	}
-	fmt.Println("\n## Open loop (vegeta, constant rate, latency from the scheduled send time)\n\n| row | answered req/s | p50 | p99 | p99.9 | errors | app CPU per answer | vegeta late by, at most |\n|---|---:|---:|---:|---:|---:|---:|---:|")
+	fmt.Println("\n## Open loop (vegeta, constant rate, latency from the scheduled send time)\n\n| row | answered req/s | p50 | p99 | p99.9 | errors | app CPU per answer | vegeta's CPU per request | vegeta late by, at most |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|")
 	for _, r := range rows {
-		fmt.Printf("| %s | %.0f | %s | %s | %s | %d | %s | %s |\n", strings.TrimPrefix(r.Name, "open loop · "), r.RPS, ms(r.P50), ms(r.P99), ms(r.P999), r.Errors, us(r.CPU), ms(r.SendLag))
+		fmt.Printf("| %s | %.0f | %s | %s | %s | %d | %s | %s | %s |\n", strings.TrimPrefix(r.Name, "open loop · "), r.RPS, ms(r.P50), ms(r.P99), ms(r.P999), r.Errors, us(r.CPU), us(r.GenCPU), ms(r.SendLag))
 	}
 }
