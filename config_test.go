@@ -27,10 +27,13 @@ func TestConfigBackgroundAndRuntime(t *testing.T) {
 	if cfg.MemoryLimit != defaultMemoryLimit+hashes {
 		t.Errorf("MemoryLimit = %d, want %d", cfg.MemoryLimit, defaultMemoryLimit+hashes)
 	}
+	if cfg.GCPercent != defaultGCPercent {
+		t.Errorf("GCPercent = %d, want %d", cfg.GCPercent, defaultGCPercent)
+	}
 
 	env = map[string]string{"SESSION_RETENTION": "48h", "AUDIT_RETENTION": "720h", "JANITOR_INTERVAL": "5m",
 		"SESSION_IDLE_TIMEOUT": "2h", "SMTP_URL": "smtp://mail:25", "MAIL_FROM": "Ops <ops@example.com>",
-		"BASE_URL": "https://sessions.example/", "APP_NAME": "Acme", "GOMEMLIMIT": "100MiB"}
+		"BASE_URL": "https://sessions.example/", "APP_NAME": "Acme", "GOMEMLIMIT": "100MiB", "GOGC": "50"}
 	cfg, err = loadConfig(getenv)
 	if err != nil {
 		t.Fatal(err)
@@ -45,6 +48,9 @@ func TestConfigBackgroundAndRuntime(t *testing.T) {
 	}
 	if cfg.MemoryLimit != 0 {
 		t.Errorf("MemoryLimit = %d with GOMEMLIMIT set, want 0 (the runtime applies GOMEMLIMIT)", cfg.MemoryLimit)
+	}
+	if cfg.GCPercent != 0 {
+		t.Errorf("GCPercent = %d with GOGC set, want 0 (the runtime applies GOGC)", cfg.GCPercent)
 	}
 
 	env = map[string]string{"AUDIT_RETENTION": "a year", "DB_MAX_CONNS": "-1"}
