@@ -27,7 +27,7 @@ type Config struct {
 	// (default 10): a signed-in person is never held to the account's sign-in limit.
 	PasswordCheckLimit int
 	HashConcurrency    int           // password hashes running at once (default: the number of cores)
-	HashWait           time.Duration // longest wait for a hashing slot before 503 (default 2 s; the request deadline, 3 s, bounds it too)
+	HashWait           time.Duration // longest wait for a hashing slot before 503 (default 2 s; the request deadline, 2.5 s, bounds it too)
 	VerificationTTL    time.Duration // an email verification link works this long (default 24 hours)
 	VerifyMailLimit    int           // verification mails per account within VerifyMailWindow (default 3)
 	VerifyMailWindow   time.Duration // (default 1 hour)

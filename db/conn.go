@@ -37,7 +37,7 @@ func openCounted(cfg Config, statementTimeout time.Duration) (*sqlx.DB, *roundTr
 	}
 	trips := &roundTrips{}
 	connector.Dialer(countingDialer{trips: trips})
-	return sqlx.NewDb(sql.OpenDB(newFailoverConnector(connector)), "postgres"), trips, nil
+	return sqlx.NewDb(sql.OpenDB(newFailoverConnector(connector, cfg.pq.ConnectTimeout)), "postgres"), trips, nil
 }
 
 // RoundTrips is how many request-response exchanges the pool's connections have had with
@@ -73,9 +73,7 @@ func (d countingDialer) DialContext(ctx context.Context, network, address string
 	if err != nil {
 		return nil, err
 	}
-	counted := &countingConn{Conn: c, trips: d.trips}
-	noteDialed(ctx, counted)
-	return counted, nil
+	return noteDialed(ctx, &countingConn{Conn: c, trips: d.trips}), nil
 }
 
 // countingConn counts a round trip each time the client starts writing after it has read

@@ -5,6 +5,7 @@ import (
 	"database/sql/driver"
 	"fmt"
 	"net"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -21,11 +22,12 @@ import (
 // connections walk the host list to the new primary.
 type failoverConnector struct {
 	*pq.Connector
-	generation *atomic.Int64 // bumped when a connection finds its server gone or read-only
+	generation     *atomic.Int64 // bumped when a connection finds its server gone or read-only
+	connectTimeout time.Duration // the DSN's connect_timeout (0: none)
 }
 
-func newFailoverConnector(c *pq.Connector) failoverConnector {
-	return failoverConnector{Connector: c, generation: &atomic.Int64{}}
+func newFailoverConnector(c *pq.Connector, connectTimeout time.Duration) failoverConnector {
+	return failoverConnector{Connector: c, generation: &atomic.Int64{}, connectTimeout: connectTimeout}
 }
 
 // defaultConnectTimeout bounds a connect, per host, when the DSN sets no connect_timeout:
@@ -37,35 +39,90 @@ const defaultConnectTimeout = 2 * time.Second
 // dialedKey carries, in Connect's context, where the dialer leaves the socket it opened.
 type dialedKey struct{}
 
+// dialed is what Connect hands the dialer: where to leave the socket, and whether lib/pq
+// bounds the connect itself (connect_timeout set: each host's dial context then carries
+// that bound already).
+type dialed struct {
+	socket     *connectingConn
+	hasTimeout bool
+}
+
 // Connect opens a connection through lib/pq (which walks the DSN's host list) and wraps it.
 func (c failoverConnector) Connect(ctx context.Context) (driver.Conn, error) {
-	var socket net.Conn
+	d := &dialed{hasTimeout: c.connectTimeout > 0}
 	gen := c.generation.Load()
-	conn, err := c.Connector.Connect(context.WithValue(ctx, dialedKey{}, &socket))
+	conn, err := c.Connector.Connect(context.WithValue(ctx, dialedKey{}, d))
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
-	if socket != nil {
-		_ = socket.SetDeadline(time.Time{}) // connected: the connect's bound is over
+	var socket net.Conn
+	if d.socket != nil {
+		d.socket.connected() // the connect's bound is over
+		socket = d.socket
 	}
 	return &failoverConn{conn: conn, socket: socket, gen: gen, pool: c.generation}, nil
 }
 
-// noteDialed bounds a socket's connect (the context's deadline, at most
-// defaultConnectTimeout; lib/pq replaces it with connect_timeout when the DSN sets one)
-// and records it for the Connect that asked: the last dial of a connect is the socket
-// lib/pq keeps, as it closes a host's socket before it tries the next.
-func noteDialed(ctx context.Context, c net.Conn) {
-	p, ok := ctx.Value(dialedKey{}).(*net.Conn)
+// noteDialed bounds a socket's connect by the context's deadline (lib/pq's connect_timeout
+// per host, the request's deadline, whichever comes first; without either,
+// defaultConnectTimeout) and records it for the Connect that asked: the last dial of a
+// connect is the socket lib/pq keeps, as it closes a host's socket before it tries the next.
+func noteDialed(ctx context.Context, c net.Conn) net.Conn {
+	d, ok := ctx.Value(dialedKey{}).(*dialed)
 	if !ok {
-		return
+		return c
 	}
-	deadline := time.Now().Add(defaultConnectTimeout)
-	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
-		deadline = d
+	deadline, has := ctx.Deadline()
+	if !d.hasTimeout {
+		if limit := time.Now().Add(defaultConnectTimeout); !has || limit.Before(deadline) {
+			deadline = limit
+		}
+	} else if !has {
+		deadline = time.Now().Add(defaultConnectTimeout)
 	}
+	cc := &connectingConn{Conn: c, bound: deadline}
 	_ = c.SetDeadline(deadline)
-	*p = c
+	d.socket = cc
+	return cc
+}
+
+// connectingConn keeps a connect within its bound. lib/pq, when the DSN sets
+// connect_timeout, sets its own deadline on the socket after the dial (now plus
+// connect_timeout, whatever the request has left) and clears it before it asks
+// target_session_attrs' question, so a connect to a frozen host outlived the request's
+// deadline by up to connect_timeout, and a host that froze after the startup held the
+// request for good. Until Connect returns, every deadline set is cut to the bound.
+type connectingConn struct {
+	net.Conn
+	mu    sync.Mutex
+	bound time.Time // zero once connected
+}
+
+func (c *connectingConn) clamp(t time.Time) time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.bound.IsZero() && (t.IsZero() || t.After(c.bound)) {
+		return c.bound
+	}
+	return t
+}
+
+func (c *connectingConn) SetDeadline(t time.Time) error { return c.Conn.SetDeadline(c.clamp(t)) }
+
+func (c *connectingConn) SetReadDeadline(t time.Time) error {
+	return c.Conn.SetReadDeadline(c.clamp(t))
+}
+
+func (c *connectingConn) SetWriteDeadline(t time.Time) error {
+	return c.Conn.SetWriteDeadline(c.clamp(t))
+}
+
+// connected ends the connect's bound: from now on the request's context bounds each call.
+func (c *connectingConn) connected() {
+	c.mu.Lock()
+	c.bound = time.Time{}
+	c.mu.Unlock()
+	_ = c.Conn.SetDeadline(time.Time{})
 }
 
 // pqConn is what lib/pq's connection implements; failoverConn forwards all of it.
@@ -221,7 +278,15 @@ func (t *failoverTx) Commit() error {
 }
 
 func (t *failoverTx) Rollback() error {
-	// database/sql rolls back after the context ended, too: bound it by a fresh second.
+	if t.ctx.Err() != nil {
+		// The context ended (database/sql then rolls back by itself): a ROLLBACK sent to a
+		// server that may be frozen would hold the pool's slot for its second. The pool
+		// closes a connection that answers ErrBadConn, and the server rolls a transaction
+		// back when its connection closes.
+		t.conn.retired.Store(true)
+		return driver.ErrBadConn
+	}
+	// A rollback after a failed statement: bound it by a fresh second.
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
 	done := t.conn.bound(ctx)

@@ -91,8 +91,9 @@ func (f *freezer) pipe(dst io.Writer, src io.Reader) {
 	}
 }
 
-// viaFreezer is a test database's DSN through a freezer in front of the cluster's socket.
-func viaFreezer(t *testing.T) (db.Config, *freezer) {
+// viaFreezer is a test database's DSN through a freezer in front of the cluster's socket,
+// with the extra key=value settings.
+func viaFreezer(t *testing.T, extra ...string) (db.Config, *freezer) {
 	t.Helper()
 	dsn := dbtest.DSN(t)
 	cfg, err := db.ParseConfig(dsn)
@@ -103,7 +104,7 @@ func viaFreezer(t *testing.T) (db.Config, *freezer) {
 	i := strings.LastIndexByte(hostPort, ':')
 	f := newFreezer(t, filepath.Join(hostPort[:i], ".s.PGSQL."+hostPort[i+1:]))
 	port := f.ln.Addr().(*net.TCPAddr).Port
-	cfg, err = db.ParseConfig(dsn + " host=127.0.0.1 port=" + strconv.Itoa(port))
+	cfg, err = db.ParseConfig(dsn + " host=127.0.0.1 port=" + strconv.Itoa(port) + " " + strings.Join(extra, " "))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -201,5 +202,41 @@ func TestListenerGivesUpOnAFrozenServer(t *testing.T) {
 		t.Logf("connect attempt failed as it should: %v", err)
 	case <-time.After(10 * time.Second):
 		t.Fatal("the listener waited on the frozen server for 10 s")
+	}
+}
+
+// TestConnectToAFrozenHostKeepsTheRequestDeadline: with connect_timeout in the DSN (as the
+// multi-host production URI has), lib/pq bounds a connect by connect_timeout alone and
+// clears the bound before it asks target_session_attrs' question. A request's fresh
+// connect to a frozen host must still give up at the request's deadline, not after
+// connect_timeout.
+func TestConnectToAFrozenHostKeepsTheRequestDeadline(t *testing.T) {
+	cfg, f := viaFreezer(t, "connect_timeout=20", "target_session_attrs=read-write")
+	store, err := db.Open(context.Background(), cfg, db.PoolOptions{MaxOpen: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	if err := store.Ping(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	f.set(true)
+	for _, deadline := range []time.Duration{300 * time.Millisecond, time.Second} {
+		ctx, cancel := context.WithTimeout(context.Background(), deadline)
+		start := time.Now()
+		err := store.Ping(ctx) // the pooled connection is retired by the first, then fresh ones
+		took := time.Since(start)
+		cancel()
+		if err == nil || !db.IsUnavailable(err) {
+			t.Errorf("ping with a %s deadline on a frozen host: %v; want an unavailable error", deadline, err)
+		}
+		// connect_timeout is 20 s: anything near the deadline shows the request's bound won.
+		if took > deadline+5*time.Second {
+			t.Errorf("ping with a %s deadline on a frozen host took %s", deadline, took)
+		}
+	}
+	f.set(false)
+	if err := store.Ping(context.Background()); err != nil {
+		t.Errorf("the pool did not recover after the thaw: %v", err)
 	}
 }

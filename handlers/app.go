@@ -17,7 +17,7 @@ import (
 // AppOptions are the HTTP server settings that are not the handlers' business.
 type AppOptions struct {
 	TrustedProxies []string      // peers whose X-Forwarded-For is believed
-	RequestTimeout time.Duration // how long a request may wait on the database; default 3s
+	RequestTimeout time.Duration // how long a request may wait on the database; default 2.5 s (defaultRequestTimeout)
 }
 
 // NewApp builds the Fiber app with templates, limits, the error handler and every route.
