@@ -1,7 +1,6 @@
 package handlers_test
 
 import (
-	"context"
 	"database/sql"
 	"encoding/json"
 	"strings"
@@ -10,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/docodego/sessions/db"
 	"github.com/docodego/sessions/db/dbtest"
 )
 
@@ -21,16 +19,7 @@ import (
 func TestOverloadIsRefusedBeforeAnyWork(t *testing.T) {
 	const limit, extra = 4, 6
 	dsn := dbtest.DSN(t)
-	cfg, err := db.ParseConfig(dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	store, err := db.Open(context.Background(), cfg, db.PoolOptions{MaxOpen: 8})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	e := newEnvWith(t, envOptions{store: store, maxInFlight: limit})
+	e := newEnvWith(t, envOptions{store: dbtest.StoreOn(t, dsn), maxInFlight: limit})
 	c := e.account("overload@example.test")
 	locker, err := sql.Open("postgres", dsn)
 	if err != nil {

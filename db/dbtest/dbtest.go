@@ -111,7 +111,14 @@ func DSN(t testing.TB) string {
 // NewStore opens a Store on a fresh database for this test.
 func NewStore(t testing.TB) *db.Store {
 	t.Helper()
-	cfg, err := db.ParseConfig(DSN(t))
+	return StoreOn(t, DSN(t))
+}
+
+// StoreOn opens a Store on the database dsn names (one from DSN), closed when the test
+// ends: for tests that also need a connection of their own to that database.
+func StoreOn(t testing.TB, dsn string) *db.Store {
+	t.Helper()
+	cfg, err := db.ParseConfig(dsn)
 	if err != nil {
 		t.Fatalf("dbtest: %v", err)
 	}
