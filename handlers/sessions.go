@@ -243,7 +243,7 @@ func (h *Handler) answerTable(c *fiber.Ctx, announce string) error {
 	if err != nil {
 		return err
 	}
-	u.Announce, u.Table.Done = announce, announce
+	u.Announce, u.Done = announce, announce
 	return h.fragment(c, "partials/sessions_update", u)
 }
 

@@ -30,7 +30,6 @@ type sessionsTable struct {
 	Others int
 	// Attribution: the DB-IP link its licence asks of a page showing its places.
 	Attribution bool
-	Done        string // after a revoke: "Signed out Safari on iPhone", shown
 	Confirmable bool   // a row is flagged: the table has the form its "This was me" submits
 }
 
@@ -44,12 +43,13 @@ type securityPage struct {
 	Notice   string
 }
 
-// sessionsUpdate is the htmx answer to a revoke: the fresh sessions section, and a
-// message for the live region.
+// sessionsUpdate is the htmx answer to a revoke (and, without Done, to a live change):
+// the fresh sessions section and activity, and a message for the live region.
 type sessionsUpdate struct {
 	Table    sessionsTable
 	Activity securityActivity
 	Announce string
+	Done     string // after a revoke: "Signed out Safari on iPhone", shown above the table
 }
 
 // sessionConfirmed is the htmx answer to "This was me": the row unflagged, and the row
