@@ -30,7 +30,7 @@ type sessionsTable struct {
 	Others int
 	// Attribution: the DB-IP link its licence asks of a page showing its places.
 	Attribution bool
-	Confirmable bool   // a row is flagged: the table has the form its "This was me" submits
+	Confirmable bool // a row is flagged: the table has the form its "This was me" submits
 }
 
 // securityPage is /app/settings/security.
