@@ -192,7 +192,7 @@ func buildSessionsTable(l *locale.Localizer, csrf, currentID string, sessions []
 		r := rows.Session{
 			ID: s.ID, Label: lbl, IP: s.LatestIP(), UserAgent: s.UserAgent, Current: s.ID == currentID,
 			Icon: deviceIcon(s.DeviceType), Place: place, SignedInFrom: from, DeviceBound: s.DeviceBound,
-			Text: text, RevokeLabel: actionLabel(l, "revoke", lbl, place),
+			Text: text, RevokeLabel: revokeLabel(l, lbl, place),
 			CreatedAt: s.CreatedAt, SignedIn: rows.Time{ISO: isoTime(s.CreatedAt), Text: s.CreatedAt.UTC().Format(l.T("format.short_datetime"))},
 			LastSeen:   l.Ago(s.LastSeenAt, now),
 			Expires:    rows.Time{ISO: isoTime(expires), Text: l.In(expires, now)},
@@ -213,7 +213,6 @@ func buildSessionsTable(l *locale.Localizer, csrf, currentID string, sessions []
 				}
 			}
 			r.Flags, r.Flagged = badges[risk], true
-			r.MineLabel = actionLabel(l, "this_was_me", lbl, place)
 			t.Confirmable = true
 		}
 		t.Rows = append(t.Rows, r)
@@ -262,13 +261,13 @@ func rowWeight(r rows.Session, risk int16) int {
 	return w
 }
 
-// actionLabel is the accessible name of a row's button ("revoke", "this_was_me"): its
-// words, the device and, when known, its place, so two "Chrome on macOS" read apart.
-func actionLabel(l *locale.Localizer, action, device, place string) string {
+// revokeLabel is Revoke's accessible name: the device and, when known, its place, so two
+// "Chrome on macOS" read apart.
+func revokeLabel(l *locale.Localizer, device, place string) string {
 	if place == "" {
-		return l.T("sessions."+action+"_label", "Device", device)
+		return l.T("sessions.revoke_label", "Device", device)
 	}
-	return l.T("sessions."+action+"_label_place", "Device", device, "Place", place)
+	return l.T("sessions.revoke_label_place", "Device", device, "Place", place)
 }
 
 // untilClose is what a row says of its end when "Keep me signed in" was left unchecked: its

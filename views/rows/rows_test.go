@@ -44,7 +44,7 @@ var writers = map[string]writerCase{
 			}
 			list = append(list, rows.Session{ID: pick(), Label: pick(), Icon: pick(), Place: pick(),
 				Current: bits&1 != 0, DeviceBound: bits&2 != 0, Flags: badges, Flagged: bits&4 != 0 || len(badges) > 1,
-				Secure: bits&(4|32) == 4|32, Text: text, RevokeLabel: pick(), MineLabel: pick(), SignedIn: rows.Time{ISO: pick(), Text: pick()}, Active: pick(),
+				Secure: bits&(4|32) == 4|32, Text: text, RevokeLabel: pick(), SignedIn: rows.Time{ISO: pick(), Text: pick()}, Active: pick(),
 				Highlight: pick(), IP: pick(), UserAgent: pick()})
 		}
 		return list

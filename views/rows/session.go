@@ -19,7 +19,6 @@ type Session struct {
 	Secure               bool     // the page's one "Not you? Secure your account": the first flagged row
 	Text                 *SessionText
 	RevokeLabel          string // "Revoke Chrome on macOS in Berlin, Germany": tells like devices apart
-	MineLabel            string // "This was me: Chrome on macOS in Berlin, Germany", on a flagged row
 	SignedIn             Time   // when it signed in, in UTC (app.js shows it in the reader's zone)
 	Active               string // "active 27 minutes ago"; "" when that is when it signed in
 	Highlight            string // "The session from the email": the mail's ?session=<id>
@@ -103,8 +102,7 @@ func writeSession(b *strings.Builder, r *Session) {
 		}
 		b.WriteString(`</form>`)
 		if r.Flagged {
-			tag(b, `<button form="mine" name="id" value="`, r.ID, `" aria-label="`)
-			tag(b, ``, r.MineLabel, `">`)
+			tag(b, `<button form="mine" name="id" value="`, r.ID, `">`)
 			tag(b, ``, t.ThisWasMe, `</button>`)
 		}
 	}
