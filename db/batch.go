@@ -22,7 +22,8 @@ type batcher[In, Out any] struct {
 	leaders int    // statements in flight at once
 	budget  time.Duration
 	// run answers a batch: one result per call, in order. A batch outlives any one
-	// caller's cancellation (its own context has budget).
+	// caller's cancellation (its own context has budget), but not the deadline of the
+	// caller that runs it: that caller waits for it, and its request must answer in time.
 	run func(ctx context.Context, ins []In) []batchResult[Out]
 
 	mu      sync.Mutex
@@ -32,9 +33,10 @@ type batcher[In, Out any] struct {
 }
 
 type batchCall[In, Out any] struct {
-	in   In
-	done chan batchResult[Out] // buffered: nobody blocks on a caller that gave up
-	lead bool                  // handed a leader's slot (set under batcher.mu)
+	in       In
+	deadline time.Time             // the caller's; zero: none
+	done     chan batchResult[Out] // buffered: nobody blocks on a caller that gave up
+	lead     bool                  // handed a leader's slot (set under batcher.mu)
 }
 
 type batchResult[Out any] struct {
@@ -50,6 +52,7 @@ func (b *batcher[In, Out]) do(ctx context.Context, in In) (Out, error) {
 		return zero, fmt.Errorf("%s: %w", b.name, err)
 	}
 	call := &batchCall[In, Out]{in: in, done: make(chan batchResult[Out], 1)}
+	call.deadline, _ = ctx.Deadline()
 	b.mu.Lock()
 	switch {
 	case b.closed:
@@ -73,8 +76,10 @@ func (b *batcher[In, Out]) do(ctx context.Context, in In) (Out, error) {
 		return r.out, r.err
 	case <-ctx.Done():
 		if b.abandon(call) {
-			<-call.done  // the lead signal, sent with call.lead set
-			b.lead(call) // the others waiting need the slot this call was handed
+			<-call.done // the lead signal, sent with call.lead set
+			// The others waiting need the slot this call was handed; its caller is gone.
+			call.deadline = time.Time{}
+			go b.lead(call)
 		}
 		return zero, fmt.Errorf("%s: %w", b.name, ctx.Err())
 	}
@@ -119,7 +124,11 @@ func (b *batcher[In, Out]) lead(first *batchCall[In, Out]) {
 
 // answer runs the statement for the batch and hands each caller its result.
 func (b *batcher[In, Out]) answer(batch []*batchCall[In, Out]) {
-	ctx, cancel := context.WithTimeout(context.Background(), b.budget)
+	deadline := time.Now().Add(b.budget)
+	if d := batch[0].deadline; !d.IsZero() && d.Before(deadline) {
+		deadline = d // the caller running the batch waits for it
+	}
+	ctx, cancel := context.WithDeadline(context.Background(), deadline)
 	defer cancel()
 	ins := make([]In, len(batch))
 	for i, c := range batch {

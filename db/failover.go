@@ -36,6 +36,9 @@ func newFailoverConnector(c *pq.Connector, connectTimeout time.Duration) failove
 // connects with no deadline of its own (for queued requests).
 const defaultConnectTimeout = 2 * time.Second
 
+// cancelWait is how long a cancel request waits for the server to close its connection.
+const cancelWait = 100 * time.Millisecond
+
 // dialedKey carries, in Connect's context, where the dialer leaves the socket it opened.
 type dialedKey struct{}
 
@@ -70,6 +73,12 @@ func (c failoverConnector) Connect(ctx context.Context) (driver.Conn, error) {
 func noteDialed(ctx context.Context, c net.Conn) net.Conn {
 	d, ok := ctx.Value(dialedKey{}).(*dialed)
 	if !ok {
+		// Not a connect: lib/pq's cancel request, sent when a request's context ends. For a
+		// prepared statement lib/pq holds the request until the server closes the cancel's
+		// connection, which a frozen server never does (the test saw it wait for good).
+		// The cancel is one packet written at once; the server reads it even after we
+		// hang up, so waiting long for its close buys nothing.
+		_ = c.SetDeadline(time.Now().Add(cancelWait))
 		return c
 	}
 	deadline, has := ctx.Deadline()

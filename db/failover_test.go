@@ -145,6 +145,19 @@ func TestFrozenServerAnswersWithinTheDeadline(t *testing.T) {
 	bounded("fresh connection", store.Ping) // the pooled one was retired
 	f.set(false)
 
+	// A batched session lookup: the caller that finds a free slot runs the batch's
+	// statement itself and waits for it, so the batch must end at that caller's deadline
+	// (it has a 5 s budget of its own).
+	if _, err := store.SessionByTokenHash(context.Background(), []byte("no such token hash")); !errors.Is(err, db.ErrNotFound) {
+		t.Fatalf("lookup before the freeze: %v", err)
+	}
+	f.set(true)
+	bounded("batched session lookup", func(ctx context.Context) error {
+		_, err := store.SessionByTokenHash(ctx, []byte("no such token hash"))
+		return err
+	})
+	f.set(false)
+
 	// A commit whose answer never comes.
 	if err := store.Ping(context.Background()); err != nil {
 		t.Fatalf("after the thaw: %v", err)

@@ -24,10 +24,12 @@ const (
 	openPages    = 4 // security pages held open per run, revoked during the fault
 )
 
-// checker: the app's request deadline is 3 s (handlers.defaultRequestTimeout). A request
-// waits for a core before the deadline starts, and the test machine is shared (a load
-// average of 35 on two cores was seen): past 8 s an answer is a hang, not a queue.
-var checker = history.Checker{MaxLatency: 8 * time.Second}
+// checker: the product promises every answer, a 503 at worst, within 3 s, and the
+// client here times it through nginx, from before the request is sent to the last byte
+// read. The app gives its database work 2.5 s (handlers.defaultRequestTimeout; a connect
+// to a frozen host included, db.connectingConn) and keeps 0.5 s for the rest of the way:
+// no slack is added here.
+var checker = history.Checker{MaxLatency: 3 * time.Second}
 
 // faultEnv is what a fault can act on.
 type faultEnv struct {
@@ -66,14 +68,16 @@ var faults = []fault{
 		}
 		signal(syscall.SIGSTOP)
 		frozen := time.Now()
-		defer signal(syscall.SIGCONT) // also when the wait below fails the test
+		defer func() { // also when the wait below fails the test
+			signal(syscall.SIGCONT)
+			t.Logf("primary frozen for %s, thawed at %s", time.Since(frozen).Round(time.Millisecond), time.Now().Format("15:04:05.000"))
+		}()
 		// Frozen for longer than the leader key lives, and until the standby has taken over.
 		env.cluster.waitRoles(context.Background(), 60*time.Second, "standby promoted while the primary is frozen",
 			func(m map[string]member) bool {
 				return time.Since(frozen) > (patroniTTL+1)*time.Second && m[leader.name].Role != "leader" &&
 					otherLeads(m, leader.name)
 			})
-		t.Logf("primary frozen for %s", time.Since(frozen).Round(time.Millisecond))
 	}},
 	{name: "restart-app-instance", inject: func(t *testing.T, env faultEnv, _ *patroniNode) {
 		env.apps[0].restart(t)
@@ -101,6 +105,8 @@ func otherLeads(m map[string]member, old string) bool {
 func TestPatroniFaultsUnderLoad(t *testing.T) {
 	ctx := withTimeout(t, 5*time.Minute)
 	cluster := startPatroni(ctx, t)
+	first, _ := cluster.waitHealthy(ctx, time.Minute)
+	cluster.createProbeTable(t, first)
 	if err := db.EnsureDatabase(ctx, parseConfig(t, cluster.dsn("docodego"))); err != nil {
 		t.Fatal(err)
 	}
@@ -146,7 +152,7 @@ func runFault(ctx context.Context, t *testing.T, env faultEnv, w *workload, acco
 	loadCtx, stopLoad := context.WithCancel(ctx)
 	defer stopLoad()
 	wait := w.start(loadCtx, loadClients, accounts)
-	brains := watchSplitBrain(loadCtx, env.cluster)
+	primaries := env.cluster.watchPrimaries(loadCtx, t)
 	ready := watchReadiness(loadCtx, env.apps)
 
 	pagesCtx, closePages := context.WithCancel(ctx)
@@ -218,9 +224,16 @@ func runFault(ctx context.Context, t *testing.T, env faultEnv, w *workload, acco
 	for _, v := range checker.Check(events) {
 		t.Errorf("checker: %s", v)
 	}
-	brief, lasting := brains.counts()
-	if lasting > 0 {
-		t.Errorf("split brain: two nodes ran as primary in %d consecutive polls 200 ms apart", lasting+1)
+	polls, rogue, rogueSpan, acked, seen := primaries.result()
+	for _, s := range seen {
+		t.Logf("probe: %s", s)
+	}
+	for _, a := range acked {
+		t.Errorf("split brain: %s", a)
+	}
+	if rogueSpan > rogueBound {
+		t.Errorf("a node without the leader key stayed read-write for %s (bound %s: one Patroni loop after the thaw)",
+			rogueSpan.Round(time.Millisecond), rogueBound)
 	}
 	env.cluster.assertOneLeader()
 	notReady := ready.notReadyBetween(faultAt, faultAt.Add(sum.Recovery))
@@ -231,8 +244,10 @@ func runFault(ctx context.Context, t *testing.T, env faultEnv, w *workload, acco
 		t.Logf("first successful write %s after the fault: over the 10 s goal", sum.Recovery)
 	}
 	saveHistory(t, f.name, events[from:])
-	line := fmt.Sprintf("%-26s %s; %s; polls that saw two primaries: %d; /readyz 503 answers in the window: %d; open pages sent to sign-in: %s; %d violations",
-		f.name, sum, leadership, brief, notReady, signOuts(events[from:]), len(checker.Check(events)))
+	line := fmt.Sprintf("%-26s %s; %s; node probes %d, read-write without the leader key %d (longest %s), probe commits there %d; "+
+		"/readyz 503 answers in the window: %d; open pages sent to sign-in: %s; %d violations",
+		f.name, sum, leadership, polls, rogue, rogueSpan.Round(time.Millisecond), len(acked), notReady,
+		signOuts(events[from:]), len(checker.Check(events)))
 	t.Log(line)
 	return line
 }
@@ -315,44 +330,6 @@ func saveHistory(t *testing.T, name string, events []history.Event) {
 	if err := history.Save(f, events); err != nil {
 		t.Error(err)
 	}
-}
-
-// splitBrain polls, every 200 ms, how many nodes run as primary by their own word. A
-// thawed old primary is one for an instant: its postmaster handles the shutdown Patroni
-// sent it while frozen only once it runs again, and meanwhile it cannot commit (its
-// synchronous standby is gone). Seen in one poll, that is counted (brief); seen in two
-// polls in a row, the old primary came back as a second primary (lasting).
-type splitBrain struct {
-	mu      sync.Mutex
-	brief   int // polls that saw two primaries
-	lasting int // of those, polls right after another that saw two
-}
-
-func (b *splitBrain) counts() (brief, lasting int) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.brief, b.lasting
-}
-
-func watchSplitBrain(ctx context.Context, c *patroniCluster) *splitBrain {
-	b := &splitBrain{}
-	go func() {
-		last := 0
-		for ctx.Err() == nil {
-			_, leaders := c.members()
-			b.mu.Lock()
-			if len(leaders) > 1 {
-				b.brief++
-				if last > 1 {
-					b.lasting++
-				}
-			}
-			b.mu.Unlock()
-			last = len(leaders)
-			pause(ctx, 200*time.Millisecond)
-		}
-	}()
-	return b
 }
 
 // readiness records every 503 the apps' /readyz answered, polled every 100 ms.

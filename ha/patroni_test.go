@@ -387,7 +387,7 @@ func (c *patroniCluster) dsn(db string) string {
 const patroniConf = `scope: docodego-ha
 name: %s
 log:
-  level: WARNING
+  level: INFO
 restapi:
   listen: %s
   connect_address: %s

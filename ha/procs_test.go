@@ -197,7 +197,7 @@ func startNginx(t *testing.T, upstreams ...string) string {
 }
 
 // nginxConf: temp files stay in memory-sized buffers under our prefix; X-Upstream tells the
-// client which instance answered (or failed).
+// client which instance answered (or failed), X-Upstream-Time how long the instances took.
 const nginxConf = `worker_processes 1;
 error_log %s/error.log warn;
 events { worker_connections 512; }
@@ -235,6 +235,7 @@ http {
 			proxy_connect_timeout 2s;
 			proxy_read_timeout 30s;
 			add_header X-Upstream $upstream_addr always;
+			add_header X-Upstream-Time $upstream_header_time always;
 		}
 	}
 }

@@ -101,6 +101,7 @@ func (w *workload) request(client int, op history.Op, method, path string, a *ac
 		resp.Body.Close()
 		e.Status, hdr = resp.StatusCode, resp.Header
 		e.RetryAfter, e.Upstream = hdr.Get("Retry-After"), hdr.Get("X-Upstream")
+		e.UpstreamTime = hdr.Get("X-Upstream-Time")
 	}
 	e.End = time.Now()
 	if err != nil {
