@@ -75,11 +75,13 @@ func noteDialed(ctx context.Context, c net.Conn) net.Conn {
 	if !ok {
 		// Not a connect: lib/pq's cancel request, sent when a request's context ends. For a
 		// prepared statement lib/pq holds the request until the server closes the cancel's
-		// connection, which a frozen server never does (the test saw it wait for good).
-		// The cancel is one packet written at once; the server reads it even after we
-		// hang up, so waiting long for its close buys nothing.
-		_ = c.SetDeadline(time.Now().Add(cancelWait))
-		return c
+		// connection, which a frozen server never does, and with connect_timeout in the
+		// DSN it sets that as the socket's deadline after the dial, over ours. The cancel
+		// is one packet written at once; the server reads it even after we hang up, so
+		// waiting long for its close buys nothing.
+		cc := &connectingConn{Conn: c, bound: time.Now().Add(cancelWait)}
+		_ = c.SetDeadline(cc.bound)
+		return cc
 	}
 	deadline, has := ctx.Deadline()
 	if !d.hasTimeout {
@@ -100,7 +102,8 @@ func noteDialed(ctx context.Context, c net.Conn) net.Conn {
 // connect_timeout, whatever the request has left) and clears it before it asks
 // target_session_attrs' question, so a connect to a frozen host outlived the request's
 // deadline by up to connect_timeout, and a host that froze after the startup held the
-// request for good. Until Connect returns, every deadline set is cut to the bound.
+// request for good. Until Connect returns, every deadline set is cut to the bound. A
+// cancel request's socket keeps its bound (cancelWait) for good.
 type connectingConn struct {
 	net.Conn
 	mu    sync.Mutex

@@ -115,8 +115,10 @@ func viaFreezer(t *testing.T, extra ...string) (db.Config, *freezer) {
 // query on a pooled connection, a commit, and a fresh connect each give up at the
 // request's deadline with an "unavailable" error (a 503), instead of waiting for good as
 // lib/pq does for a cancelled query (it waits for the server's reply to its cancel).
+// The DSN sets connect_timeout, as the production URI does: lib/pq puts that bound, not
+// ours, on its cancel request's socket.
 func TestFrozenServerAnswersWithinTheDeadline(t *testing.T) {
-	cfg, f := viaFreezer(t)
+	cfg, f := viaFreezer(t, "connect_timeout=20")
 	store, err := db.Open(context.Background(), cfg, db.PoolOptions{MaxOpen: 4})
 	if err != nil {
 		t.Fatal(err)
