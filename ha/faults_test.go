@@ -29,7 +29,7 @@ const (
 // read. The app gives its database work 2.5 s (handlers.defaultRequestTimeout; a connect
 // to a frozen host included, db.connectingConn) and keeps 0.5 s for the rest of the way:
 // no slack is added here.
-var checker = history.Checker{MaxLatency: 3 * time.Second}
+var checker = history.Checker{MaxLatency: history.PromisedLatency}
 
 // faultEnv is what a fault can act on.
 type faultEnv struct {

@@ -7,6 +7,10 @@ import (
 	"time"
 )
 
+// PromisedLatency is the product's promise (docs/operations.md): every answer, a 503 at
+// worst, reaches the client within 3 s, as the client times it through the proxy.
+const PromisedLatency = 3 * time.Second
+
 // Checker holds the bounds a history is checked against.
 //
 // Why an exact check instead of a general linearizability search (porcupine): each session
@@ -25,7 +29,7 @@ import (
 // that broke them.
 type Checker struct {
 	// MaxLatency bounds every request but streams, as the client times it: the product
-	// promises an answer (a 503 at worst) within 3 s. Longer is a hang.
+	// promises PromisedLatency. Longer is a hang.
 	MaxLatency time.Duration
 }
 

@@ -59,8 +59,8 @@ type Event struct {
 	Emails      []string  `json:"emails,omitempty"`
 	Page        bool      `json:"page_kind,omitempty"` // an HTML answer (not JSON)
 	Upstream    string    `json:"upstream,omitempty"`
-	// UpstreamTime is nginx's $upstream_response_time: how long the instances took, so a
-	// slow answer tells the app's time from the proxy's and the client's.
+	// UpstreamTime is nginx's $upstream_header_time: how long the instances took to
+	// answer, so a slow answer tells the app's time from the proxy's and the client's.
 	UpstreamTime string `json:"upstream_time,omitempty"`
 }
 

@@ -18,8 +18,9 @@ type Summary struct {
 	// and the recovery, by status ("no answer" for none); FailedAfter those after it.
 	FailedInWindow map[string]int
 	FailedAfter    map[string]int
-	// Max503 is the longest time a 503 took to answer.
-	Max503 time.Duration
+	// Max503 is the longest time a 503 took to answer; Slowest the longest any request
+	// took, as the client timed it (what the checker's MaxLatency bounds).
+	Max503, Slowest time.Duration
 }
 
 // Summarize computes the figures of events around a fault at faultAt.
@@ -49,8 +50,10 @@ func Summarize(events []Event, faultAt time.Time) Summary {
 		if e.Op == StreamOpen || e.Op == StreamEnded {
 			continue
 		}
-		if e.Status == 503 && e.End.Sub(e.Start) > s.Max503 {
-			s.Max503 = e.End.Sub(e.Start)
+		took := e.End.Sub(e.Start)
+		s.Slowest = max(s.Slowest, took)
+		if e.Status == 503 {
+			s.Max503 = max(s.Max503, took)
 		}
 		if !e.Failed() || e.End.Before(faultAt) {
 			continue
@@ -73,8 +76,9 @@ func Summarize(events []Event, faultAt time.Time) Summary {
 }
 
 func (s Summary) String() string {
-	return fmt.Sprintf("%d requests; first successful write %s after the fault; failed in the window: %s; failed after it: %s; slowest 503 %s",
-		s.Requests, s.Recovery.Round(time.Millisecond), counts(s.FailedInWindow), counts(s.FailedAfter), s.Max503.Round(time.Millisecond))
+	return fmt.Sprintf("%d requests; first successful write %s after the fault; failed in the window: %s; failed after it: %s; slowest answer %s, slowest 503 %s",
+		s.Requests, s.Recovery.Round(time.Millisecond), counts(s.FailedInWindow), counts(s.FailedAfter),
+		s.Slowest.Round(time.Millisecond), s.Max503.Round(time.Millisecond))
 }
 
 func counts(m map[string]int) string {
