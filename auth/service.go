@@ -245,8 +245,7 @@ func (s *Service) SignIn(ctx context.Context, email, password string, c Client) 
 	if err != nil {
 		return Current{}, "", err
 	}
-	attempt, u, ok, err := s.checkCredentials(ctx, email, password, c)
-	release()
+	attempt, u, ok, err := s.checkCredentials(ctx, email, password, c, release)
 	if err != nil {
 		return Current{}, "", err
 	}
@@ -292,9 +291,16 @@ func (s *Service) SignIn(ctx context.Context, email, password string, c Client) 
 }
 
 // checkCredentials counts the attempt (refused past the limits) and checks the password,
-// in the hashing slot its caller holds. An unknown address is checked against a dummy
-// hash, so it takes as long as a wrong password; it answers a zero User and false.
-func (s *Service) checkCredentials(ctx context.Context, email, password string, c Client) (int64, db.User, bool, error) {
+// in the hashing slot its caller took, which it gives back (release) once the check has
+// ended (runKDF). An unknown address is checked against a dummy hash, so it takes as long
+// as a wrong password; it answers a zero User and false.
+func (s *Service) checkCredentials(ctx context.Context, email, password string, c Client, release func()) (int64, db.User, bool, error) {
+	checking := false
+	defer func() {
+		if !checking {
+			release()
+		}
+	}()
 	attempt, err := s.recordAttempt(ctx, email, c)
 	if err != nil {
 		return 0, db.User{}, false, err
@@ -307,7 +313,9 @@ func (s *Service) checkCredentials(ctx context.Context, email, password string, 
 	case err != nil:
 		return 0, db.User{}, false, fmt.Errorf("sign in: %w", err)
 	}
-	ok, err := s.checkPassword(password, hash)
+	checking = true // the slot is the KDF's now
+	check := s.checkPassword
+	ok, err := runKDF(ctx, release, func() (bool, error) { return check(password, hash) })
 	if err != nil {
 		return 0, db.User{}, false, fmt.Errorf("sign in: %w", err)
 	}

@@ -154,3 +154,52 @@ func holdHashSlot(e *env, email string) (release func()) {
 	<-entered
 	return func() { close(hold); wg.Wait() }
 }
+
+// A password check that outlasts the request's deadline (on a starved CPU a 40 ms
+// argon2id run took seconds) does not hold the answer: the sign-in answers 503 busy at
+// its deadline while the check still runs, and the check keeps its slot until it ends,
+// so no more hashes run at once than there are slots.
+func TestSlowPasswordCheckAnswersByTheDeadline(t *testing.T) {
+	e := newEnvWith(t, envOptions{auth: func(c *auth.Config) {
+		c.HashConcurrency, c.HashWait = 1, 20*time.Millisecond
+	}})
+	e.client(uaChromeMac).signUp("owner@example.com")
+	hold := make(chan struct{})
+	var checkEnded atomic.Bool
+	e.auth.SetPasswordCheck(func(password, encoded string) (bool, error) {
+		if password == "a slow check!" {
+			<-hold
+			defer checkEnded.Store(true)
+		}
+		return auth.CheckPassword(password, encoded)
+	})
+	// Without the bound the sign-in would wait for the check: end it after a while, so
+	// that the test fails instead of hanging.
+	stop := time.AfterFunc(20*time.Second, func() { close(hold) })
+	r := e.client(uaFirefoxWin).json("POST", "/api/auth/sign-in/email", `{"email":"owner@example.com","password":"a slow check!"}`)
+	if checkEnded.Load() {
+		t.Fatalf("the sign-in answered %d only after its password check ended", r.status)
+	}
+	if r.status != 503 || r.header.Get("Retry-After") == "" || !strings.Contains(r.body, `"busy"`) {
+		t.Errorf("sign-in past its deadline: %d %q %s, want 503 busy with Retry-After", r.status, r.header.Get("Retry-After"), r.body)
+	}
+	signIn := func() response {
+		return e.client(uaFirefoxWin).json("POST", "/api/auth/sign-in/email", `{"email":"owner@example.com","password":"`+testPassword+`"}`)
+	}
+	if r := signIn(); r.status != 503 {
+		t.Errorf("while the slow check still runs: %d %s, want 503 (its slot is still taken)", r.status, r.body)
+	}
+	if stop.Stop() {
+		close(hold)
+	}
+	for try := 0; ; try++ { // the slot goes back when the check returns, on its own goroutine
+		r := signIn()
+		if r.status == 200 {
+			break
+		}
+		if try == 100 {
+			t.Fatalf("after the slow check ended: %d %s, want 200", r.status, r.body)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
