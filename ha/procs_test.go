@@ -89,6 +89,7 @@ func startProc(t *testing.T, name string, cmd *exec.Cmd, deathSig syscall.Signal
 	}()
 	t.Cleanup(func() {
 		p.kill(syscall.SIGKILL)
+		keepOutput(t, name, p.out.String())
 		if t.Failed() {
 			t.Logf("%s output:\n%s", name, tailString(p.out.String(), 3000))
 			if errs := errorLines(p.out.String(), 20); errs != "" {
@@ -97,6 +98,24 @@ func startProc(t *testing.T, name string, cmd *exec.Cmd, deathSig syscall.Signal
 		}
 	})
 	return p
+}
+
+// keepOutput appends a process's whole output to <name>.log in HA_HISTORY_DIR, when set,
+// beside the run's histories: the failure message keeps only its tail.
+func keepOutput(t *testing.T, name, out string) {
+	dir := os.Getenv("HA_HISTORY_DIR")
+	if dir == "" {
+		return
+	}
+	f, err := os.OpenFile(filepath.Join(dir, name+".log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+	if err != nil {
+		t.Error(err)
+		return
+	}
+	defer f.Close()
+	if _, err := f.WriteString(out); err != nil {
+		t.Error(err)
+	}
 }
 
 // kill signals the whole process group and waits until the process is reaped.
