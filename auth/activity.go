@@ -103,6 +103,34 @@ type Activity struct {
 // cursor before ("" for the newest) and the recently ended sessions, in one query: the
 // latest EndedShown of them, or up to maxEnded with allEnded.
 func (s *Service) SecurityActivity(ctx context.Context, cur Current, before string, allEnded bool) (Activity, error) {
+	q, err := s.activityQuery(cur, before, allEnded)
+	if err != nil {
+		return Activity{}, err
+	}
+	a, err := s.store.SecurityActivity(ctx, q)
+	if err != nil {
+		return Activity{}, fmt.Errorf("security activity: %w", err)
+	}
+	return activityOf(a), nil
+}
+
+// SecurityOverview is Sessions and SecurityActivity read together, in one statement that
+// reads the user's sessions once: what the security page and its fresh sections show.
+func (s *Service) SecurityOverview(ctx context.Context, cur Current, before string, allEnded bool) ([]db.Session, Activity, error) {
+	q, err := s.activityQuery(cur, before, allEnded)
+	if err != nil {
+		return nil, Activity{}, err
+	}
+	o, err := s.store.SecurityOverview(ctx, q)
+	if err != nil {
+		return nil, Activity{}, fmt.Errorf("security overview: %w", err)
+	}
+	return currentFirst(o.Live, cur), activityOf(o.SecurityActivity), nil
+}
+
+// activityQuery asks for the latest EndedShown ended sessions, or up to maxEnded with
+// allEnded, and the page of events after the cursor before ("" for the newest).
+func (s *Service) activityQuery(cur Current, before string, allEnded bool) (db.ActivityQuery, error) {
 	ended := EndedShown
 	if allEnded {
 		ended = maxEnded
@@ -114,16 +142,16 @@ func (s *Service) SecurityActivity(ctx context.Context, cur Current, before stri
 	if before != "" {
 		c, err := ParseCursor(before)
 		if err != nil {
-			return Activity{}, err
+			return q, err
 		}
 		q.Before = &c
 	}
-	a, err := s.store.SecurityActivity(ctx, q)
-	if err != nil {
-		return Activity{}, fmt.Errorf("security activity: %w", err)
-	}
+	return q, nil
+}
+
+func activityOf(a db.SecurityActivity) Activity {
 	return Activity{Notices: a.Notices, Events: eventPage(a.Events, DefaultEventPage), Ended: a.Ended,
-		EndedTotal: min(a.EndedTotal, maxEnded)}, nil
+		EndedTotal: min(a.EndedTotal, maxEnded)}
 }
 
 // DismissNotice hides a notice from the session that dismisses it, and only from it: an

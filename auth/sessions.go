@@ -20,6 +20,11 @@ func (s *Service) Sessions(ctx context.Context, cur Current) ([]db.Session, erro
 	if err != nil {
 		return nil, fmt.Errorf("list sessions: %w", err)
 	}
+	return currentFirst(rows, cur), nil
+}
+
+// currentFirst moves the current session to the front of rows, the others keeping their order.
+func currentFirst(rows []db.Session, cur Current) []db.Session {
 	for i := range rows {
 		if rows[i].ID == cur.Session.ID {
 			current := rows[i]
@@ -28,7 +33,7 @@ func (s *Service) Sessions(ctx context.Context, cur Current) ([]db.Session, erro
 			break
 		}
 	}
-	return rows, nil
+	return rows
 }
 
 // RevokeSession ends one of the user's other sessions. An id that is malformed, unknown,

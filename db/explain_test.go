@@ -50,6 +50,10 @@ func TestPlannerUsesIndexes(t *testing.T) {
 		{"security activity", db.SecurityActivitySQL, "sessions_user_idx",
 			[]any{user, now.Add(-7 * 24 * time.Hour), now, (7 * 24 * time.Hour).Seconds(), 20, (30 * 24 * time.Hour).Seconds(),
 				"00000000-0000-4000-a000-000000000008", 5, now, 1 << 62, 21}},
+		// The security page's one statement: the same read serves the live and the ended lists.
+		{"security overview", db.SecurityOverviewSQL, "sessions_user_idx",
+			[]any{user, now.Add(-7 * 24 * time.Hour), now, (7 * 24 * time.Hour).Seconds(), 20, (30 * 24 * time.Hour).Seconds(),
+				"00000000-0000-4000-a000-000000000008", 5, now, 1 << 62, 21, now.Add(-7 * 24 * time.Hour), now.Add(-30 * 24 * time.Hour)}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var lines []string

@@ -87,14 +87,20 @@ var EndedSummaryFields = []string{"ID", "UserID", "Browser", "OS", "DeviceType",
 // (and one prepared statement) serves every page.
 var noCursor = EventCursor{CreatedAt: time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC), ID: math.MaxInt64}
 
-// SecurityActivity reads a user's notices, a page of audit events and recently ended
-// sessions in one round trip (a prepared statement): the security page's sections besides
-// the sessions table.
-func (s *Store) SecurityActivity(ctx context.Context, q ActivityQuery) (SecurityActivity, error) {
+// args are securityActivitySQL's $1-$11.
+func (q ActivityQuery) args() []any {
 	from := noCursor
 	if q.Before != nil {
 		from = *q.Before
 	}
+	return []any{q.UserID, q.EndedSince, q.Now, q.Idle.Seconds(), q.Ended, q.Lifetime.Seconds(),
+		q.ViewerID, q.Notices, from.CreatedAt, from.ID, q.Events}
+}
+
+// SecurityActivity reads a user's notices, a page of audit events and recently ended
+// sessions in one round trip (a prepared statement): the security page's sections besides
+// the sessions table.
+func (s *Store) SecurityActivity(ctx context.Context, q ActivityQuery) (SecurityActivity, error) {
 	var raw struct {
 		Notices []byte `db:"notices"`
 		Events  []byte `db:"events"`
@@ -102,19 +108,26 @@ func (s *Store) SecurityActivity(ctx context.Context, q ActivityQuery) (Security
 		Total   int    `db:"ended_total"`
 	}
 	var a SecurityActivity
-	err := s.getPrepared(ctx, &raw, securityActivitySQL, q.UserID, q.EndedSince, q.Now, q.Idle.Seconds(),
-		q.Ended, q.Lifetime.Seconds(), q.ViewerID, q.Notices, from.CreatedAt, from.ID, q.Events)
+	err := s.getPrepared(ctx, &raw, securityActivitySQL, q.args()...)
 	if err != nil {
 		return a, fmt.Errorf("security activity of %s: %w", q.UserID, err)
 	}
-	for _, part := range []struct {
-		src []byte
-		dst any
-	}{{raw.Notices, &a.Notices}, {raw.Events, &a.Events}, {raw.Ended, &a.Ended}} {
-		if err := json.Unmarshal(part.src, part.dst); err != nil {
-			return a, fmt.Errorf("security activity of %s: %w", q.UserID, err)
-		}
+	if err := a.decode(raw.Notices, raw.Events, raw.Ended); err != nil {
+		return a, fmt.Errorf("security activity of %s: %w", q.UserID, err)
 	}
 	a.EndedTotal = raw.Total
 	return a, nil
+}
+
+// decode fills the three lists from their JSON arrays.
+func (a *SecurityActivity) decode(notices, events, ended []byte) error {
+	for _, part := range []struct {
+		src []byte
+		dst any
+	}{{notices, &a.Notices}, {events, &a.Events}, {ended, &a.Ended}} {
+		if err := json.Unmarshal(part.src, part.dst); err != nil {
+			return err
+		}
+	}
+	return nil
 }

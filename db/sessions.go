@@ -182,14 +182,25 @@ func (s *Store) writeTouches(ctx context.Context, ts []Touch) []batchResult[stru
 // session), not proven_at, not user_id (the caller's own, $1). The times are sent in
 // binary (pgtime.go).
 const activeSessionsSQL = `
-	SELECT id, user_agent, ip, browser, os, device_type, label, timestamptz_send(created_at),
-		timestamptz_send(last_seen_at), timestamptz_send(expires_at), city, region,
-		country_code, last_ip, last_city, last_region,
-		last_country_code, device_bound, persistent, name, risk
+	SELECT ` + activeSessionsColumns + `
 	FROM sessions
 	WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $2 AND last_seen_at > $3
 		AND created_at > $4
 	ORDER BY created_at DESC, id`
+
+// activeSessionsColumns are activeSessionsSQL's columns, in the order sessionDest scans them.
+const activeSessionsColumns = `id, user_agent, ip, browser, os, device_type, label, timestamptz_send(created_at),
+		timestamptz_send(last_seen_at), timestamptz_send(expires_at), city, region,
+		country_code, last_ip, last_city, last_region,
+		last_country_code, device_bound, persistent, name, risk`
+
+// sessionDest points at r's fields in activeSessionsColumns' order. Built once per query,
+// not per row: each row's variadic slice and boxed time scanners were allocations.
+func sessionDest(r *Session) []any {
+	return []any{&r.ID, &r.UserAgent, &r.IP, &r.Browser, &r.OS, &r.DeviceType, &r.Label,
+		sentTime{&r.CreatedAt}, sentTime{&r.LastSeenAt}, sentTime{&r.ExpiresAt}, &r.City, &r.Region, &r.CountryCode, &r.LastIP,
+		&r.LastCity, &r.LastRegion, &r.LastCountryCode, &r.DeviceBound, &r.Persistent, &r.Name, &r.Risk}
+}
 
 // ActiveSessions lists a user's sessions that are neither revoked, expired, created before
 // bornSince (the maximum lifetime in force) nor idle past idleSince, newest first. The rows
@@ -201,30 +212,38 @@ func (s *Store) ActiveSessions(ctx context.Context, userID string, now, idleSinc
 		return nil, fmt.Errorf("active sessions of %s: %w", userID, err)
 	}
 	defer rows.Close()
-	// The rows are scanned into r and gathered on the stack, so the list is allocated once
-	// at its size: grown by append, 50 rows allocated room for 112 (46 KB a list).
+	r := new(Session) // rows.Scan's pointers move it to the heap: one per call
+	list, err := collectSessions(rows, userID, r, sessionDest(r))
+	if err != nil {
+		return nil, fmt.Errorf("active sessions of %s: %w", userID, err)
+	}
+	return list, nil
+}
+
+// collectSessions scans the remaining rows into *r through dest (pointers into *r), each
+// row's UserID set to userID, and returns them in order.
+func collectSessions(rows *sql.Rows, userID string, r *Session, dest []any) ([]Session, error) {
+	// The rows are gathered on the stack, so the list is allocated once at its size:
+	// grown by append, 50 rows allocated room for 112 (46 KB a list).
 	var (
-		r     Session // rows.Scan's pointers move it to the heap: one per call
 		first [64]Session
 		more  []Session
 		n     int
 	)
 	for rows.Next() {
-		r = Session{UserID: userID}
-		if err := rows.Scan(&r.ID, &r.UserAgent, &r.IP, &r.Browser, &r.OS, &r.DeviceType, &r.Label,
-			sentTime{&r.CreatedAt}, sentTime{&r.LastSeenAt}, sentTime{&r.ExpiresAt}, &r.City, &r.Region, &r.CountryCode, &r.LastIP,
-			&r.LastCity, &r.LastRegion, &r.LastCountryCode, &r.DeviceBound, &r.Persistent, &r.Name, &r.Risk); err != nil {
-			return nil, fmt.Errorf("active sessions of %s: %w", userID, err)
+		*r = Session{UserID: userID}
+		if err := rows.Scan(dest...); err != nil {
+			return nil, err
 		}
 		if n < len(first) {
-			first[n] = r
+			first[n] = *r
 		} else {
-			more = append(more, r)
+			more = append(more, *r)
 		}
 		n++
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("active sessions of %s: %w", userID, err)
+		return nil, err
 	}
 	list := make([]Session, 0, n)
 	list = append(list, first[:min(n, len(first))]...)

@@ -9,6 +9,8 @@ const (
 	EndedSessionsSQL  = endedSessionsSQL
 	// SecurityActivitySQL holds EndedSessionsSQL and the notices and events lists.
 	SecurityActivitySQL = securityActivitySQL
+	// SecurityOverviewSQL is SecurityActivitySQL and ActiveSessionsSQL in one statement.
+	SecurityOverviewSQL = securityOverviewSQL
 	// DeleteEndedSessionsSQL is the janitor's batch.
 	DeleteEndedSessionsSQL = deleteEndedSessionsSQL
 )

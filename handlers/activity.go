@@ -59,25 +59,42 @@ func (a securityActivity) EndedMore() bool { return len(a.Ended) < a.EndedTotal 
 // Any other value is ignored.
 func endedAllQuery(c *fiber.Ctx) bool { return c.Query("ended") == "all" }
 
-// newSecurityActivity loads the audit sections of the security page. A "before" query
-// (the no-JavaScript "Show more" link) starts the list at that cursor; "ended=all" lists
-// every recently ended session, not just the latest auth.EndedShown.
-func (h *Handler) newSecurityActivity(c *fiber.Ctx, l *locale.Localizer, csrf string, cur *auth.Current) (securityActivity, error) {
-	return h.loadSecurityActivity(c, l, csrf, cur, endedAllQuery(c))
+// loadSecurityActivity reads the audit sections alone ("Show all" ended sessions).
+func (h *Handler) loadSecurityActivity(c *fiber.Ctx, l *locale.Localizer, csrf string, cur *auth.Current, allEnded bool) (securityActivity, error) {
+	act, err := h.auth.SecurityActivity(c.UserContext(), *cur, beforeQuery(c), allEnded)
+	if err != nil {
+		return securityActivity{L: l, CSRF: csrf, EndedAll: allEnded}, err
+	}
+	return h.securityActivityOf(l, csrf, act, allEnded), nil
 }
 
-func (h *Handler) loadSecurityActivity(c *fiber.Ctx, l *locale.Localizer, csrf string, cur *auth.Current, allEnded bool) (securityActivity, error) {
-	ctx := c.UserContext()
-	now := h.auth.Now()
-	a := securityActivity{L: l, CSRF: csrf, EndedAll: allEnded}
+// loadSecurityOverview reads the live sessions and the audit sections of the security page
+// together (one statement). A "before" query (the no-JavaScript "Show more" link) starts
+// the events at that cursor; "ended=all" lists every recently ended session, not just the
+// latest auth.EndedShown.
+func (h *Handler) loadSecurityOverview(c *fiber.Ctx, l *locale.Localizer, csrf string, cur *auth.Current) ([]db.Session, securityActivity, error) {
+	allEnded := endedAllQuery(c)
+	live, act, err := h.auth.SecurityOverview(c.UserContext(), *cur, beforeQuery(c), allEnded)
+	if err != nil {
+		return nil, securityActivity{}, err
+	}
+	return live, h.securityActivityOf(l, csrf, act, allEnded), nil
+}
+
+// beforeQuery is the "before" cursor of the no-JavaScript "Show more" link; one that is
+// not ours is ignored (the newest page).
+func beforeQuery(c *fiber.Ctx) string {
 	before := c.Query("before")
 	if _, err := auth.ParseCursor(before); err != nil {
-		before = ""
+		return ""
 	}
-	act, err := h.auth.SecurityActivity(ctx, *cur, before, allEnded)
-	if err != nil {
-		return a, err
-	}
+	return before
+}
+
+// securityActivityOf puts the audit sections into words.
+func (h *Handler) securityActivityOf(l *locale.Localizer, csrf string, act auth.Activity, allEnded bool) securityActivity {
+	now := h.auth.Now()
+	a := securityActivity{L: l, CSRF: csrf, EndedAll: allEnded}
 	for _, n := range act.Notices {
 		a.Notices = append(a.Notices, noticeRow{ID: n.ID, SessionID: n.SessionID, At: n.CreatedAt,
 			Text: h.noticeText(l, n, now)})
@@ -88,7 +105,7 @@ func (h *Handler) loadSecurityActivity(c *fiber.Ctx, l *locale.Localizer, csrf s
 			Ended: rows.Time{ISO: isoTime(s.EndedAt), Text: l.DateTime(s.EndedAt)}, Ago: l.Ago(s.EndedAt, now)})
 	}
 	a.EndedTotal = act.EndedTotal
-	return a, nil
+	return a
 }
 
 func (h *Handler) newActivityPage(l *locale.Localizer, page auth.EventPage, focus bool) activityPage {

@@ -13,13 +13,13 @@ import (
 func (h *Handler) securityPage(c *fiber.Ctx) error {
 	setPageHeaders(c)
 	cur := current(c)
-	rows, err := h.auth.Sessions(c.UserContext(), *cur)
+	l := h.localizer(c)
+	p := &securityPage{layoutData: h.layout(c, l.T("security.title"))}
+	rows, activity, err := h.loadSecurityOverview(c, l, p.CSRF, cur)
 	if err != nil {
 		return err
 	}
-	l := h.localizer(c)
-	p := &securityPage{layoutData: h.layout(c, l.T("security.title"))}
-	p.Table = h.newSessionsTable(l, p.CSRF, cur, rows)
+	p.Table, p.Activity = h.newSessionsTable(l, p.CSRF, cur, rows), activity
 	if id, ok := auth.ParseSessionID(c.Query("session")); ok {
 		for i := range p.Table.Rows {
 			if p.Table.Rows[i].ID == id {
@@ -28,9 +28,6 @@ func (h *Handler) securityPage(c *fiber.Ctx) error {
 		}
 	}
 	p.Password = h.newPasswordForm(c, l, p.CSRF)
-	if p.Activity, err = h.newSecurityActivity(c, l, p.CSRF, cur); err != nil {
-		return err
-	}
 	p.Verify = h.newVerifyCard(c, l, p.CSRF, cur)
 	switch c.Query("done") {
 	case "revoked":
@@ -251,13 +248,9 @@ func (h *Handler) answerTable(c *fiber.Ctx, announce string) error {
 // partials that a revoke's answer and a live update swap into the page.
 func (h *Handler) freshSessionsUpdate(c *fiber.Ctx) (sessionsUpdate, error) {
 	cur := current(c)
-	rows, err := h.auth.Sessions(c.UserContext(), *cur)
-	if err != nil {
-		return sessionsUpdate{}, err
-	}
 	l := h.localizer(c)
 	csrf := h.csrfToken(c)
-	activity, err := h.newSecurityActivity(c, l, csrf, cur)
+	rows, activity, err := h.loadSecurityOverview(c, l, csrf, cur)
 	if err != nil {
 		return sessionsUpdate{}, err
 	}
