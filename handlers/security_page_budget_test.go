@@ -70,7 +70,7 @@ func TestSecurityPageOf50SessionsFitsTheBudget(t *testing.T) {
 	}
 }
 
-// Rendering the security page afresh costs at most 3 database round trips besides the
+// Rendering the security page afresh costs one database round trip besides the
 // session check, as sessions_db_round_trips_total counts them.
 func TestSecurityPageRoundTrips(t *testing.T) {
 	srv := testserver.Start(t, testserver.Options{})
@@ -105,8 +105,8 @@ func TestSecurityPageRoundTrips(t *testing.T) {
 	// built afresh, not served from memory.
 	page := perRequest("/app/settings/security", func() { signIn(uaTauriLinux) })
 	t.Logf("round trips: session check %.1f, security page %.1f", check, page)
-	if page-check > 3 {
-		t.Errorf("the security page costs %.1f database round trips besides the session check (%.1f); want <= 3", page-check, check)
+	if page-check > 1.5 { // one statement (db.SecurityOverview); a last-seen write may add a fraction
+		t.Errorf("the security page costs %.1f database round trips besides the session check (%.1f); want 1", page-check, check)
 	}
 }
 
