@@ -236,7 +236,17 @@ type failoverStmt struct {
 	conn *failoverConn
 }
 
-func (s *failoverStmt) Close() error  { return s.stmt.Close() }
+// Close closes the statement on the server, which is a round trip with no deadline: none
+// on a stale connection, which database/sql is closing (and the server frees a
+// connection's statements with it). Its server may be the frozen one that made it stale,
+// and the request that took it from the pool would wait for the thaw.
+func (s *failoverStmt) Close() error {
+	if s.conn.stale() {
+		return nil
+	}
+	return s.stmt.Close()
+}
+
 func (s *failoverStmt) NumInput() int { return s.stmt.NumInput() }
 
 func (s *failoverStmt) Exec(args []driver.Value) (driver.Result, error) {
