@@ -71,6 +71,11 @@ func runKDF[T any](ctx context.Context, release func(), kdf func() (T, error)) (
 		v   T
 		err error
 	}
+	if ctx.Err() != nil { // the slot came as the deadline passed: hash for nobody
+		release()
+		var zero T
+		return zero, &BusyError{RetryAfter: time.Second}
+	}
 	done := make(chan result, 1) // buffered: the KDF never waits for a caller that left
 	go func() {
 		v, err := kdf()
