@@ -16,12 +16,7 @@ import (
 // statements prepared on it. Closing a statement is a round trip, which a frozen server
 // never answers: the request must still answer at its deadline, not at the thaw.
 func TestFrozenServerDropsIdleConnectionsAtOnce(t *testing.T) {
-	cfg, f := viaFreezer(t, "connect_timeout=20")
-	store, err := db.Open(context.Background(), cfg, db.PoolOptions{MaxOpen: 8})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
+	store, f := storeViaFreezer(t, 8, "connect_timeout=20")
 	// Several connections, each with the lookup prepared: concurrent lookups run up to
 	// three statements at once.
 	var wg sync.WaitGroup

@@ -111,6 +111,18 @@ func viaFreezer(t *testing.T, extra ...string) (db.Config, *freezer) {
 	return cfg, f
 }
 
+// storeViaFreezer is a store on viaFreezer's DSN with a pool of maxOpen connections.
+func storeViaFreezer(t *testing.T, maxOpen int, extra ...string) (*db.Store, *freezer) {
+	t.Helper()
+	cfg, f := viaFreezer(t, extra...)
+	store, err := db.Open(context.Background(), cfg, db.PoolOptions{MaxOpen: maxOpen})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	return store, f
+}
+
 // TestFrozenServerAnswersWithinTheDeadline: against a server that stops answering, a
 // query on a pooled connection, a commit, and a fresh connect each give up at the
 // request's deadline with an "unavailable" error (a 503), instead of waiting for good as
@@ -118,12 +130,7 @@ func viaFreezer(t *testing.T, extra ...string) (db.Config, *freezer) {
 // The DSN sets connect_timeout, as the production URI does: lib/pq puts that bound, not
 // ours, on its cancel request's socket.
 func TestFrozenServerAnswersWithinTheDeadline(t *testing.T) {
-	cfg, f := viaFreezer(t, "connect_timeout=20")
-	store, err := db.Open(context.Background(), cfg, db.PoolOptions{MaxOpen: 4})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
+	store, f := storeViaFreezer(t, 4, "connect_timeout=20")
 	const deadline = 300 * time.Millisecond
 	bounded := func(what string, run func(ctx context.Context) error) {
 		t.Helper()
@@ -226,12 +233,7 @@ func TestListenerGivesUpOnAFrozenServer(t *testing.T) {
 // connect to a frozen host must still give up at the request's deadline, not after
 // connect_timeout.
 func TestConnectToAFrozenHostKeepsTheRequestDeadline(t *testing.T) {
-	cfg, f := viaFreezer(t, "connect_timeout=20", "target_session_attrs=read-write")
-	store, err := db.Open(context.Background(), cfg, db.PoolOptions{MaxOpen: 4})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
+	store, f := storeViaFreezer(t, 4, "connect_timeout=20", "target_session_attrs=read-write")
 	if err := store.Ping(context.Background()); err != nil {
 		t.Fatal(err)
 	}
