@@ -35,6 +35,11 @@ var checker = history.Checker{MaxLatency: history.PromisedLatency}
 type faultEnv struct {
 	cluster *patroniCluster
 	apps    []*app
+	// struck is called by a fault the moment it takes effect (the signal sent): the
+	// figures and the /readyz window count from then. Reading /proc for the processes
+	// to freeze can take tens of milliseconds on a loaded machine, during which the
+	// primary still commits.
+	struck func()
 }
 
 type fault struct {
@@ -55,6 +60,7 @@ var faults = []fault{
 		if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
 			t.Fatal(err)
 		}
+		env.struck()
 	}},
 	{name: "sigstop-primary-postgres", dbFault: true, inject: func(t *testing.T, env faultEnv, leader *patroniNode) {
 		pids, err := leader.postgresProcs()
@@ -67,6 +73,7 @@ var faults = []fault{
 			}
 		}
 		signal(syscall.SIGSTOP)
+		env.struck()
 		frozen := time.Now()
 		defer func() { // also when the wait below fails the test
 			signal(syscall.SIGCONT)
@@ -80,9 +87,11 @@ var faults = []fault{
 			})
 	}},
 	{name: "restart-app-instance", inject: func(t *testing.T, env faultEnv, _ *patroniNode) {
+		env.struck()
 		env.apps[0].restart(t)
 	}},
 	{name: "restart-etcd", inject: func(t *testing.T, env faultEnv, _ *patroniNode) {
+		env.struck()
 		env.cluster.restartEtcd()
 	}},
 }
@@ -169,7 +178,8 @@ func runFault(ctx context.Context, t *testing.T, env faultEnv, w *workload, acco
 	})
 
 	phase("load running, pages open: fault")
-	faultAt := time.Now()
+	faultAt := time.Now() // until the fault says it struck
+	env.struck = func() { faultAt = time.Now() }
 	var revokes sync.WaitGroup
 	for i, a := range pages { // end each open page's session during the fault
 		revokes.Add(1)
