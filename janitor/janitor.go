@@ -28,12 +28,16 @@ type Options struct {
 	// a page): the sweep walks the table in ranges of this many pages, so it reads the
 	// table once and each statement a bounded part of it, however many sessions there are.
 	ScanPages int
+	// Duty is the share of a sweep's time its statements may take: after each one it rests
+	// for the rest, so a backlog (millions of past sessions) is cleared at a pace that
+	// leaves the cores and the disk to requests. 1 or more: no rest.
+	Duty float64
 }
 
 // DefaultOptions keeps ended sessions 30 days and audit events a year, sweeping hourly.
 func DefaultOptions() Options {
 	return Options{SessionRetention: 30 * 24 * time.Hour, AuditRetention: 365 * 24 * time.Hour,
-		Interval: time.Hour, Batch: 500, ScanPages: 64}
+		Interval: time.Hour, Batch: 500, ScanPages: 64, Duty: 0.25}
 }
 
 func (o *Options) defaults() {
@@ -53,6 +57,9 @@ func (o *Options) defaults() {
 	if o.ScanPages <= 0 {
 		o.ScanPages = def.ScanPages
 	}
+	if o.Duty <= 0 {
+		o.Duty = def.Duty
+	}
 }
 
 // Janitor sweeps on a ticker.
@@ -61,16 +68,29 @@ type Janitor struct {
 	log   *slog.Logger
 	opt   Options
 	now   func() time.Time
+	sleep func(ctx context.Context, d time.Duration)
 }
 
 // New builds a janitor.
 func New(store *db.Store, log *slog.Logger, opt Options) *Janitor {
 	opt.defaults()
-	return &Janitor{store: store, log: log, opt: opt, now: time.Now}
+	return &Janitor{store: store, log: log, opt: opt, now: time.Now, sleep: sleepCtx}
 }
 
 // SetClock replaces the clock, for tests.
 func (j *Janitor) SetClock(now func() time.Time) { j.now = now }
+
+// SetSleep replaces how the janitor rests between statements, for tests.
+func (j *Janitor) SetSleep(sleep func(ctx context.Context, d time.Duration)) { j.sleep = sleep }
+
+func sleepCtx(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
+}
 
 // Run sweeps at start and then every Interval until ctx ends.
 func (j *Janitor) Run(ctx context.Context) {
@@ -157,18 +177,28 @@ func (j *Janitor) sweepSessions(ctx context.Context, cutoff time.Time, idle time
 	}
 }
 
-// drain repeats one batch until a batch comes back short.
+// drain repeats one batch until a batch comes back short, resting after each (Duty).
 func (j *Janitor) drain(ctx context.Context, batch func() (int, error)) (int, error) {
 	total := 0
 	for ctx.Err() == nil {
+		start := j.now()
 		n, err := batch()
 		if err != nil {
 			return total, fmt.Errorf("janitor: %w", err)
 		}
 		total += n
+		j.rest(ctx, j.now().Sub(start))
 		if n < j.opt.Batch {
 			return total, nil
 		}
 	}
 	return total, ctx.Err()
+}
+
+// rest pauses after a statement that took took, so that statements fill Duty of the time.
+func (j *Janitor) rest(ctx context.Context, took time.Duration) {
+	if j.opt.Duty >= 1 || took <= 0 {
+		return
+	}
+	j.sleep(ctx, time.Duration(float64(took)*(1-j.opt.Duty)/j.opt.Duty))
 }

@@ -220,3 +220,47 @@ func TestSweepWalksTheTableInPageRanges(t *testing.T) {
 		t.Errorf("left %d sessions (%d past retention), want 1600 (0)", left, past)
 	}
 }
+
+// A sweep rests after each statement for (1-Duty)/Duty of the time it took, by its clock:
+// here every statement "takes" 10 ms, so at Duty 0.25 each rest is 30 ms; at 1, none.
+func TestSweepRestsBetweenStatements(t *testing.T) {
+	store := dbtest.NewStore(t)
+	ctx := context.Background()
+	dbtest.SeedUsers(t, store, 4)
+	seed := `INSERT INTO sessions (user_id, token_hash, created_at, last_seen_at, expires_at, revoked_at)
+		SELECT ` + dbtest.SeededUserID("u") + `, sha256(convert_to($1 || u || ':' || j, 'UTF8')), now() - interval '50 days',
+			now() - interval '45 days', now() + interval '20 days', now() - interval '40 days'
+		FROM generate_series(0, 3) u, generate_series(0, 9) j`
+	for _, tc := range []struct {
+		duty float64
+		rest time.Duration // each one; zero: none
+	}{{0.25, 30 * time.Millisecond}, {1, 0}} {
+		if _, err := store.DB().ExecContext(ctx, seed, fmt.Sprint(tc.duty)); err != nil {
+			t.Fatal(err)
+		}
+		j := janitor.New(store, slog.New(slog.NewTextHandler(io.Discard, nil)),
+			janitor.Options{IdleTimeout: 7 * 24 * time.Hour, Batch: 7, ScanPages: 1, Duty: tc.duty})
+		clock := time.Now()
+		j.SetClock(func() time.Time { clock = clock.Add(10 * time.Millisecond); return clock })
+		var rests []time.Duration
+		j.SetSleep(func(_ context.Context, d time.Duration) { rests = append(rests, d) })
+		r, err := j.Sweep(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Sessions != 40 {
+			t.Errorf("duty %v: deleted %d sessions, want 40", tc.duty, r.Sessions)
+		}
+		if tc.rest == 0 && len(rests) != 0 {
+			t.Errorf("duty %v: rested %v, want never", tc.duty, rests)
+		}
+		if tc.rest != 0 && len(rests) < 40/7 { // at least one per full batch
+			t.Errorf("duty %v: rested %d times, want after every statement", tc.duty, len(rests))
+		}
+		for _, d := range rests {
+			if tc.rest != 0 && d != tc.rest {
+				t.Errorf("duty %v: rested %v after a 10 ms statement, want %v", tc.duty, d, tc.rest)
+			}
+		}
+	}
+}
