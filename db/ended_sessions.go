@@ -37,18 +37,19 @@ type EndedSession struct {
 // endedSessionsSQL lists a user's sessions that were revoked or expired between $2 and
 // $3, most recently ended first, at most $5: $4 is the idle timeout that ends unused
 // sessions, $6 the maximum lifetime in force (it ends sessions before their stored end
-// when it was lowered since they began). total is how many ended in the window, $5 or
-// not: the rows are all read to be sorted anyway, so counting them costs one WindowAgg
-// over the user's rows, no second scan. The device that ended each is looked up for the
-// rows shown only, after the LIMIT (before it, every session of the user was joined).
-// Part of SecurityActivity.
+// when it was lowered since they began). Its rows have activityRowsSQL's columns, at
+// endedPos. total is how many ended in the window, $5 or not: the rows are all read to be
+// sorted anyway, so counting them costs one WindowAgg over the user's rows, no second
+// scan. That WindowAgg and its sort carry only the id and what decides the order: with
+// every column of every row of the user they cost a third of the statement (BENCHMARKS.md,
+// issue 28). The rows shown are read again by id after the LIMIT, with the device that
+// ended each. Part of SecurityActivity.
 const endedSessionsSQL = `
-	SELECT e.*, b.browser AS by_browser, b.os AS by_os FROM (
+	SELECT ` + endedPos + `, s.*, NULL, NULL, e.ended_at, e.revoked_at, e.revoked_by_session_id,
+		e.revoke_reason, b.browser, b.os, e.total
+	FROM (
 		SELECT *, count(*) OVER () AS total FROM (
-			SELECT s.id, s.user_id, s.user_agent, s.ip, s.browser, s.os, s.device_type, s.label,
-				s.created_at, s.last_seen_at, s.expires_at, s.revoked_at, s.revoked_by_session_id,
-				s.revoke_reason, s.device_bound, s.city, s.region, s.country_code, s.last_ip, s.last_city,
-				s.last_region, s.last_country_code, s.proven_at, s.persistent, s.name, s.risk,
+			SELECT s.id, s.revoked_at, s.revoked_by_session_id, s.revoke_reason,
 				LEAST(s.revoked_at, s.expires_at, s.last_seen_at + make_interval(secs => $4),
 					s.created_at + make_interval(secs => $6)) AS ended_at
 			FROM sessions s
@@ -56,5 +57,7 @@ const endedSessionsSQL = `
 		) x
 		WHERE ended_at >= $2 AND ended_at <= $3
 		ORDER BY ended_at DESC, id LIMIT $5
-	) e LEFT JOIN sessions b ON b.id = e.revoked_by_session_id
+	) e
+	CROSS JOIN LATERAL (SELECT ` + activeSessionsColumns + ` FROM sessions WHERE id = e.id) s
+	LEFT JOIN sessions b ON b.id = e.revoked_by_session_id
 	ORDER BY e.ended_at DESC, e.id`

@@ -2,8 +2,6 @@ package db
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 	"math"
 	"time"
 )
@@ -28,20 +26,34 @@ type ActivityQuery struct {
 	Idle, Lifetime   time.Duration // end unused and too old sessions, as configured now
 }
 
-// securityActivitySQL reads the three lists in one round trip, each as a JSON array whose
-// objects have the Go field names of Notice, AuditEvent and EndedSession, so they decode
-// into them as they are. A nullable column is {"String"|"Time": v, "Valid": true}, the
-// shape of sql.NullString/NullTime; NULL leaves the field invalid. A field added to Notice
-// or AuditEvent must be added here (TestSecurityActivityNamesEveryField). Of an ended
-// session only EndedSummaryFields are sent: what its line says (device, name, how and when
-// it ended); building and decoding the other twenty-odd columns was a tenth of the page's
-// CPU, for nothing it shows.
+// The rows of securityActivitySQL and securityOverviewSQL, in their branches' order: the
+// activity row first (its session columns NULL), then the ended sessions, then (in the
+// overview) the live ones. Every row has the same columns: pos, activeSessionsColumns,
+// notices, events, and endedColumns. PostgreSQL's Append returns a UNION ALL's branches
+// one after the other, each in its own order (a parallel plan could interleave them: a
+// statement this small never gets one); pos says which list a row belongs to, and scan
+// checks the activity row comes first.
+const (
+	activityPos = "0"
+	livePos     = "1"
+	endedPos    = "2"
+)
+
+// securityActivitySQL reads the three lists in one round trip. Notices and events are JSON
+// arrays on the activity row, whose objects have the Go field names of Notice and
+// AuditEvent, so they decode into them as they are. A nullable column is
+// {"String": v, "Valid": true}, the shape of sql.NullString; NULL leaves the field
+// invalid. A field added to Notice or AuditEvent must be added here
+// (TestSecurityActivityNamesEveryField). The ended sessions are plain rows, scanned as the
+// live ones are: built as JSON and decoded, they cost PostgreSQL a third more and the app
+// a tenth of the page's CPU (BENCHMARKS.md, issue 28).
 //   - notices: not dismissed by the viewing session (nor for everyone, before 00013), about
 //     another session that is still live, and newer than the viewing session itself;
 //   - events: keyset page, the index (user_id, created_at DESC, id DESC) serves every page;
-//   - ended: endedSessionsSQL as it is ($1-$6), and its total beside the rows.
+//   - ended: endedSessionsSQL as it is ($1-$6), each row with the window's total.
 const securityActivitySQL = `
-	SELECT
+	SELECT ` + activityPos + ` AS pos, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+		NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
 	(SELECT COALESCE(json_agg(json_build_object('ID', n.id, 'SessionID', n.session_id,
 			'CreatedAt', n.created_at, 'Browser', n.browser, 'OS', n.os, 'IP', n.ip,
 			'City', n.city, 'CountryCode', n.country_code, 'NewCountry', n.new_country, 'Evicted', n.evicted)
@@ -67,21 +79,9 @@ const securityActivitySQL = `
 			WHERE user_id = $1 AND (created_at, id) < ($9, $10)
 			ORDER BY created_at DESC, id DESC LIMIT $11
 		) e) AS events,
-	ended.rows AS ended, ended.total AS ended_total
-	FROM (SELECT COALESCE(json_agg(json_build_object('ID', e.id, 'UserID', e.user_id,
-			'Browser', e.browser, 'OS', e.os, 'DeviceType', e.device_type, 'Label', e.label, 'Name', e.name,
-			'RevokedAt', json_build_object('Time', e.revoked_at, 'Valid', e.revoked_at IS NOT NULL),
-			'RevokedBySessionID', json_build_object('String', e.revoked_by_session_id, 'Valid', e.revoked_by_session_id IS NOT NULL),
-			'RevokeReason', e.revoke_reason, 'EndedAt', e.ended_at,
-			'ByBrowser', json_build_object('String', e.by_browser, 'Valid', e.by_browser IS NOT NULL),
-			'ByOS', json_build_object('String', e.by_os, 'Valid', e.by_os IS NOT NULL))
-			ORDER BY e.ended_at DESC, e.id), '[]') AS rows, COALESCE(max(e.total), 0) AS total
-		FROM (` + endedSessionsSQL + `
-		) e) ended`
-
-// EndedSummaryFields are the fields of EndedSession that SecurityActivity fills.
-var EndedSummaryFields = []string{"ID", "UserID", "Browser", "OS", "DeviceType", "Label", "Name",
-	"RevokedAt", "RevokedBySessionID", "RevokeReason", "EndedAt", "ByBrowser", "ByOS"}
+		NULL::timestamptz, NULL::timestamptz, NULL::uuid, NULL::text, NULL::text, NULL::text, NULL::bigint
+	UNION ALL
+	(` + endedSessionsSQL + `)`
 
 // noCursor is a position after every event: the first page starts there, so one query
 // (and one prepared statement) serves every page.
@@ -101,33 +101,6 @@ func (q ActivityQuery) args() []any {
 // sessions in one round trip (a prepared statement): the security page's sections besides
 // the sessions table.
 func (s *Store) SecurityActivity(ctx context.Context, q ActivityQuery) (SecurityActivity, error) {
-	var raw struct {
-		Notices []byte `db:"notices"`
-		Events  []byte `db:"events"`
-		Ended   []byte `db:"ended"`
-		Total   int    `db:"ended_total"`
-	}
-	var a SecurityActivity
-	err := s.getPrepared(ctx, &raw, securityActivitySQL, q.args()...)
-	if err != nil {
-		return a, fmt.Errorf("security activity of %s: %w", q.UserID, err)
-	}
-	if err := a.decode(raw.Notices, raw.Events, raw.Ended); err != nil {
-		return a, fmt.Errorf("security activity of %s: %w", q.UserID, err)
-	}
-	a.EndedTotal = raw.Total
-	return a, nil
-}
-
-// decode fills the three lists from their JSON arrays.
-func (a *SecurityActivity) decode(notices, events, ended []byte) error {
-	for _, part := range []struct {
-		src []byte
-		dst any
-	}{{notices, &a.Notices}, {events, &a.Events}, {ended, &a.Ended}} {
-		if err := json.Unmarshal(part.src, part.dst); err != nil {
-			return err
-		}
-	}
-	return nil
+	o, err := s.activityRows(ctx, "security activity", securityActivitySQL, q, q.args()...)
+	return o.SecurityActivity, err
 }

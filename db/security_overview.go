@@ -3,6 +3,7 @@ package db
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 )
@@ -15,23 +16,15 @@ type SecurityOverview struct {
 }
 
 // securityOverviewSQL is securityActivitySQL and activeSessionsSQL in one statement: one
-// round trip for the security page instead of two (BENCHMARKS.md, issue 28). The first
-// row (pos 0) carries the activity, its session columns NULL; the live sessions (pos 1)
-// follow in activeSessionsSQL's order, their activity columns NULL. PostgreSQL's Append
-// returns a UNION ALL's branches one after the other, each in its own order (a parallel
-// plan could interleave them: a statement this small never gets one, and scan checks the
-// first row); numbering the rows and sorting them all cost a quarter of the statement.
-// Reading the user's sessions once for both lists (a CTE both take their rows from) cost
-// PostgreSQL more than the live list's own index scan. $1-$11 are securityActivitySQL's;
-// $12 and $13 are activeSessionsSQL's idleSince and bornSince ($3 is its now).
-const securityOverviewSQL = `
-	SELECT 0 AS pos, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-		NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-		a.notices, a.events, a.ended, a.ended_total
-	FROM (` + securityActivitySQL + `
-	) a
+// round trip for the security page instead of two (BENCHMARKS.md, issue 28). The live
+// sessions (livePos) follow the activity's rows in activeSessionsSQL's order. Numbering
+// the rows and sorting them all cost a quarter of the statement; reading the user's
+// sessions once for both lists (a CTE both take their rows from) cost PostgreSQL more than
+// the live list's own index scan. $1-$11 are securityActivitySQL's; $12 and $13 are
+// activeSessionsSQL's idleSince and bornSince ($3 is its now).
+const securityOverviewSQL = securityActivitySQL + `
 	UNION ALL
-	(SELECT 1, ` + activeSessionsColumns + `, NULL, NULL, NULL, NULL
+	(SELECT ` + livePos + `, ` + activeSessionsColumns + `, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
 	FROM sessions
 	WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $3 AND last_seen_at > $12
 		AND created_at > $13
@@ -41,31 +34,46 @@ const securityOverviewSQL = `
 // the live sessions idle since q.Now - q.Idle or born before q.Now - q.Lifetime are left
 // out, as ActiveSessions leaves them out for those times.
 func (s *Store) SecurityOverview(ctx context.Context, q ActivityQuery) (SecurityOverview, error) {
+	return s.activityRows(ctx, "security overview", securityOverviewSQL, q,
+		append(q.args(), q.Now.Add(-q.Idle), q.Now.Add(-q.Lifetime))...)
+}
+
+// activityRows runs securityActivitySQL or securityOverviewSQL and scans its rows.
+func (s *Store) activityRows(ctx context.Context, what, query string, q ActivityQuery, args ...any) (SecurityOverview, error) {
 	var o SecurityOverview
-	rows, err := s.queryPrepared(ctx, securityOverviewSQL, append(q.args(), q.Now.Add(-q.Idle), q.Now.Add(-q.Lifetime))...)
+	rows, err := s.queryPrepared(ctx, query, args...)
 	if err != nil {
-		return o, fmt.Errorf("security overview of %s: %w", q.UserID, err)
+		return o, fmt.Errorf("%s of %s: %w", what, q.UserID, err)
 	}
 	defer rows.Close()
 	if err := o.scan(rows, q.UserID); err != nil {
-		return o, fmt.Errorf("security overview of %s: %w", q.UserID, err)
+		return o, fmt.Errorf("%s of %s: %w", what, q.UserID, err)
 	}
 	return o, nil
 }
 
-// scan reads the activity row, then the live sessions.
+// endedColumns are the columns after notices and events: NULL but on ended rows.
+type endedColumns struct {
+	endedAt, revokedAt          sql.NullTime
+	revokedBy, reason, by, byOS sql.NullString
+	total                       sql.NullInt64
+}
+
+// scan reads the activity row, then the ended and the live sessions.
 func (o *SecurityOverview) scan(rows *sql.Rows, userID string) error {
 	var (
-		pos                    int64
-		skip                   any
-		notices, events, ended []byte
+		pos             sql.RawBytes // scanned as text: compared with no allocation
+		skip            any
+		notices, events []byte
+		ended           endedColumns
 	)
-	dest := make([]any, 0, 26)
+	extra := []any{&ended.endedAt, &ended.revokedAt, &ended.revokedBy, &ended.reason, &ended.by, &ended.byOS, &ended.total}
+	dest := make([]any, 0, 32)
 	dest = append(dest, &pos)
-	for range 21 {
+	for range len(sessionDest(new(Session))) {
 		dest = append(dest, &skip)
 	}
-	dest = append(dest, &notices, &events, &ended, &o.EndedTotal)
+	dest = append(append(dest, &notices, &events), extra...)
 	if !rows.Next() {
 		if err := rows.Err(); err != nil {
 			return err
@@ -75,15 +83,34 @@ func (o *SecurityOverview) scan(rows *sql.Rows, userID string) error {
 	if err := rows.Scan(dest...); err != nil {
 		return err
 	}
-	if pos != 0 {
+	if string(pos) != activityPos {
 		return errors.New("the first row is not the activity")
 	}
-	if err := o.decode(notices, events, ended); err != nil {
+	if err := json.Unmarshal(notices, &o.Notices); err != nil {
+		return err
+	}
+	if err := json.Unmarshal(events, &o.Events); err != nil {
 		return err
 	}
 	r := new(Session)
-	dest = append(append(dest[:1], sessionDest(r)...), &skip, &skip, &skip, &skip)
-	live, err := collectSessions(rows, userID, r, dest)
-	o.Live = live
-	return err
+	dest = append(append(append(dest[:1], sessionDest(r)...), &skip, &skip), extra...)
+	o.Live = make([]Session, 0, 64)
+	for rows.Next() {
+		*r, ended = Session{UserID: userID}, endedColumns{}
+		if err := rows.Scan(dest...); err != nil {
+			return err
+		}
+		switch string(pos) {
+		case livePos:
+			o.Live = append(o.Live, *r)
+		case endedPos:
+			r.RevokedAt, r.RevokedBySessionID, r.RevokeReason = ended.revokedAt, ended.revokedBy, ended.reason.String
+			o.Ended = append(o.Ended, EndedSession{Session: *r, EndedAt: ended.endedAt.Time.UTC(),
+				ByBrowser: ended.by, ByOS: ended.byOS})
+			o.EndedTotal = int(ended.total.Int64)
+		default:
+			return fmt.Errorf("a row at position %q", pos)
+		}
+	}
+	return rows.Err()
 }
