@@ -88,13 +88,12 @@ func run(ctx context.Context, cfg benchConfig) error {
 		}
 		pgOpt.Settings = []string{pgStatementsSetting}
 	}
+	if buffers, ok := sharedBuffersSetting(); ok {
+		pgOpt.Settings = append(pgOpt.Settings, buffers)
+	}
 	if cfg.scale > 0 {
-		// The scale seed rebuilds the sessions indexes after its COPY. shared_buffers is a
-		// quarter of this machine's RAM, as PostgreSQL's own tuning advice says for a
-		// dedicated server: at 10 million sessions the random users' rows (~2.6 GB of heap
-		// pages) no longer fit the default 128 MB, and every lookup copied its page in from
-		// the OS cache. Both seeds of the run share the cluster, so both get it.
-		pgOpt.Settings = append(pgOpt.Settings, "maintenance_work_mem=1GB", "max_wal_size=8GB", "shared_buffers=6GB")
+		// The scale seed rebuilds the sessions indexes after its COPY.
+		pgOpt.Settings = append(pgOpt.Settings, "maintenance_work_mem=1GB", "max_wal_size=8GB")
 	}
 	srv, err := pgserver.StartLocal(ctx, pgOpt)
 	if err != nil {
