@@ -37,10 +37,10 @@ type EndedSession struct {
 // endedSessionsSQL lists a user's sessions that were revoked or expired between $2 and
 // $3, most recently ended first, at most $5: $4 is the idle timeout that ends unused
 // sessions, $6 the maximum lifetime in force (it ends sessions before their stored end
-// when it was lowered since they began). Its rows have activityRowsSQL's columns, at
-// endedPos. total is how many ended in the window, $5 or not: the rows are all read to be
-// sorted anyway, so counting them costs one WindowAgg over the user's rows, no second
-// scan. That WindowAgg and its sort carry only the id and what decides the order: with
+// when it was lowered since they began). Its rows have the columns of securityActivitySQL's
+// rows, at endedPos. total is how many ended in the window, $5 or not: the rows are all
+// read to be sorted anyway, so counting them costs one WindowAgg over the user's rows, no
+// second scan. That WindowAgg and its sort carry only the id and what decides the order: with
 // every column of every row of the user they cost a third of the statement (BENCHMARKS.md,
 // issue 28). The rows shown are read again by id after the LIMIT, with the device that
 // ended each. Part of SecurityActivity.
