@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"fmt"
 	"os"
-	"strings"
 )
 
 // sharedBuffersSetting gives the bench's cluster a quarter of this machine's RAM as
@@ -22,7 +21,7 @@ func sharedBuffersSetting() (string, bool) {
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
 		var kb int64
-		if n, _ := fmt.Sscanf(sc.Text(), "MemTotal: %d kB", &kb); n == 1 && strings.HasPrefix(sc.Text(), "MemTotal:") {
+		if n, _ := fmt.Sscanf(sc.Text(), "MemTotal: %d kB", &kb); n == 1 {
 			return fmt.Sprintf("shared_buffers=%dMB", kb/1024/4), true
 		}
 	}
