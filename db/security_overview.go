@@ -94,23 +94,19 @@ func (o *SecurityOverview) scan(rows *sql.Rows, userID string) error {
 	}
 	r := new(Session)
 	dest = append(append(append(dest[:1], sessionDest(r)...), &skip, &skip), extra...)
-	o.Live = make([]Session, 0, 64)
-	for rows.Next() {
-		*r, ended = Session{UserID: userID}, endedColumns{}
-		if err := rows.Scan(dest...); err != nil {
-			return err
-		}
+	live, err := collectSessions(rows, userID, r, dest, func() (bool, error) {
 		switch string(pos) {
 		case livePos:
-			o.Live = append(o.Live, *r)
+			return true, nil
 		case endedPos:
 			r.RevokedAt, r.RevokedBySessionID, r.RevokeReason = ended.revokedAt, ended.revokedBy, ended.reason.String
 			o.Ended = append(o.Ended, EndedSession{Session: *r, EndedAt: ended.endedAt.Time.UTC(),
 				ByBrowser: ended.by, ByOS: ended.byOS})
 			o.EndedTotal = int(ended.total.Int64)
-		default:
-			return fmt.Errorf("a row at position %q", pos)
+			return false, nil
 		}
-	}
-	return rows.Err()
+		return false, fmt.Errorf("a row at position %q", pos)
+	})
+	o.Live = live
+	return err
 }

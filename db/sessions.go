@@ -213,7 +213,7 @@ func (s *Store) ActiveSessions(ctx context.Context, userID string, now, idleSinc
 	}
 	defer rows.Close()
 	r := new(Session) // rows.Scan's pointers move it to the heap: one per call
-	list, err := collectSessions(rows, userID, r, sessionDest(r))
+	list, err := collectSessions(rows, userID, r, sessionDest(r), nil)
 	if err != nil {
 		return nil, fmt.Errorf("active sessions of %s: %w", userID, err)
 	}
@@ -221,8 +221,9 @@ func (s *Store) ActiveSessions(ctx context.Context, userID string, now, idleSinc
 }
 
 // collectSessions scans the remaining rows into *r through dest (pointers into *r), each
-// row's UserID set to userID, and returns them in order.
-func collectSessions(rows *sql.Rows, userID string, r *Session, dest []any) ([]Session, error) {
+// row's UserID set to userID, and returns them in order: those keep, called after each
+// row's scan, says to keep (nil keeps all).
+func collectSessions(rows *sql.Rows, userID string, r *Session, dest []any, keep func() (bool, error)) ([]Session, error) {
 	// The rows are gathered on the stack, so the list is allocated once at its size:
 	// grown by append, 50 rows allocated room for 112 (46 KB a list).
 	var (
@@ -234,6 +235,15 @@ func collectSessions(rows *sql.Rows, userID string, r *Session, dest []any) ([]S
 		*r = Session{UserID: userID}
 		if err := rows.Scan(dest...); err != nil {
 			return nil, err
+		}
+		if keep != nil {
+			ok, err := keep()
+			if err != nil {
+				return nil, err
+			}
+			if !ok {
+				continue
+			}
 		}
 		if n < len(first) {
 			first[n] = *r
