@@ -133,12 +133,13 @@ func (h *Handler) newAdminUserPage(c *fiber.Ctx) (*adminUserPage, error) {
 	}
 	c.Locals(keyAdminTarget, view.User.ID)
 	// The sessions exactly as the person's own table shows them, with no current one.
-	table := buildSessionsTable(l, "", "", view.Sessions, h.auth.Config().ExpiresAt, h.auth.Now(),
-		h.auth.Config().Places.Loaded(), h.auth.Config().BoundCookieTTL)
+	table := buildSessionsTable(l, "", "", view.Sessions, h.auth.Now(), h.auth.Config().Places.Loaded(),
+		h.auth.Config().BoundCookieTTL)
 	p := &adminUserPage{layoutData: h.layout(c, l.T("support.person_title", "Email", view.User.Email)),
 		ID: view.User.ID, Email: view.User.Email, Name: view.User.Name, Verified: l.T("support.unverified")}
 	base := usersPath + "/" + view.User.ID + "/sessions/"
 	for _, row := range table.Rows {
+		h.withRevokeFacts(l, &row, view.Sessions)
 		p.Sessions = append(p.Sessions, supportSession{Row: row, Form: h.newEndForm(l, p.CSRF, base+row.ID+"/end", row.ID,
 			l.T("support.end_one", "Device", row.Label))})
 	}

@@ -55,6 +55,10 @@ func TestSupportEndsASessionWithAReason(t *testing.T) {
 	if page.status != 200 || !strings.Contains(page.body, "Firefox") || !strings.Contains(page.body, "Recent security activity") {
 		t.Fatalf("person page: %d %.1500s", page.status, page.body)
 	}
+	// Each session's facts beyond its row: when it was last active and when it ends.
+	if n := len(regexp.MustCompile(`Last active: [^<·]+ · Expires <time datetime="\d{4}-[^"]+">in [^<]+</time>`).FindAllString(page.body, -1)); n != 2 {
+		t.Errorf("the person page tells last activity and end of %d of 2 sessions: %.3000s", n, page.body)
+	}
 	for name, value := range phone.cookies {
 		if len(value) > 8 && strings.Contains(page.body, value) {
 			t.Errorf("the admin page shows the phone's %s cookie", name)

@@ -97,6 +97,7 @@ func (h *Handler) revokeQuestionFor(c *fiber.Ctx) (confirmQuestion, bool, error)
 	id, _ := auth.ParseSessionID(c.Params("id")) // canonical: an id in upper case is the same id
 	for i := range table.Rows {
 		if row := &table.Rows[i]; row.ID == id && !row.Current {
+			h.withRevokeFacts(l, row, rows)
 			q := revokeQuestion(l, csrf, row)
 			q.NeedPassword = !h.auth.Fresh(*cur)
 			return q, true, nil
