@@ -90,16 +90,27 @@ func (m compiledMessage) render(tag language.Tag, count any, args []any) (string
 	if !ok {
 		return "", false
 	}
-	var b strings.Builder
+	if len(pieces) == 1 && pieces[0].arg == "" {
+		return pieces[0].text, true // most of a page's words: no copy
+	}
+	// The values first, to size the result once: a row's label or "Revoke ..." grew its
+	// builder two or three times.
+	var room [8]string // on the stack: catalog messages have at most a few pieces
+	values := room[:0]
+	n := 0
 	for _, p := range pieces {
-		if p.arg == "" {
-			b.WriteString(p.text)
-			continue
+		v := p.text
+		if p.arg != "" {
+			if v, ok = argValue(args, p.arg); !ok {
+				return "", false
+			}
 		}
-		v, ok := argValue(args, p.arg)
-		if !ok {
-			return "", false
-		}
+		values = append(values, v)
+		n += len(v)
+	}
+	var b strings.Builder
+	b.Grow(n)
+	for _, v := range values {
 		b.WriteString(v)
 	}
 	return b.String(), true
