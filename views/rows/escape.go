@@ -15,7 +15,9 @@ import (
 type Time struct{ ISO, Text string }
 
 // list is rows written one after the other by write, which must pass every value it
-// writes through escapeHTML or escapeURLPath: the result is trusted as HTML.
+// writes through escapeHTML or escapeURLPath: the result is trusted as HTML. perRow is
+// room for a long row: too little and the builder copies the table again as it grows,
+// room unused costs nothing but the allocation's size.
 func list[T any](rows []T, perRow int, write func(*strings.Builder, *T)) template.HTML {
 	var b strings.Builder
 	b.Grow(len(rows) * perRow)

@@ -42,7 +42,7 @@ type SessionText struct {
 // and every htmx answer that swaps the table (partials/sessions) call it. Its markup of
 // record is session.html.
 func Sessions(rows []Session) template.HTML {
-	return list(rows, 420, writeSession)
+	return list(rows, 600, writeSession) // a plain row is ~450 bytes, a flagged one more
 }
 
 // writeSession writes one row, styled by position in app.css and lean, as 50 rows must fit
