@@ -23,7 +23,8 @@ type Session struct {
 	Active               string // "active 27 minutes ago"; "" when that is when it signed in
 	Highlight            string // "The session from the email": the mail's ?session=<id>
 
-	// Not in the row: the revoke question's facts.
+	// Not in the row: the revoke question's facts, set on the row it asks about alone
+	// (handlers.withRevokeFacts): the table leaves them empty.
 	IP, UserAgent string
 	LastSeen      string // "27 minutes ago"
 	Expires       Time
