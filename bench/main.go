@@ -39,6 +39,9 @@ type benchConfig struct {
 	cacheOff   string        // -cache-off: comma-separated caches (bench/cacheoff) to measure off against on
 	openLoopD  time.Duration // each open-loop row's length
 	scale      float64       // -scale: the ten-million run at this fraction (0: not run)
+	// sharedBuffers is the cluster's shared_buffers setting ("": PostgreSQL's default),
+	// worked out once in run and printed with the report.
+	sharedBuffers string
 }
 
 func logf(format string, args ...any) { fmt.Fprintf(os.Stderr, format+"\n", args...) }
@@ -90,6 +93,7 @@ func run(ctx context.Context, cfg benchConfig) error {
 	}
 	if buffers, ok := sharedBuffersSetting(); ok {
 		pgOpt.Settings = append(pgOpt.Settings, buffers)
+		cfg.sharedBuffers = buffers
 	}
 	if cfg.scale > 0 {
 		// The scale seed rebuilds the sessions indexes after its COPY.

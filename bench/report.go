@@ -16,8 +16,8 @@ func printReport(cfg benchConfig, rows []result, stored int, idleRSS int64) {
 	fmt.Printf("Load average when the table was printed (1/5/15 min; other work on the machine depresses every figure): %s\n\n", loadavg())
 	fmt.Printf("wrk -t%d -c%d -d%s per row unless the row names another -c or a rate (open loop: vegeta sends that many requests a second; req/s is what was answered); a 2 s warm-up before GET rows; pgbench -M prepared -c%d -j%d -T%d on the same cluster for the ceiling. Sessions stored at the end: %d. App RSS idle after start: %.1f MB.\n\n",
 		cfg.threads, cfg.conns, cfg.duration, cfg.conns, cfg.threads, int(cfg.duration.Seconds()), stored, mb(idleRSS))
-	if buffers, ok := sharedBuffersSetting(); ok {
-		fmt.Printf("The throwaway PostgreSQL runs with %s (a quarter of RAM).\n\n", buffers)
+	if cfg.sharedBuffers != "" {
+		fmt.Printf("The throwaway PostgreSQL runs with %s (a quarter of RAM).\n\n", cfg.sharedBuffers)
 	}
 	fmt.Println("| row | req/s | p50 | p99 | errors | peak RSS | DB round trips/req | PostgreSQL ceiling (tps) | app / ceiling |")
 	fmt.Println("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
