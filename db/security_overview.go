@@ -41,6 +41,11 @@ func (s *Store) SecurityOverview(ctx context.Context, q ActivityQuery) (Security
 // activityRows runs securityActivitySQL or securityOverviewSQL and scans its rows.
 func (s *Store) activityRows(ctx context.Context, what, query string, q ActivityQuery, args ...any) (SecurityOverview, error) {
 	var o SecurityOverview
+	release, err := s.takeListRead(ctx)
+	if err != nil {
+		return o, fmt.Errorf("%s of %s: %w", what, q.UserID, err)
+	}
+	defer release()
 	rows, err := s.queryPrepared(ctx, query, args...)
 	if err != nil {
 		return o, fmt.Errorf("%s of %s: %w", what, q.UserID, err)

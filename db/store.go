@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+
+	"github.com/docodego/sessions/internal/gate"
 	_ "github.com/lib/pq" // the PostgreSQL driver behind sqlx
 )
 
@@ -28,6 +30,8 @@ type Store struct {
 	// requests (session_lookup.go, sessions.go).
 	lookups *batcher[[]byte, SessionWithUser]
 	touches *batcher[Touch, struct{}]
+	// listReads queues the reads of whole lists in arrival order (list_reads.go).
+	listReads *gate.Gate
 }
 
 // PoolOptions bounds the connection pool so a stuck database gives fast errors.
@@ -75,7 +79,7 @@ func (s *Store) MaxOpen() int { return s.db.Stats().MaxOpenConnections }
 func NewStore(conn *sqlx.DB) *Store { return newStore(conn, nil) }
 
 func newStore(conn *sqlx.DB, trips *roundTrips) *Store {
-	s := &Store{db: conn, trips: trips}
+	s := &Store{db: conn, trips: trips, listReads: newListReads(conn.Stats().MaxOpenConnections)}
 	s.lookups, s.touches = s.newLookups(), s.newTouches()
 	return s
 }

@@ -5,6 +5,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/docodego/sessions/internal/gate"
@@ -74,4 +75,37 @@ func TestGateWaitsForATurnGivenBack(t *testing.T) {
 		t.Fatal("admitted on a full gate with an ended context")
 	}
 	again()
+}
+
+// TestGateServesWaitersInArrivalOrder: callers that wait at a full gate get their turns in
+// the order they came. The store's list reads rely on it (db/list_reads.go): database/sql
+// hands a freed connection to a random waiter, so the gate is where reads queue.
+func TestGateServesWaitersInArrivalOrder(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		g := gate.New(1, time.Minute)
+		release, ok := g.Acquire(context.Background())
+		if !ok {
+			t.Fatal("an empty gate refused its first caller")
+		}
+		const waiters = 8
+		served := make(chan int, waiters)
+		for i := range waiters {
+			go func() {
+				next, ok := g.Acquire(context.Background())
+				if !ok {
+					t.Errorf("waiter %d refused within its wait", i)
+					return
+				}
+				served <- i
+				next()
+			}()
+			synctest.Wait() // waiter i is queued before waiter i+1 comes
+		}
+		release()
+		for want := range waiters {
+			if got := <-served; got != want {
+				t.Fatalf("turn %d went to waiter %d", want, got)
+			}
+		}
+	})
 }

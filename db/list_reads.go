@@ -1,0 +1,37 @@
+package db
+
+import (
+	"context"
+	"time"
+
+	"github.com/docodego/sessions/internal/gate"
+)
+
+// listReadWait bounds a list read's wait for its turn when its context allows longer: the
+// server's default cap on one statement (PoolOptions.StatementTimeout).
+const listReadWait = 5 * time.Second
+
+// newListReads admits the reads of a user's whole lists (the sessions, the security page)
+// to half the pool at once, so the lookups and writes every request makes always find a
+// connection, and the other half keeps PostgreSQL's cores busy.
+func newListReads(maxOpen int) *gate.Gate {
+	if maxOpen <= 0 { // a pool with no bound (NewStore)
+		maxOpen = DefaultMaxOpen()
+	}
+	return gate.New(max(maxOpen/2, 1), listReadWait)
+}
+
+// takeListRead waits for a turn to read a list, in the order the reads came: database/sql
+// hands a freed connection to a random waiter, so with more reads than connections some
+// waited through many hand-offs, and those made the page's p99 (BENCHMARKS.md, "List reads
+// wait in line"). release gives the turn back; call it after the rows are closed.
+func (s *Store) takeListRead(ctx context.Context) (release func(), err error) {
+	release, ok := s.listReads.Acquire(ctx)
+	if !ok {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		return nil, context.DeadlineExceeded // waited listReadWait: as slow as a timed-out statement
+	}
+	return release, nil
+}
