@@ -1,0 +1,8 @@
+package db
+
+import "context"
+
+// TakeListRead takes a list read's turn, as ActiveSessions does, for tests that fill the line.
+func (s *Store) TakeListRead(ctx context.Context) (release func(), err error) {
+	return s.takeListRead(ctx)
+}
