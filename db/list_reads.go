@@ -1,7 +1,10 @@
 package db
 
 import (
+	"cmp"
 	"context"
+	"errors"
+	"fmt"
 	"time"
 
 	"github.com/docodego/sessions/internal/gate"
@@ -10,6 +13,8 @@ import (
 // listReadWait bounds a list read's wait for its turn when its context allows longer: the
 // server's default cap on one statement (PoolOptions.StatementTimeout).
 const listReadWait = 5 * time.Second
+
+var errWaitedTooLong = errors.New("waited " + listReadWait.String())
 
 // newListReads admits the reads of a user's whole lists (the sessions, the security page)
 // to half the pool at once, so the lookups and writes every request makes always find a
@@ -28,10 +33,10 @@ func newListReads(maxOpen int) *gate.Gate {
 func (s *Store) takeListRead(ctx context.Context) (release func(), err error) {
 	release, ok := s.listReads.Acquire(ctx)
 	if !ok {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		return nil, context.DeadlineExceeded // waited listReadWait: as slow as a timed-out statement
+		// As for a statement cancelled with its context (57014), the database was too slow
+		// for this request: IsUnavailable, so 503, whether the deadline or a cancel ended it.
+		return nil, fmt.Errorf("no turn to read a list (%v): %w", cmp.Or(ctx.Err(), errWaitedTooLong),
+			context.DeadlineExceeded)
 	}
 	return release, nil
 }
