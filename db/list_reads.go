@@ -17,8 +17,11 @@ const listReadWait = 5 * time.Second
 var errWaitedTooLong = errors.New("waited " + listReadWait.String())
 
 // newListReads admits the reads of a user's whole lists (the sessions, the security page)
-// to half the pool at once, so the lookups and writes every request makes always find a
-// connection, and the other half keeps PostgreSQL's cores busy.
+// to half the pool at once: two a core with the default pool. That keeps PostgreSQL's cores
+// busy while each read shares them with few others, so its time varies little; with three
+// quarters of the pool, or twice the pool and the same half, the page's p99 was ~10 ms
+// higher (BENCHMARKS.md, "List reads wait in line"). The other half is for the lookups and
+// writes every request makes, which then always find a connection.
 func newListReads(maxOpen int) *gate.Gate {
 	if maxOpen <= 0 { // a pool with no bound (NewStore)
 		maxOpen = DefaultMaxOpen()
@@ -26,10 +29,9 @@ func newListReads(maxOpen int) *gate.Gate {
 	return gate.New(max(maxOpen/2, 1), listReadWait)
 }
 
-// takeListRead waits for a turn to read a list, in the order the reads came: database/sql
-// hands a freed connection to a random waiter, so with more reads than connections some
-// waited through many hand-offs, and those made the page's p99 (BENCHMARKS.md, "List reads
-// wait in line"). release gives the turn back; call it after the rows are closed.
+// takeListRead waits for a turn to read a list, in the order the reads came (database/sql
+// would hand a freed connection to a random waiter, and a read could lose many hand-offs in
+// a row). release gives the turn back; call it after the rows are closed.
 func (s *Store) takeListRead(ctx context.Context) (release func(), err error) {
 	release, ok := s.listReads.Acquire(ctx)
 	if !ok {
