@@ -9,9 +9,9 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	_ "github.com/lib/pq" // the PostgreSQL driver behind sqlx
 
 	"github.com/docodego/sessions/internal/gate"
-	_ "github.com/lib/pq" // the PostgreSQL driver behind sqlx
 )
 
 // ErrNotFound is returned when a query that expects one row finds none.

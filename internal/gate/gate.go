@@ -8,7 +8,8 @@ import (
 	"time"
 )
 
-// Gate admits at most n callers at a time.
+// Gate admits at most n callers at a time. Waiting callers get their turns in the order they
+// came: a channel's blocked senders are served first in, first out.
 type Gate struct {
 	slots chan struct{}
 	wait  time.Duration
