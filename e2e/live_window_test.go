@@ -43,6 +43,12 @@ func TestLiveSignInBeforeTheStreamConnects(t *testing.T) {
 // paused ones come on the channel.
 func (d *device) holdStreams() <-chan fetch.RequestID {
 	d.t.Helper()
+	return d.holdRequests("*/app/settings/security/events*")
+}
+
+// holdRequests pauses the tab's requests for URLs matching pattern until release.
+func (d *device) holdRequests(pattern string) <-chan fetch.RequestID {
+	d.t.Helper()
 	paused := make(chan fetch.RequestID, 8)
 	err := chromedp.Listen(d.ctx, func(ev any) {
 		if ev, ok := ev.(*fetch.EventRequestPaused); ok {
@@ -57,7 +63,7 @@ func (d *device) holdStreams() <-chan fetch.RequestID {
 	}
 	d.do(chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
 		_, err := chromedp.Call(ctx, fetch.Enable, fetch.EnableParams{
-			Patterns: []*fetch.RequestPattern{{URLPattern: "*/app/settings/security/events*"}}})
+			Patterns: []*fetch.RequestPattern{{URLPattern: pattern}}})
 		return err
 	}))
 	return paused
