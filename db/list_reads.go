@@ -1,9 +1,7 @@
 package db
 
 import (
-	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -13,8 +11,6 @@ import (
 // listReadWait bounds a list read's wait for its turn when its context allows longer: the
 // server's default cap on one statement (PoolOptions.StatementTimeout).
 const listReadWait = 5 * time.Second
-
-var errWaitedTooLong = errors.New("waited " + listReadWait.String())
 
 // newListReads admits the reads of a user's whole lists (the sessions, the security page)
 // to half the pool at once: two a core with the default pool. That keeps PostgreSQL's cores
@@ -37,8 +33,8 @@ func (s *Store) takeListRead(ctx context.Context) (release func(), err error) {
 	if !ok {
 		// As for a statement cancelled with its context (57014), the database was too slow
 		// for this request: IsUnavailable, so 503, whether the deadline or a cancel ended it.
-		return nil, fmt.Errorf("no turn to read a list (%v): %w", cmp.Or(ctx.Err(), errWaitedTooLong),
-			context.DeadlineExceeded)
+		return nil, fmt.Errorf("no turn to read a list before the request ended or in %v: %w",
+			listReadWait, context.DeadlineExceeded)
 	}
 	return release, nil
 }
