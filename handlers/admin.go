@@ -24,7 +24,7 @@ type adminAuditRow struct {
 
 // adminHomePage is /admin.
 type adminHomePage struct {
-	layoutData
+	Layout
 	Links []adminLink
 	Audit []adminAuditRow
 }
@@ -37,9 +37,9 @@ func (h *Handler) adminHome(c *fiber.Ctx) error {
 		return err
 	}
 	return h.page(c, "pages/admin_home", &adminHomePage{
-		layoutData: h.layout(c, l.T("admin.home.title")),
-		Links:      []adminLink{{Href: policiesPath, Text: l.T("policy.title")}, {Href: usersPath, Text: l.T("support.title")}},
-		Audit:      adminAuditRows(l, entries),
+		Layout: h.layout(c, l.T("admin.home.title")),
+		Links:  []adminLink{{Href: policiesPath, Text: l.T("policy.title")}, {Href: usersPath, Text: l.T("support.title")}},
+		Audit:  adminAuditRows(l, entries),
 	})
 }
 

@@ -8,6 +8,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/docodego/sessions/auth"
+	"github.com/docodego/sessions/locale"
 )
 
 // The admin group (/admin and /api/admin) has one guard, registered with the group in
@@ -95,9 +96,10 @@ func (h *Handler) recordAdmin(c *fiber.Ctx, cur auth.Current, status int) {
 }
 
 // adminReauthPage is the prompt an admin without a fresh proof of password gets.
+// Its Layout's Next is the admin page to return to, for its form and the language
+// switcher alike.
 type adminReauthPage struct {
-	layoutData
-	Next    string // the admin page to return to
+	Layout
 	Problem string
 }
 
@@ -115,8 +117,14 @@ func (h *Handler) adminReauthPrompt(c *fiber.Ctx, problem string) error {
 		return c.SendStatus(fiber.StatusOK)
 	}
 	c.Status(fiber.StatusForbidden)
-	return h.page(c, "pages/admin_reauth", &adminReauthPage{
-		layoutData: h.layout(c, l.T("admin.reauth.title")), Next: next, Problem: problem})
+	return h.page(c, "pages/admin_reauth", &adminReauthPage{Layout: h.reauthLayout(c, l, next), Problem: problem})
+}
+
+// reauthLayout is the prompt's layout, returning to the admin page next.
+func (h *Handler) reauthLayout(c *fiber.Ctx, l *locale.Localizer, next string) Layout {
+	d := h.layout(c, l.T("admin.reauth.title"))
+	d.Next = next
+	return d
 }
 
 // adminReturnPath is the admin page the prompt returns to: this one for a GET, else the
@@ -179,6 +187,5 @@ func (h *Handler) adminReauthenticate(c *fiber.Ctx) error {
 func (h *Handler) reauthAgain(c *fiber.Ctx, status int, next, problem string) error {
 	l := h.localizer(c)
 	c.Status(status)
-	return h.page(c, "pages/admin_reauth", &adminReauthPage{
-		layoutData: h.layout(c, l.T("admin.reauth.title")), Next: next, Problem: problem})
+	return h.page(c, "pages/admin_reauth", &adminReauthPage{Layout: h.reauthLayout(c, l, next), Problem: problem})
 }

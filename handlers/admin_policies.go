@@ -43,7 +43,7 @@ type policiesForm struct {
 
 // policiesPage is /admin/security/policies.
 type policiesPage struct {
-	layoutData
+	Layout
 	Form policiesForm
 }
 
@@ -54,7 +54,7 @@ func (h *Handler) adminPolicies(c *fiber.Ctx) error {
 		return err
 	}
 	l := h.localizer(c)
-	return h.page(c, "pages/admin_policies", &policiesPage{layoutData: h.layout(c, l.T("policy.title")), Form: form})
+	return h.page(c, "pages/admin_policies", &policiesPage{Layout: h.layout(c, l.T("policy.title")), Form: form})
 }
 
 // setPolicies is POST /admin/security/policies: all of them, as the form sends them. A bad
@@ -95,7 +95,7 @@ func (h *Handler) policiesAnswer(c *fiber.Ctx, form policiesForm) error {
 	if isHTMX(c) {
 		return h.fragment(c, "partials/admin_policies", form)
 	}
-	return h.page(c, "pages/admin_policies", &policiesPage{layoutData: h.layout(c, form.L.T("policy.title")), Form: form})
+	return h.page(c, "pages/admin_policies", &policiesPage{Layout: h.layout(c, form.L.T("policy.title")), Form: form})
 }
 
 // policiesDone says what a save did.

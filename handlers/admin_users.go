@@ -36,7 +36,7 @@ type userMatchRow struct {
 
 // adminUsersPage is /admin/users?q=.
 type adminUsersPage struct {
-	layoutData
+	Layout
 	Query, Error string
 	Searched     bool
 	Matches      []userMatchRow
@@ -46,7 +46,7 @@ type adminUsersPage struct {
 // or holds control characters answers 400, the field named.
 func (h *Handler) adminUsers(c *fiber.Ctx) error {
 	l := h.localizer(c)
-	p := &adminUsersPage{layoutData: h.layout(c, l.T("support.title")), Query: echoText(c.Query("q"))}
+	p := &adminUsersPage{Layout: h.layout(c, l.T("support.title")), Query: echoText(c.Query("q"))}
 	if c.Query("q") == "" {
 		return h.page(c, "pages/admin_users", p)
 	}
@@ -87,7 +87,7 @@ type supportEvent struct {
 // adminUserPage is /admin/users/:id: the person, their sessions as they see them, their
 // recent activity and ended sessions, and the forms that end sessions.
 type adminUserPage struct {
-	layoutData
+	Layout
 	ID, Email, Name, Verified string
 	Sessions                  []supportSession
 	EndAll                    endForm
@@ -135,7 +135,7 @@ func (h *Handler) newAdminUserPage(c *fiber.Ctx) (*adminUserPage, error) {
 	// The sessions exactly as the person's own table shows them, with no current one.
 	table := buildSessionsTable(l, "", "", view.Sessions, h.auth.Now(), h.auth.Config().Places.Loaded(),
 		h.auth.Config().BoundCookieTTL)
-	p := &adminUserPage{layoutData: h.layout(c, l.T("support.person_title", "Email", view.User.Email)),
+	p := &adminUserPage{Layout: h.layout(c, l.T("support.person_title", "Email", view.User.Email)),
 		ID: view.User.ID, Email: view.User.Email, Name: view.User.Name, Verified: l.T("support.unverified")}
 	base := usersPath + "/" + view.User.ID + "/sessions/"
 	for _, row := range table.Rows {

@@ -23,7 +23,7 @@ func (h *Handler) loginPage(c *fiber.Ctx) error {
 	}
 	h.clearEndedCookie(c) // left by the page or fragment that sent the browser here (requirePage)
 	l := h.localizer(c)
-	p := &authPage{layoutData: h.layout(c, l.T("login.title")), ReturnTo: safeNext(c.Query("next")),
+	p := &authPage{Layout: h.layout(c, l.T("login.title")), ReturnTo: safeNext(c.Query("next")),
 		RememberOffered: h.auth.Config().RememberOffered}
 	if p.ReturnTo != "" {
 		p.Notice = l.T("login.continue")
@@ -75,7 +75,7 @@ func (h *Handler) login(c *fiber.Ctx) error {
 		l := h.localizer(c)
 		c.Status(status)
 		return h.page(c, "pages/login", &authPage{
-			layoutData: h.layout(c, l.T("login.title")), Email: echoText(email),
+			Layout: h.layout(c, l.T("login.title")), Email: echoText(email),
 			Error: l.T(message), Field: field, Forget: cl.ForgetOnClose, ReturnTo: safeNext(formValue(c, "next")),
 			RememberOffered: h.auth.Config().RememberOffered,
 		})
@@ -94,7 +94,7 @@ func (h *Handler) signupPage(c *fiber.Ctx) error {
 		return c.Redirect(securityPath, fiber.StatusSeeOther)
 	}
 	l := h.localizer(c)
-	return h.page(c, "pages/signup", &authPage{layoutData: h.layout(c, l.T("signup.title"))})
+	return h.page(c, "pages/signup", &authPage{Layout: h.layout(c, l.T("signup.title"))})
 }
 
 func (h *Handler) signup(c *fiber.Ctx) error {
@@ -118,7 +118,7 @@ func (h *Handler) signup(c *fiber.Ctx) error {
 		l := h.localizer(c)
 		c.Status(status)
 		return h.page(c, "pages/signup", &authPage{
-			layoutData: h.layout(c, l.T("signup.title")), Name: echoText(name), Email: echoText(email),
+			Layout: h.layout(c, l.T("signup.title")), Name: echoText(name), Email: echoText(email),
 			Error: l.T(message, "Min", auth.MinPasswordLength), Field: field,
 		})
 	}

@@ -38,21 +38,21 @@ func TestPagesAndFragmentsRenderConcurrently(t *testing.T) {
 			Notices: []noticeRow{{ID: 7, SessionID: table.Rows[3].ID, Text: "New sign-in"}},
 			Events:  activityPage{L: l, Rows: []rows.Activity{{ID: 1, Text: "Signed in", When: "now"}}, Next: "c"},
 			Ended:   []rows.Ended{{ID: "e", Label: "Firefox", How: "Revoked", Ago: "now"}}, EndedTotal: 3}
-		layout := layoutData{L: l, AppName: "Sessions", Title: "Security", CSRF: "csrf", SignedIn: true, UserName: "Ada"}
+		layout := Layout{L: l, AppName: "Sessions", Title: "Security", CSRF: "csrf", SignedIn: true, UserName: "Ada"}
 		password := passwordForm{L: l, CSRF: "csrf", Min: 12, RevokeOthers: true}
 		jobs = append(jobs,
-			job{"pages/security", &securityPage{layoutData: layout, Table: table, Activity: activity, Password: password,
+			job{"pages/security", &securityPage{Layout: layout, Table: table, Activity: activity, Password: password,
 				Verify: verifyCard{L: l, CSRF: "csrf", Show: true, Email: "ada@example.com"}}},
-			job{"pages/login", &authPage{layoutData: layout, Error: "Wrong password", Field: "password"}},
-			job{"pages/error", &errorPage{layoutData: layout, Message: "Not found", Status: 404}},
-			job{"pages/confirm_revoke", &confirmPage{layoutData: layout, Question: revokeQuestion(l, "csrf", &table.Rows[2])}},
+			job{"pages/login", &authPage{Layout: layout, Error: "Wrong password", Field: "password"}},
+			job{"pages/error", &errorPage{Layout: layout, Message: "Not found", Status: 404}},
+			job{"pages/confirm_revoke", &confirmPage{Layout: layout, Question: revokeQuestion(l, "csrf", &table.Rows[2])}},
 			job{"partials/sessions", table},
 			job{"partials/sessions_update", sessionsUpdate{Table: table, Activity: activity, Announce: "Signed out"}},
 			job{"partials/confirm_revoke", revokeQuestion(l, "csrf", &table.Rows[1])},
 			job{"partials/activity_page", activity.Events},
 			job{"partials/ended_sessions", activity},
 			job{"partials/error", map[string]any{"L": l, "Message": "Try again"}},
-			job{"pages/admin_user", &adminUserPage{layoutData: layout, Email: "ada@example.com",
+			job{"pages/admin_user", &adminUserPage{Layout: layout, Email: "ada@example.com",
 				Sessions: []supportSession{{Row: table.Rows[1], Form: endForm{L: l, CSRF: "csrf", Action: "/x", For: "1"}}},
 				EndAll:   endForm{L: l, CSRF: "csrf", Action: "/y", For: "all"}}},
 		)

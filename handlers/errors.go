@@ -140,9 +140,9 @@ func (h *Handler) ErrorHandler(c *fiber.Ctx, err error) error {
 		return h.fragment(c, "partials/error", fiber.Map{"L": loc, "Message": loc.T(message)})
 	}
 	return h.page(c, "pages/error", &errorPage{
-		layoutData: h.layout(c, loc.T("error.title")),
-		Message:    loc.T(message),
-		Status:     status,
+		Layout:  h.layout(c, loc.T("error.title")),
+		Message: loc.T(message),
+		Status:  status,
 	})
 }
 

@@ -84,7 +84,7 @@ func newExportEvent(l *locale.Localizer, e db.AuditEvent) exportEvent {
 }
 
 // exportPage offers the two formats.
-type exportPage struct{ layoutData }
+type exportPage struct{ Layout }
 
 // exportActivity is GET /app/settings/security/export?format=json|csv: the person's
 // sessions and security events as a download; without a format, the page that offers
@@ -93,7 +93,7 @@ func (h *Handler) exportActivity(c *fiber.Ctx) error {
 	format := c.Query("format")
 	if format == "" {
 		l := h.localizer(c)
-		return h.page(c, "pages/export", &exportPage{layoutData: h.layout(c, l.T("export.heading"))})
+		return h.page(c, "pages/export", &exportPage{Layout: h.layout(c, l.T("export.heading"))})
 	}
 	if format != "json" && format != "csv" {
 		return errBadExportFormat

@@ -82,7 +82,7 @@ func (h *Handler) securityEvents(c *fiber.Ctx) error {
 // missedSinceRender says whether the stream must start with a resync: on a reconnect (the
 // extension resends Last-Event-ID) the page missed whatever happened while it was away; on
 // a first connect it missed what committed between its render and now, which the page's
-// revision (?rev=, layoutData.LiveRev) shows. Asked after subscribing, so a change after
+// revision (?rev=, Layout.LiveRev) shows. Asked after subscribing, so a change after
 // the answer is delivered as an event and none falls between the two. When the database
 // cannot say, it resyncs: a needless refetch costs less than a missed sign-in.
 func (h *Handler) missedSinceRender(c *fiber.Ctx, cur auth.Current) bool {

@@ -101,6 +101,6 @@ func (h *Handler) reauthRequired(c *fiber.Ctx, err error) error {
 	if isHTMX(c) {
 		return h.fragment(c, "partials/error", fiber.Map{"L": l, "Message": l.T("reauth.required")})
 	}
-	return h.page(c, "pages/error", &errorPage{layoutData: h.layout(c, l.T("error.title")),
+	return h.page(c, "pages/error", &errorPage{Layout: h.layout(c, l.T("error.title")),
 		Message: l.T("reauth.required"), Status: fiber.StatusForbidden})
 }

@@ -6,8 +6,8 @@ import (
 	"github.com/docodego/sessions/locale"
 )
 
-// layoutData is what partials/page_start and page_end need on every page.
-type layoutData struct {
+// Layout is what partials/page_start and page_end need on every page.
+type Layout struct {
 	L        *locale.Localizer
 	AppName  string
 	Title    string
@@ -22,8 +22,8 @@ type layoutData struct {
 }
 
 // layout fills the layout's fields for this request.
-func (h *Handler) layout(c *fiber.Ctx, title string) layoutData {
-	d := layoutData{L: h.localizer(c), AppName: h.cfg.AppName, Title: title, CSRF: h.csrfToken(c), Path: c.Path(), Next: nextPath(c)}
+func (h *Handler) layout(c *fiber.Ctx, title string) Layout {
+	d := Layout{L: h.localizer(c), AppName: h.cfg.AppName, Title: title, CSRF: h.csrfToken(c), Path: c.Path(), Next: nextPath(c)}
 	if cur := current(c); cur != nil {
 		d.SignedIn, d.UserName, d.LiveRev = true, cur.Name, cur.SecurityRev
 	}

@@ -109,8 +109,8 @@ func BenchmarkRenderSecurityPage(b *testing.B) {
 		activity.Ended = append(activity.Ended, rows.Ended{ID: strconv.Itoa(i), Label: "Firefox on Windows", How: "Revoked", Ago: "2 days ago"})
 	}
 	page := &securityPage{Table: table, Activity: activity,
-		layoutData: layoutData{L: l, AppName: "Sessions", Title: "Security", CSRF: "csrf", SignedIn: true, UserName: "Ada", Next: "/app/settings/security"},
-		Password:   passwordForm{L: l, CSRF: "csrf", Min: 12}}
+		Layout:   Layout{L: l, AppName: "Sessions", Title: "Security", CSRF: "csrf", SignedIn: true, UserName: "Ada", Next: "/app/settings/security"},
+		Password: passwordForm{L: l, CSRF: "csrf", Min: 12}}
 	b.ReportAllocs()
 	for b.Loop() {
 		if err := v.Render(io.Discard, "pages/security", page); err != nil {

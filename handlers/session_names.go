@@ -20,7 +20,7 @@ type nameRow struct {
 
 // namesPage is /app/settings/security/names.
 type namesPage struct {
-	layoutData
+	Layout
 	Rows     []nameRow
 	Max      int
 	Done     string
@@ -46,7 +46,7 @@ func (h *Handler) newNamesPage(c *fiber.Ctx) (*namesPage, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &namesPage{layoutData: h.layout(c, l.T("name_device.title")), Max: auth.MaxSessionName}
+	p := &namesPage{Layout: h.layout(c, l.T("name_device.title")), Max: auth.MaxSessionName}
 	for _, s := range sessions {
 		p.Rows = append(p.Rows, nameRow{ID: s.ID, Device: l.Device(s.Browser, s.OS), Name: s.Name, Current: s.ID == cur.Session.ID})
 	}

@@ -14,7 +14,7 @@ func (h *Handler) securityPage(c *fiber.Ctx) error {
 	setPageHeaders(c)
 	cur := current(c)
 	l := h.localizer(c)
-	p := &securityPage{layoutData: h.layout(c, l.T("security.title"))}
+	p := &securityPage{Layout: h.layout(c, l.T("security.title"))}
 	rows, activity, err := h.loadSecurityOverview(c, l, p.CSRF, cur)
 	if err != nil {
 		return err
@@ -128,7 +128,7 @@ func (h *Handler) confirm(c *fiber.Ctx, q confirmQuestion) error {
 	if q.Row != nil {
 		title = q.L.T("revoke.title_page")
 	}
-	return h.page(c, "pages/confirm_revoke", &confirmPage{layoutData: h.layout(c, title), Question: q})
+	return h.page(c, "pages/confirm_revoke", &confirmPage{Layout: h.layout(c, title), Question: q})
 }
 
 // staleConfirm answers a question about sessions that are no longer there: the page

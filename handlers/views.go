@@ -35,7 +35,7 @@ type sessionsTable struct {
 
 // securityPage is /app/settings/security.
 type securityPage struct {
-	layoutData
+	Layout
 	Table    sessionsTable
 	Password passwordForm
 	Activity securityActivity // notices, recent security activity, ended sessions (activity.go)
@@ -61,7 +61,7 @@ type sessionConfirmed struct {
 
 // confirmPage asks, without JavaScript, whether to revoke one session or all others.
 type confirmPage struct {
-	layoutData
+	Layout
 	Question confirmQuestion
 }
 
@@ -98,7 +98,7 @@ func revokeOthersQuestion(l *locale.Localizer, csrf string, others int) confirmQ
 
 // authPage is the sign-in or sign-up form.
 type authPage struct {
-	layoutData
+	Layout
 	Name, Email string
 	Error       string
 	Notice      string
@@ -111,7 +111,7 @@ type authPage struct {
 
 // errorPage shows a failure in plain words.
 type errorPage struct {
-	layoutData
+	Layout
 	Message string
 	Status  int
 }

@@ -287,3 +287,42 @@ func TestGenericDeviceNamesAreTranslated(t *testing.T) {
 		}
 	}
 }
+
+// TestWordsAreTheirMessages: a template's word reads what T renders for its message, in
+// every language, and only messages of one piece are words.
+func TestWordsAreTheirMessages(t *testing.T) {
+	c, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, lang := range Supported {
+		l := c.Lang(lang)
+		ids, err := MessageIDs(lang)
+		if err != nil {
+			t.Fatal(err)
+		}
+		words := 0
+		for id := range ids {
+			w, ok := l.W[WordKey(id)]
+			if !ok {
+				continue
+			}
+			words++
+			if got := l.T(id); w != got {
+				t.Errorf("%s %s: word %q, T %q", lang, id, w, got)
+			}
+		}
+		if words != len(l.W) {
+			t.Errorf("%s: %d words, %d of them messages", lang, len(l.W), words)
+		}
+		if _, ok := l.W[WordKey("sessions.count")]; ok {
+			t.Errorf("%s: the plural sessions.count is a word", lang)
+		}
+		if _, ok := l.W[WordKey("form.password_hint")]; ok {
+			t.Errorf("%s: form.password_hint, with its placeholder, is a word", lang)
+		}
+		if l.W[WordKey("sessions.heading")] == "" {
+			t.Errorf("%s: sessions.heading is not a word", lang)
+		}
+	}
+}

@@ -11,6 +11,7 @@ import (
 
 // Localizer renders messages, dates and device labels in one language.
 type Localizer struct {
+	W    Words // first: text/template finds a field by a scan of the struct's fields
 	lang string
 	tag  language.Tag
 	loc  *i18n.Localizer
@@ -21,7 +22,7 @@ type Localizer struct {
 
 func newLocalizer(b *i18n.Bundle, tag language.Tag, msgs map[string]compiledMessage) *Localizer {
 	base, _ := tag.Base()
-	return &Localizer{lang: base.String(), tag: tag, loc: i18n.NewLocalizer(b, tag.String()), msgs: msgs,
+	return &Localizer{W: wordsOf(msgs), lang: base.String(), tag: tag, loc: i18n.NewLocalizer(b, tag.String()), msgs: msgs,
 		regions: display.Regions(tag)}
 }
 

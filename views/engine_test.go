@@ -12,10 +12,11 @@ var layoutCall = regexp.MustCompile(`\{\{-?[^}]*\bembed\b`)
 
 // No template calls html/v2's layout function: every render rewrites it on the shared
 // templates (views/engine.go), so a page built on it could run another render's. Pages are
-// composed from partials/page_start and partials/page_end instead; each page uses both.
+// composed from partials/page_start and partials/page_end instead; each page uses both,
+// with its Layout (handlers.Layout) as their data.
 func TestNoTemplateCallsTheLayoutFunction(t *testing.T) {
-	pageStart := regexp.MustCompile(`^\{\{template "partials/page_start" \. -\}\}`)
-	pageEnd := regexp.MustCompile(`\{\{template "partials/page_end" \.\}\}\s*$`)
+	pageStart := regexp.MustCompile(`^\{\{template "partials/page_start" \.Layout -\}\}`)
+	pageEnd := regexp.MustCompile(`\{\{template "partials/page_end" \.Layout\}\}\s*$`)
 	n := 0
 	err := fs.WalkDir(FS, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {

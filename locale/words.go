@@ -1,0 +1,27 @@
+package locale
+
+import (
+	"strings"
+
+	"golang.org/x/text/feature/plural"
+)
+
+// Words are one language's messages of one piece (no placeholder, no plural forms), for
+// templates, keyed by the message id with each '.' as '_': {{.L.W.sessions_heading}} is
+// "sessions.heading". text/template reaches a map's value in under half the time it takes
+// to call the variadic T by reflection, and the security page shows ~40 such words
+// (BENCHMARKS.md, issue 28). A message with a placeholder or plural forms stays T's or N's.
+type Words map[string]string
+
+// WordKey is message id's key in Words.
+func WordKey(id string) string { return strings.ReplaceAll(id, ".", "_") }
+
+func wordsOf(msgs map[string]compiledMessage) Words {
+	w := make(Words, len(msgs))
+	for id, m := range msgs {
+		if p, ok := m[plural.Other]; ok && len(m) == 1 && len(p) == 1 && p[0].arg == "" {
+			w[WordKey(id)] = p[0].text
+		}
+	}
+	return w
+}
