@@ -42,14 +42,15 @@ type EndedSession struct {
 // read to be sorted anyway, so counting them costs one WindowAgg over the user's rows, no
 // second scan. That WindowAgg and its sort carry only the id and what decides the order: with
 // every column of every row of the user they cost a third of the statement (BENCHMARKS.md,
-// issue 28). The rows shown are read again by id after the LIMIT, with the device that
-// ended each. Part of SecurityActivity.
+// issue 28). The rows shown are read again after the LIMIT, at the ctid the scan found them
+// at (a TID scan: the statement's snapshot still sees that version there, and no index is
+// walked again), with the device that ended each. Part of SecurityActivity.
 const endedSessionsSQL = `
 	SELECT ` + endedPos + `, s.*, NULL, NULL, e.ended_at, e.revoked_at, e.revoked_by_session_id,
 		e.revoke_reason, b.browser, b.os, e.total
 	FROM (
 		SELECT *, count(*) OVER () AS total FROM (
-			SELECT s.id, s.revoked_at, s.revoked_by_session_id, s.revoke_reason,
+			SELECT s.ctid AS at, s.id, s.revoked_at, s.revoked_by_session_id, s.revoke_reason,
 				LEAST(s.revoked_at, s.expires_at, s.last_seen_at + make_interval(secs => $4),
 					s.created_at + make_interval(secs => $6)) AS ended_at
 			FROM sessions s
@@ -58,6 +59,6 @@ const endedSessionsSQL = `
 		WHERE ended_at >= $2 AND ended_at <= $3
 		ORDER BY ended_at DESC, id LIMIT $5
 	) e
-	CROSS JOIN LATERAL (SELECT ` + activeSessionsColumns + ` FROM sessions WHERE id = e.id) s
+	CROSS JOIN LATERAL (SELECT ` + activeSessionsColumns + ` FROM sessions WHERE ctid = e.at) s
 	LEFT JOIN sessions b ON b.id = e.revoked_by_session_id
 	ORDER BY e.ended_at DESC, e.id`

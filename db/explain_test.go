@@ -67,6 +67,10 @@ func TestPlannerUsesIndexes(t *testing.T) {
 			if strings.Contains(plan, "Seq Scan on sessions") {
 				t.Errorf("plan scans the sessions table:\n%s", plan)
 			}
+			// The ended rows shown are read again where the scan found them.
+			if strings.Contains(tc.query, db.EndedSessionsSQL) && !strings.Contains(plan, "Tid Scan on sessions") {
+				t.Errorf("plan reads the ended sessions shown again by an index:\n%s", plan)
+			}
 		})
 	}
 }
