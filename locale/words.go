@@ -8,9 +8,10 @@ import (
 
 // Words are one language's messages of one piece (no placeholder, no plural forms), for
 // templates, keyed by the message id with each '.' as '_': {{.L.W.sessions_heading}} is
-// "sessions.heading". text/template reaches a map's value in under half the time it takes
-// to call the variadic T by reflection, and the security page shows ~40 such words
-// (BENCHMARKS.md, issue 28). A message with a placeholder or plural forms stays T's or N's.
+// "sessions.heading". text/template reaches a map's value in a little over half the time
+// it takes to call the variadic T by reflection, and the security page shows ~40 such words
+// (BENCHMARKS.md, issue 28, has the times). A message with a placeholder or plural forms
+// stays T's or N's.
 type Words map[string]string
 
 // WordKey is message id's key in Words.
