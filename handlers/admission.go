@@ -9,10 +9,13 @@ import (
 
 // admitWait is how long a request waits for a turn before it is refused with 503 busy:
 // far under the request deadline (defaultRequestTimeout), so an admitted request still has
-// its time for queries, and short, because every waiting request is a goroutine whose
-// stack the collector scans: with a 1 s wait, an open loop at 80 % of the closed-loop rate
-// kept ~2,800 requests waiting, and the app spent most of its CPU in the collector.
-const admitWait = 200 * time.Millisecond
+// its time for queries, and short, because every waiting request is a goroutine (and a
+// timer) the app keeps: with a 1 s wait, an open loop at 80 % of the closed-loop rate kept
+// ~2,800 requests waiting, and the app spent most of its CPU in the collector. At 200 ms a
+// burst the server fell behind on still held so many that it spent its CPU on refusals and
+// answered a few hundred requests a second for the rest of the load; at 20 ms it answers
+// at its rate and refuses the excess (BENCHMARKS.md, "Refusing sooner").
+const admitWait = 20 * time.Millisecond
 
 // shedLogEvery spaces the warnings about refused requests: one line per interval, with
 // the count, instead of a line per request while the server is overloaded.
