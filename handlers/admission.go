@@ -11,10 +11,10 @@ import (
 // far under the request deadline (defaultRequestTimeout), so an admitted request still has
 // its time for queries, and short, because every waiting request is a goroutine (and a
 // timer) the app keeps: with a 1 s wait, an open loop at 80 % of the closed-loop rate kept
-// ~2,800 requests waiting, and the app spent most of its CPU in the collector. At 200 ms a
-// burst the server fell behind on still held so many that it spent its CPU on refusals and
-// answered a few hundred requests a second for the rest of the load; at 20 ms it answers
-// at its rate and refuses the excess (BENCHMARKS.md, "Refusing sooner").
+// ~2,800 requests waiting, and the app spent most of its CPU in the collector. With 200 ms,
+// once a burst put the server behind, so many requests waited that it spent its CPU on
+// refusing them and answered only a few hundred a second until the load ended; with 20 ms
+// it answers at its rate and refuses the excess (BENCHMARKS.md, "Refusing sooner").
 const admitWait = 20 * time.Millisecond
 
 // shedLogEvery spaces the warnings about refused requests: one line per interval, with
