@@ -90,8 +90,8 @@ func (m compiledMessage) render(tag language.Tag, count any, args []any) (string
 	if !ok {
 		return "", false
 	}
-	if len(pieces) == 1 && pieces[0].arg == "" {
-		return pieces[0].text, true // most of a page's words: no copy
+	if text, ok := onePiece(pieces); ok {
+		return text, true // most of a page's words: no copy
 	}
 	// The values first, to size the result once: a row's label or "Revoke ..." grew its
 	// builder two or three times.
@@ -114,6 +114,14 @@ func (m compiledMessage) render(tag language.Tag, count any, args []any) (string
 		b.WriteString(v)
 	}
 	return b.String(), true
+}
+
+// onePiece is the text of a form with no placeholder.
+func onePiece(pieces []piece) (string, bool) {
+	if len(pieces) == 1 && pieces[0].arg == "" {
+		return pieces[0].text, true
+	}
+	return "", false
 }
 
 // argValue is the value of name among name/value pairs, as text/template prints it.

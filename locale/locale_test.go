@@ -303,7 +303,7 @@ func TestWordsAreTheirMessages(t *testing.T) {
 		}
 		words := 0
 		for id := range ids {
-			w, ok := l.W[WordKey(id)]
+			w, ok := l.W[wordKey(id)]
 			if !ok {
 				continue
 			}
@@ -315,13 +315,13 @@ func TestWordsAreTheirMessages(t *testing.T) {
 		if words != len(l.W) {
 			t.Errorf("%s: %d words, %d of them messages", lang, len(l.W), words)
 		}
-		if _, ok := l.W[WordKey("sessions.count")]; ok {
+		if _, ok := l.W[wordKey("sessions.count")]; ok {
 			t.Errorf("%s: the plural sessions.count is a word", lang)
 		}
-		if _, ok := l.W[WordKey("form.password_hint")]; ok {
+		if _, ok := l.W[wordKey("form.password_hint")]; ok {
 			t.Errorf("%s: form.password_hint, with its placeholder, is a word", lang)
 		}
-		if l.W[WordKey("sessions.heading")] == "" {
+		if l.W[wordKey("sessions.heading")] == "" {
 			t.Errorf("%s: sessions.heading is not a word", lang)
 		}
 	}

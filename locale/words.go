@@ -14,14 +14,17 @@ import (
 // stays T's or N's.
 type Words map[string]string
 
-// WordKey is message id's key in Words.
-func WordKey(id string) string { return strings.ReplaceAll(id, ".", "_") }
+// wordKey is message id's key in Words.
+func wordKey(id string) string { return strings.ReplaceAll(id, ".", "_") }
 
 func wordsOf(msgs map[string]compiledMessage) Words {
 	w := make(Words, len(msgs))
 	for id, m := range msgs {
-		if p, ok := m[plural.Other]; ok && len(m) == 1 && len(p) == 1 && p[0].arg == "" {
-			w[WordKey(id)] = p[0].text
+		if len(m) != 1 {
+			continue // plural forms
+		}
+		if text, ok := onePiece(m[plural.Other]); ok {
+			w[wordKey(id)] = text
 		}
 	}
 	return w

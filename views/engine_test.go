@@ -18,14 +18,7 @@ func TestNoTemplateCallsTheLayoutFunction(t *testing.T) {
 	pageStart := regexp.MustCompile(`^\{\{template "partials/page_start" \.Layout -\}\}`)
 	pageEnd := regexp.MustCompile(`\{\{template "partials/page_end" \.Layout\}\}\s*$`)
 	n := 0
-	err := fs.WalkDir(FS, ".", func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		src, err := fs.ReadFile(FS, p)
-		if err != nil {
-			return err
-		}
+	eachTemplate(t, func(p string, src []byte) {
 		n++
 		if layoutCall.Match(src) {
 			t.Errorf("%s calls the layout function", p)
@@ -35,10 +28,27 @@ func TestNoTemplateCallsTheLayoutFunction(t *testing.T) {
 				t.Errorf("%s is not composed from partials/page_start and partials/page_end", p)
 			}
 		}
-		return nil
 	})
-	if err != nil || n < 10 {
-		t.Fatalf("walked %d templates: %v", n, err)
+	if n < 10 {
+		t.Fatalf("walked %d templates", n)
+	}
+}
+
+// eachTemplate calls visit with the path and source of every embedded template.
+func eachTemplate(t *testing.T, visit func(path string, src []byte)) {
+	t.Helper()
+	err := fs.WalkDir(FS, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		src, err := fs.ReadFile(FS, p)
+		if err == nil {
+			visit(p, src)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatalf("walk the templates: %v", err)
 	}
 }
 

@@ -1,7 +1,6 @@
 package views
 
 import (
-	"io/fs"
 	"regexp"
 	"testing"
 
@@ -18,14 +17,7 @@ func TestEveryWordIsInEveryLanguage(t *testing.T) {
 	}
 	word := regexp.MustCompile(`\.W\.(\w+)`)
 	used := 0
-	err = fs.WalkDir(FS, ".", func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		src, err := fs.ReadFile(FS, path)
-		if err != nil {
-			return err
-		}
+	eachTemplate(t, func(path string, src []byte) {
 		for _, m := range word.FindAllStringSubmatch(string(src), -1) {
 			used++
 			for _, lang := range locale.Supported {
@@ -34,11 +26,7 @@ func TestEveryWordIsInEveryLanguage(t *testing.T) {
 				}
 			}
 		}
-		return nil
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	if used < 100 {
 		t.Fatalf("found %d words in the templates, want the page's 100 and more", used)
 	}
