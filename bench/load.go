@@ -32,6 +32,7 @@ type result struct {
 	P999       time.Duration // open-loop rows
 	SendLag    time.Duration // open-loop rows: the most a request went out after its scheduled time
 	GenCPU     time.Duration // open-loop rows: the load generator's own CPU per request sent
+	BusyCores  float64       // the machine's cores busy on average over the row (app, PostgreSQL, load generator and all)
 	Profile    *cpuBreakdown // -profile: where the app's CPU went
 	Statements []stmtTiming  // -profile: PostgreSQL's statements over the row
 }

@@ -38,7 +38,9 @@ type benchConfig struct {
 	compare    string        // -compare: a git revision to build and measure beside this one
 	cacheOff   string        // -cache-off: comma-separated caches (bench/cacheoff) to measure off against on
 	openLoopD  time.Duration // each open-loop row's length
-	scale      float64       // -scale: the ten-million run at this fraction (0: not run)
+	// -open-shares: the open-loop rows' rates, as shares of each endpoint's closed-loop req/s
+	openLoopShares shareList
+	scale          float64 // -scale: the ten-million run at this fraction (0: not run)
 	// sharedBuffers is the cluster's shared_buffers setting ("": PostgreSQL's default),
 	// worked out once in run and printed with the report.
 	sharedBuffers string
@@ -56,7 +58,9 @@ func main() {
 	flag.StringVar(&cfg.profileDir, "profile", "", "save the app's CPU profile of each random-user check, list and page row in this folder, time PostgreSQL's statements (pg_stat_statements), and print where each answer's time goes")
 	flag.StringVar(&cfg.compare, "compare", "", "also build this git revision (e.g. HEAD~1) and measure the random-user check, list and page rows on both builds, alternating, against the one seeded cluster")
 	flag.StringVar(&cfg.cacheOff, "cache-off", "", "for each comma-separated cache of bench/cacheoff (batching, prepared, generic-plans, gzip-writers), build this tree with it turned off and measure the random-user check, list and page rows on both, alternating, like -compare")
-	flag.DurationVar(&cfg.openLoopD, "open-d", 60*time.Second, "duration of each open-loop row (check, list, page at 50 % and 80 % of their closed-loop req/s)")
+	flag.DurationVar(&cfg.openLoopD, "open-d", 60*time.Second, "duration of each open-loop row (check, list, page at -open-shares of their closed-loop req/s); a search below a missed goal probes for a quarter of it, at least 10 s")
+	cfg.openLoopShares = defaultOpenLoopShares
+	flag.Var(&cfg.openLoopShares, "open-shares", "the open-loop rows' rates, as comma-separated shares of each endpoint's closed-loop req/s (the goals are at 0.5; where it misses them, a search below it follows)")
 	flag.Float64Var(&cfg.scale, "scale", 0, "after the rows, seed 1,000,000 × this people and 10,000,000 × this sessions (3,000,000 × this past retention) in a second database with COPY, run the random-user check, list and page rows on it, then again while the retention janitor deletes the past sessions (make bench-scale: 1)")
 	flag.Var(&cfg.only, "rows", "only these comma-separated parts (default all): "+strings.Join(allGroups, ","))
 	flag.Parse()
@@ -186,9 +190,10 @@ func run(ctx context.Context, cfg benchConfig) error {
 		rows = append(rows, r)
 	}
 	var open, compared []result
+	var limits []openLoopLimit
 	var liveErr error
 	if cfg.only.want("openloop") {
-		if open, err = b.openLoopRows(ctx, rows, cfg.openLoopD); err != nil { // bench/openloop.go
+		if open, limits, err = b.openLoopRows(ctx, rows, cfg.openLoopD); err != nil { // bench/openloop.go
 			printReport(cfg, rows, 0, idle)
 			return err
 		}
@@ -235,8 +240,8 @@ func run(ctx context.Context, cfg benchConfig) error {
 	}
 	n, _ := countSessions(ctx, store)
 	printReport(cfg, rows, n, idle)
-	printOpenLoop(open)
-	printGoals(append(rows, open...), pageBytes)
+	printOpenLoop(open, limits)
+	printGoals(append(rows, open...), limits, pageBytes)
 	printBreakdowns(rows, cfg.profileDir)
 	printComparison(compared)
 	printScale(rows, scaled, cfg.scale)

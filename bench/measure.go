@@ -86,13 +86,14 @@ func (b *bencher) measure(ctx context.Context, spec rowSpec) (result, error) {
 		return result{}, err
 	}
 	sampler := sampleRSS(on.pid)
-	cpu0 := procCPU(on.pid)
+	cpu0, busy0, start := procCPU(on.pid), machineBusy(), time.Now()
 	d := b.cfg.duration
 	if spec.duration > 0 {
 		d = spec.duration
 	}
 	r, err := send(ctx, name, d)
 	cpu := procCPU(on.pid) - cpu0
+	r.BusyCores = float64(machineBusy()-busy0) / float64(time.Since(start))
 	r.RSS = sampler.Stop()
 	if err != nil {
 		return result{}, err

@@ -144,8 +144,31 @@ func randomTargeter(base, path string, set userSet, acceptEncoding string) veget
 	}
 }
 
-// openLoopShares are the rates of the open-loop rows, as shares of the closed-loop maximum.
-var openLoopShares = []float64{0.5, 0.8}
+// shareList is the -open-shares flag: the rates of the open-loop rows, as shares of the
+// closed-loop maximum (the goals are set at 0.5).
+type shareList []float64
+
+var defaultOpenLoopShares = shareList{0.5, 0.8}
+
+func (l shareList) String() string {
+	s := make([]string, len(l))
+	for i, v := range l {
+		s[i] = strconv.FormatFloat(v, 'g', -1, 64)
+	}
+	return strings.Join(s, ",")
+}
+
+func (l *shareList) Set(v string) error {
+	*l = nil
+	for _, f := range strings.Split(v, ",") {
+		share, err := strconv.ParseFloat(f, 64)
+		if err != nil || share <= 0 || share > 2 {
+			return fmt.Errorf("%q is not a share of the maximum between 0 and 2", f)
+		}
+		*l = append(*l, share)
+	}
+	return nil
+}
 
 // openLoopEndpoints are the endpoints run open loop, each by the uniform closed-loop row
 // whose req/s is its maximum.
@@ -164,31 +187,48 @@ func (b *bencher) openLoopEndpoints() []struct {
 }
 
 // openLoopRows runs each endpoint at each share of the req/s its closed-loop row measured
-// in this run, for d each.
-func (b *bencher) openLoopRows(ctx context.Context, closed []result, d time.Duration) ([]result, error) {
+// in this run, for d each. Where the rate at 50 % misses its goal, it then looks for the
+// highest rate that meets it (openloop_limit.go), with shorter probes.
+func (b *bencher) openLoopRows(ctx context.Context, closed []result, d time.Duration) ([]result, []openLoopLimit, error) {
 	var rows []result
+	var limits []openLoopLimit
 	for _, e := range b.openLoopEndpoints() {
 		i := slices.IndexFunc(closed, func(r result) bool { return r.Name == e.closed })
 		if i < 0 || closed[i].RPS < 1 {
 			logf("open loop of %q: skipped (its closed-loop row did not run)", e.closed)
 			continue
 		}
-		for _, share := range openLoopShares {
+		var half result
+		halfRate := 0
+		for _, share := range b.cfg.openLoopShares {
 			rate := max(1, int(share*closed[i].RPS))
 			spec := rowSpec{name: openLoopName(e.closed, share, rate), group: "openloop",
 				send: b.openLoop(e.target, rate), duration: d, profile: true}
 			if err := b.settle(ctx); err != nil { // what the row before left queued
-				return rows, err
+				return rows, limits, err
 			}
 			r, err := b.measure(ctx, spec)
 			if err != nil {
-				return rows, err
+				return rows, limits, err
 			}
 			r.Versus = e.closed
 			rows = append(rows, r)
+			if share == 0.5 {
+				half, halfRate = r, rate
+			}
 		}
+		goal, ok := openLoopGoal(e.closed)
+		if !ok || halfRate == 0 || meetsOpenLoopGoal(half, goal) {
+			continue
+		}
+		lim, err := b.highestMeetingRate(ctx, e.target, openLoopLimit{closed: e.closed, max: closed[i].RPS, goal: goal},
+			halfRate, min(d, max(d/4, 10*time.Second)))
+		if err != nil {
+			return rows, limits, err
+		}
+		limits = append(limits, lim)
 	}
-	return rows, nil
+	return rows, limits, nil
 }
 
 func openLoopName(closed string, share float64, rate int) string {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -49,10 +50,13 @@ func TestGoalsJudgeTheRun(t *testing.T) {
 		{Name: openLoopName("list · random 50-session user, uniform", 0.5, 950), Versus: "list · random 50-session user, uniform", P99: 19 * time.Millisecond},
 		{Name: openLoopName("page · random 50-session user, uniform", 0.5, 500), Versus: "page · random 50-session user, uniform", P99: 12 * time.Millisecond, Errors: 1},
 		{Name: openLoopName("page · random 50-session user, uniform", 0.8, 800), Versus: "page · random 50-session user, uniform", P99: 90 * time.Millisecond},
+		{Name: openLoopName("session check · random user, uniform", 0.5, 10000), Versus: "session check · random user, uniform", P99: 2 * time.Second, Errors: 5},
 	}
-	got := map[string]string{}
-	for _, g := range goals(rows, 40_001) {
-		got[g.name] = g.met
+	held := result{P99: 8 * time.Millisecond}
+	limits := []openLoopLimit{{closed: "session check · random user, uniform", max: 20000, goal: 10 * time.Millisecond, met: &held, metRate: 7500}}
+	got, measured := map[string]string{}, map[string]string{}
+	for _, g := range goals(rows, limits, 40_001) {
+		got[g.name], measured[g.name] = g.met, g.measured
 	}
 	want := map[string]string{
 		"page ≥ 0.5 × list req/s, uniform":                                             "**yes**",
@@ -62,6 +66,7 @@ func TestGoalsJudgeTheRun(t *testing.T) {
 		"page ≤ 40 KB for 50 sessions (a seeded 50-session user's page, uncompressed)": "**no**",
 		"open loop at 50 %: list p99 ≤ 20.00 ms, 0 errors":                             "**yes**",
 		"open loop at 50 %: page p99 ≤ 40.00 ms, 0 errors":                             "**no**", // one error
+		"open loop at 50 %: session check p99 ≤ 10.00 ms, 0 errors":                    "**no**",
 	}
 	if len(got) != len(want) {
 		t.Errorf("goals = %v", got)
@@ -69,6 +74,39 @@ func TestGoalsJudgeTheRun(t *testing.T) {
 	for k, v := range want {
 		if got[k] != v {
 			t.Errorf("%s: %q, want %q (all: %v)", k, got[k], v, got)
+		}
+	}
+}
+
+func TestTheLimitFoundIsBesideItsMissedGoal(t *testing.T) {
+	rows := []result{{Name: openLoopName("session check · random user, uniform", 0.5, 10000), Versus: "session check · random user, uniform", P99: 2 * time.Second}}
+	held := result{P99: 8 * time.Millisecond}
+	limits := []openLoopLimit{{closed: "session check · random user, uniform", max: 20000, met: &held, metRate: 7500}}
+	g := goals(rows, limits, -1)
+	if len(g) != 1 || !strings.HasSuffix(g[0].measured, "; held up to 7500/s, 38 % of its max") {
+		t.Errorf("goals = %+v", g)
+	}
+}
+
+func TestBisectRatesFindsTheHighestRateThatHolds(t *testing.T) {
+	for _, limit := range []int{0, 1, 3000, 4999, 5000, 9999} {
+		best, probes := 0, 0
+		err := bisectRates(10000, func(rate int) (bool, error) {
+			probes++
+			if rate <= 0 || rate >= 10000 {
+				t.Fatalf("limit %d: probed %d, outside (0, 10000)", limit, rate)
+			}
+			held := rate <= limit
+			if held {
+				best = max(best, rate)
+			}
+			return held, nil
+		})
+		if err != nil || probes > limitSearchSteps {
+			t.Fatalf("limit %d: %d probes, %v", limit, probes, err)
+		}
+		if best > limit || limit-best > 10000>>limitSearchSteps+1 { // +1: integer halves
+			t.Errorf("limit %d: found %d, want within %d below it", limit, best, 10000>>limitSearchSteps+1)
 		}
 	}
 }

@@ -92,13 +92,32 @@ func loadavg() string {
 }
 
 // printOpenLoop prints the open-loop rows: latencies from each request's scheduled send
-// time (bench/openloop.go), so a stalled server shows in them.
-func printOpenLoop(rows []result) {
+// time (bench/openloop.go), so a stalled server shows in them. Then the searches' probes
+// around the highest rate that meets the goal, where the rate at 50 % did not.
+func printOpenLoop(rows []result, limits []openLoopLimit) {
 	if len(rows) == 0 {
 		return
 	}
-	fmt.Println("\n## Open loop (vegeta, constant rate, latency from the scheduled send time)\n\n| row | answered req/s | p50 | p99 | p99.9 | errors | app CPU per answer | vegeta's CPU per request | vegeta late by, at most |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+	header := "| row | answered req/s | p50 | p99 | p99.9 | errors | app CPU per answer | vegeta's CPU per request | cores busy (of the machine's) | vegeta late by, at most |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+	fmt.Println("\n## Open loop (vegeta, constant rate, latency from the scheduled send time)\n\n" + header)
 	for _, r := range rows {
-		fmt.Printf("| %s | %.0f | %s | %s | %s | %d | %s | %s | %s |\n", strings.TrimPrefix(r.Name, "open loop · "), r.RPS, ms(r.P50), ms(r.P99), ms(r.P999), r.Errors, us(r.CPU), us(r.GenCPU), ms(r.SendLag))
+		printOpenLoopRow(r)
 	}
+	if len(limits) == 0 {
+		return
+	}
+	fmt.Println("\n### Where the rate at 50 % missed its goal: the highest rate that meets it here\n\n" +
+		"The last probe that held and the lowest that did not, of a bisection below the 50 % rate.\n\n" + header)
+	for _, l := range limits {
+		for _, r := range []*result{l.met, l.missed} {
+			if r != nil {
+				printOpenLoopRow(*r)
+			}
+		}
+	}
+}
+
+func printOpenLoopRow(r result) {
+	fmt.Printf("| %s | %.0f | %s | %s | %s | %d | %s | %s | %.2f of %d | %s |\n", strings.TrimPrefix(r.Name, "open loop · "), r.RPS,
+		ms(r.P50), ms(r.P99), ms(r.P999), r.Errors, us(r.CPU), us(r.GenCPU), r.BusyCores, runtime.NumCPU(), ms(r.SendLag))
 }
