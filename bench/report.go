@@ -107,7 +107,7 @@ func printOpenLoop(rows []result, limits []openLoopLimit) {
 		return
 	}
 	fmt.Println("\n### Where the rate at 50 % missed its goal: the highest rate that meets it here\n\n" +
-		"The last probe that held and the lowest that did not, of a bisection below the 50 % rate.\n\n" + header)
+		"The last probe that held and the lowest that did not, of a bisection below the 50 % rate (where every probe held, the one that did not is the 50 % row above).\n\n" + header)
 	for _, l := range limits {
 		for _, r := range []*result{l.met, l.missed} {
 			if r != nil {
