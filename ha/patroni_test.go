@@ -145,6 +145,9 @@ func (n *patroniNode) start(t *testing.T, cred *syscall.Credential) {
 		n.configure()
 		cmd := exec.Command(n.cmd[0], n.cmd[1:]...)
 		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
+		// Patroni's own folder: the postgres user may not enter ours (a clone in a `mktemp
+		// -d` folder is root's alone), and Patroni stops bootstrapping where getcwd fails.
+		cmd.Dir = filepath.Dir(n.dataDir)
 		// SIGTERM: Patroni stops its PostgreSQL before it exits, also when the test dies.
 		n.proc = startProc(t, "patroni "+n.name, cmd, syscall.SIGTERM)
 		if n.apiAnswers() || try == 3 {
