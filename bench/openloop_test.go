@@ -54,9 +54,9 @@ func TestGoalsJudgeTheRun(t *testing.T) {
 	}
 	held := result{P99: 8 * time.Millisecond}
 	limits := []openLoopLimit{{closed: "session check · random user, uniform", max: 20000, goal: 10 * time.Millisecond, met: &held, metRate: 7500}}
-	got, measured := map[string]string{}, map[string]string{}
-	for _, g := range goals(rows, limits, 40_001) {
-		got[g.name], measured[g.name] = g.met, g.measured
+	got := map[string]string{}
+	for _, g := range goals(rows, limits, 40_001) { // a limit found changes what is measured, not the verdict
+		got[g.name] = g.met
 	}
 	want := map[string]string{
 		"page ≥ 0.5 × list req/s, uniform":                                             "**yes**",
