@@ -61,11 +61,10 @@ func goals(rows []result, limits []openLoopLimit, pageBytes int) []goal {
 		if !strings.HasPrefix(r.Name, "open loop · ") || !strings.Contains(r.Name, " 50 % of its max") {
 			continue
 		}
-		limit, ok := openLoopGoal(r.Versus)
+		endpoint, limit, ok := openLoopGoal(r.Versus)
 		if !ok {
 			continue
 		}
-		endpoint, _, _ := strings.Cut(r.Versus, " ·")
 		measured := fmt.Sprintf("%s, %d errors (%s)", ms(r.P99), r.Errors, strings.TrimPrefix(r.Name, "open loop · "))
 		if i := slices.IndexFunc(limits, func(l openLoopLimit) bool { return l.closed == r.Versus }); i >= 0 {
 			measured += "; " + limits[i].describe()

@@ -7,8 +7,11 @@ import (
 	"time"
 )
 
+// clockTick is the unit of /proc's CPU times (USER_HZ, 100 a second on Linux).
+const clockTick = 10 * time.Millisecond
+
 // machineBusy is the CPU time all cores have spent on anything but idle and I/O wait since
-// boot, from /proc/stat's first line (in USER_HZ ticks, 100 a second on Linux). The app,
+// boot, from /proc/stat's first line. The app,
 // PostgreSQL and the load generator share the cores, so over a row this says how much of
 // the machine was left: a row at 2.0 cores busy of 2 has none.
 func machineBusy() time.Duration {
@@ -29,5 +32,5 @@ func machineBusy() time.Duration {
 		n, _ := strconv.ParseInt(v, 10, 64)
 		busy += n
 	}
-	return time.Duration(busy) * 10 * time.Millisecond
+	return time.Duration(busy) * clockTick
 }

@@ -217,7 +217,7 @@ func (b *bencher) openLoopRows(ctx context.Context, closed []result, d time.Dura
 				half, halfRate = r, rate
 			}
 		}
-		goal, ok := openLoopGoal(e.closed)
+		_, goal, ok := openLoopGoal(e.closed)
 		if !ok || halfRate == 0 || meetsOpenLoopGoal(half, goal) {
 			continue
 		}

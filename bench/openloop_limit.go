@@ -34,14 +34,14 @@ type openLoopLimit struct {
 var openLoopGoals = map[string]time.Duration{"session check": 10 * time.Millisecond,
 	"list": 20 * time.Millisecond, "page": 40 * time.Millisecond}
 
-// openLoopGoal is the goal of the endpoint whose closed-loop row is named closed.
-func openLoopGoal(closed string) (time.Duration, bool) {
+// openLoopGoal is the endpoint whose closed-loop row is named closed, and its goal.
+func openLoopGoal(closed string) (endpoint string, p99 time.Duration, ok bool) {
 	for endpoint, p99 := range openLoopGoals {
 		if strings.HasPrefix(closed, endpoint+" ·") {
-			return p99, true
+			return endpoint, p99, true
 		}
 	}
-	return 0, false
+	return "", 0, false
 }
 
 func meetsOpenLoopGoal(r result, p99 time.Duration) bool { return r.P99 <= p99 && r.Errors == 0 }

@@ -94,7 +94,7 @@ func procCPU(pid int) time.Duration {
 	}
 	utime, _ := strconv.ParseInt(f[11], 10, 64)
 	stime, _ := strconv.ParseInt(f[12], 10, 64)
-	return time.Duration(utime+stime) * 10 * time.Millisecond
+	return time.Duration(utime+stime) * clockTick
 }
 
 // waitForQuiet waits until no other backend of store's database has been running a
