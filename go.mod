@@ -66,7 +66,7 @@ require (
 	github.com/prometheus/procfs v0.22.0 // indirect
 	github.com/rivo/uniseg v0.2.0 // indirect
 	github.com/sethvargo/go-retry v0.5.0 // indirect
-	github.com/valyala/bytebufferpool v1.0.0
+	github.com/valyala/bytebufferpool v1.0.0 // indirect
 	// fasthttp >= 1.52 answers two Content-Length headers with 400 (RFC 9112 6.3); fiber v2.52.15 alone would pin 1.51.0.
 	github.com/valyala/fasthttp v1.78.0
 	github.com/wneessen/go-mail v0.8.1

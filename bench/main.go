@@ -57,7 +57,7 @@ func main() {
 	flag.BoolVar(&cfg.hold, "hold", false, "after seeding, print how to reach the cluster and app, and wait for Ctrl-C")
 	flag.StringVar(&cfg.profileDir, "profile", "", "save the app's CPU profile of each random-user check, list and page row in this folder, time PostgreSQL's statements (pg_stat_statements), and print where each answer's time goes")
 	flag.StringVar(&cfg.compare, "compare", "", "also build this git revision (e.g. HEAD~1) and measure the random-user check, list and page rows on both builds, alternating, against the one seeded cluster")
-	flag.StringVar(&cfg.cacheOff, "cache-off", "", "for each comma-separated cache of bench/cacheoff (batching, prepared, generic-plans, gzip-writers, answer-buffers), build this tree with it turned off and measure the random-user check, list and page rows on both, alternating, like -compare")
+	flag.StringVar(&cfg.cacheOff, "cache-off", "", "for each comma-separated cache of bench/cacheoff (batching, prepared, generic-plans, gzip-writers), build this tree with it turned off and measure the random-user check, list and page rows on both, alternating, like -compare")
 	flag.DurationVar(&cfg.openLoopD, "open-d", 60*time.Second, "duration of each open-loop row (check, list, page at -open-shares of their closed-loop req/s); a search below a missed goal probes for a quarter of it, at least 10 s")
 	cfg.openLoopShares = defaultOpenLoopShares
 	flag.Var(&cfg.openLoopShares, "open-shares", "the open-loop rows' rates, as comma-separated shares of each endpoint's closed-loop req/s (the goals are at 0.5; where it misses them, a search below it follows)")

@@ -122,16 +122,13 @@ func (h *Handler) newAPISession(s db.Session, currentID string) apiSession {
 	}
 }
 
-// sendJSON answers 200 with v, never cached: every answer is personal. It writes the bytes
-// c.JSON (json.Marshal) writes, but encodes into a pooled buffer copied into the response's
-// own pooled body, where json.Marshal allocated every answer afresh (25 KB for a list of 50).
+// sendJSON answers 200 with v, never cached: every answer is personal.
 func sendJSON(c *fiber.Ctx, v any) error {
-	buf := jsonBuffers.Get()
-	defer jsonBuffers.Put(buf)
-	if err := json.NewEncoder(buf).Encode(v); err != nil {
+	b, err := json.Marshal(v)
+	if err != nil {
 		return err
 	}
-	sendJSONBytes(c, bytes.TrimSuffix(buf.B, []byte("\n"))) // Encode ends with one; Marshal does not
+	sendJSONBytes(c, b)
 	return nil
 }
 

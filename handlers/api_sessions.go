@@ -15,18 +15,16 @@ func (h *Handler) apiListSessions(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	buf := jsonBuffers.Get()
-	defer jsonBuffers.Put(buf)
-	buf.B = append(buf.B, `{"sessions":[`...)
+	b := []byte(`{"sessions":[`)
 	for i, s := range rows {
 		if i > 0 {
-			buf.B = append(buf.B, ',')
+			b = append(b, ',')
 		}
 		a := h.newAPISession(s, cur.Session.ID)
-		buf.B = a.appendJSON(buf.B)
+		b = a.appendJSON(b)
 	}
-	buf.B = append(buf.B, "]}"...)
-	sendJSONBytes(c, buf.B)
+	b = append(b, "]}"...)
+	sendJSONBytes(c, b)
 	compress(c)
 	return nil
 }

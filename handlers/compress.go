@@ -1,11 +1,11 @@
 package handlers
 
 import (
+	"bytes"
 	"sync"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/klauspost/compress/gzip"
-	"github.com/valyala/bytebufferpool"
 )
 
 // compress gzips the answer just built when the client takes gzip (every browser does)
@@ -19,13 +19,12 @@ func compress(c *fiber.Ctx) {
 	if c.Response().StatusCode() != fiber.StatusOK || !c.Request().Header.HasAcceptEncoding("gzip") {
 		return
 	}
-	// The gzipped copy is built in a pooled buffer and copied into the response's own
-	// (pooled) body: no answer allocates its compressed bytes afresh.
-	out := gzipBuffers.Get()
-	defer gzipBuffers.Put(out)
-	if gzipTo(out, c.Response().Body()) {
+	// A buffer of its own per answer: pooled buffers saved nothing on the random mix
+	// (BENCHMARKS.md, "Caches").
+	var out bytes.Buffer
+	if gzipTo(&out, c.Response().Body()) {
 		c.Set(fiber.HeaderContentEncoding, "gzip")
-		c.Response().SetBody(out.B)
+		c.Response().SetBody(out.Bytes())
 	}
 }
 
@@ -37,14 +36,8 @@ var gzipWriters = sync.Pool{New: func() any {
 	return zw
 }}
 
-// gzipBuffers and jsonBuffers hold the answers' scratch bytes, each pool sized by its own
-// use: in bytebufferpool's shared pool, which fiber fills with small buffers, a 25 KB list
-// was dropped on Put and grown again from 64 bytes on the next request (7 % of the list's
-// CPU went to growing it).
-var gzipBuffers, jsonBuffers bytebufferpool.Pool
-
 // gzipTo writes b gzipped to out and reports whether that made it smaller.
-func gzipTo(out *bytebufferpool.ByteBuffer, b []byte) bool {
+func gzipTo(out *bytes.Buffer, b []byte) bool {
 	zw := gzipWriters.Get().(*gzip.Writer)
 	defer gzipWriters.Put(zw)
 	zw.Reset(out)
