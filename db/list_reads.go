@@ -12,12 +12,14 @@ import (
 // server's default cap on one statement (PoolOptions.StatementTimeout).
 const listReadWait = 5 * time.Second
 
-// newListReads admits the reads of a user's whole lists (the sessions, the security page)
-// to half the pool at once: two a core with the default pool. That keeps PostgreSQL's cores
-// busy while each read shares them with few others, so its time varies little; with three
+// newListReads admits the security page's reads (SecurityOverview, SecurityActivity) to half
+// the pool at once: two a core with the default pool. That keeps PostgreSQL's cores busy
+// while each read shares them with few others, so its time varies little; with three
 // quarters of the pool, or twice the pool and the same half, the page's p99 was ~10 ms
 // higher (BENCHMARKS.md, "List reads wait in line"). The other half is for the lookups and
-// writes every request makes, which then always find a connection.
+// writes every request makes, which then always find a connection. The JSON session list
+// (ActiveSessions) is not in the line: out of it the list answered 13-40 % more at the same
+// p99, and the page's goals are not the list's (BENCHMARKS.md, "The JSON list out of line").
 func newListReads(maxOpen int) *gate.Gate {
 	if maxOpen <= 0 { // a pool with no bound (NewStore)
 		maxOpen = DefaultMaxOpen()

@@ -12,13 +12,13 @@ import (
 )
 
 // TestListReadsWaitForATurnAndLeaveConnections fills the line of list reads, each holding a
-// connection as a running read does: a token lookup still finds a connection of its own, a
-// further list read waits and ends with its context as an unavailable database (503, not
-// 500), and a turn given back lets it run.
+// connection as a running read does: a token lookup and the JSON session list still find a
+// connection of their own, a further security page read waits and ends with its context as
+// an unavailable database (503, not 500), and a turn given back lets it run.
 func TestListReadsWaitForATurnAndLeaveConnections(t *testing.T) {
 	store := dbtest.NewStore(t)
 	ctx := context.Background()
-	user, _ := newUserWithSessions(t, store, "a@example.com", 2)
+	user, sessions := newUserWithSessions(t, store, "a@example.com", 2)
 	var releases []func()
 	defer func() {
 		for _, release := range releases {
@@ -53,17 +53,24 @@ func TestListReadsWaitForATurnAndLeaveConnections(t *testing.T) {
 	}
 
 	now := time.Now()
+	q := db.ActivityQuery{UserID: user.ID, ViewerID: sessions[0].ID, Now: now, Notices: 5, Events: 5, Ended: 5,
+		EndedSince: now.Add(-time.Hour), Idle: time.Hour, Lifetime: time.Hour}
 	waitCtx, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
 	defer cancel()
-	_, err := store.ActiveSessions(waitCtx, user.ID, now, now.Add(-time.Hour), now.Add(-time.Hour))
+	_, err := store.SecurityOverview(waitCtx, q)
 	if !errors.Is(err, context.DeadlineExceeded) || !db.IsUnavailable(err) {
-		t.Fatalf("list read with no turn free: %v, want its deadline as an unavailable database", err)
+		t.Fatalf("security page read with no turn free: %v, want its deadline as an unavailable database", err)
+	}
+	// The JSON list is not in the line (db/list_reads.go): it runs beside a full line.
+	active, err := store.ActiveSessions(lookupCtx, user.ID, now, now.Add(-time.Hour), now.Add(-time.Hour))
+	if err != nil || len(active) != 2 {
+		t.Fatalf("session list beside a full line: %d sessions, %v", len(active), err)
 	}
 
 	releases[0]()
 	releases = releases[1:]
-	active, err := store.ActiveSessions(ctx, user.ID, now, now.Add(-time.Hour), now.Add(-time.Hour))
-	if err != nil || len(active) != 2 {
-		t.Fatalf("list read after a turn was given back: %d sessions, %v", len(active), err)
+	overview, err := store.SecurityOverview(ctx, q)
+	if err != nil || len(overview.Live) != 2 {
+		t.Fatalf("security page read after a turn was given back: %d sessions, %v", len(overview.Live), err)
 	}
 }
