@@ -176,6 +176,12 @@ func run(ctx context.Context, cfg benchConfig) error {
 			}
 		}
 	}
+	if cfg.only.want("list") {
+		if b.listFloor, err = startListFloor(ctx, dir, dsn, appCookie, appCookieValue(listUser(0), 0)); err != nil {
+			return err
+		}
+		defer b.listFloor.stop()
+	}
 	if cfg.hold {
 		return b.hold(ctx, dsn)
 	}

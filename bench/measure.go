@@ -15,6 +15,7 @@ type bencher struct {
 	dir        string
 	app        *appProcess
 	betterAuth *betterAuthProcess // nil: its rows are skipped
+	listFloor  *listFloorProcess  // nil: the list's floor rows are skipped (-rows without list)
 	pgBin      string
 	pgHost     string
 	store      *db.Store

@@ -58,6 +58,9 @@ const (
 	pagePath  = "/app/settings/security"
 )
 
+// floorRowName is the row of an answer that does no work at all.
+const floorRowName = "GET /healthz · no database, no work (the machine's floor)"
+
 // openLoopRate is the revocation row's rate: revocations as people send them, each timed
 // from when it was sent. A closed loop at 32 connections measures a saturated machine,
 // where the latency is 32 / throughput whatever one request costs alone.
@@ -68,7 +71,7 @@ const openLoopRate = 200
 func (b *bencher) rows() []rowSpec {
 	specs := []rowSpec{
 		// What this machine's cores give an answer that does no work at all.
-		{name: "GET /healthz · no database, no work (the machine's floor)", group: "floor", script: healthzScript, warm: true},
+		{name: floorRowName, group: "floor", script: healthzScript, warm: true},
 		{name: "best case · session check · one user, its 50 cookies", group: "best", script: listScript(checkPath, ""), warm: true},
 		{name: "best case · list · one user, its 50 cookies", group: "best", script: listScript(listPath, browserEncoding), warm: true},
 		{name: "best case · page · one user, its 50 cookies", group: "best", script: listScript(pagePath, browserEncoding), warm: true},
@@ -87,6 +90,12 @@ func (b *bencher) rows() []rowSpec {
 				script:  randomScript(b.tokens.list, listPath, zipf, browserEncoding),
 				ceiling: pickSQL(b.sets.list, zipf) + checkCeilingSQL + listCeilingSQL},
 		)
+		if b.listFloor != nil { // bench/listfloor.go: the same users, the same pick, the same ceiling
+			specs = append(specs, rowSpec{name: listFloorName(mix),
+				group: "list", on: &b.listFloor.on, versus: list, warm: true,
+				script:  randomScript(b.tokens.list, listPath, zipf, ""),
+				ceiling: pickSQL(b.sets.list, zipf) + checkCeilingSQL + listCeilingSQL})
+		}
 		if b.betterAuth != nil { // bench/betterauth.go: the same users, the same pick
 			specs = append(specs, rowSpec{name: "better-auth · list-sessions · random 50-session user, " + mix,
 				group: "betterauth", on: &b.betterAuth.on, versus: list, warm: true,
@@ -109,5 +118,5 @@ func (b *bencher) rows() []rowSpec {
 
 // scriptName is a row's name as a file name.
 func scriptName(name string) string {
-	return strings.NewReplacer(" ", "_", "/", "_", "·", "", ",", "", "=", "").Replace(name)
+	return strings.NewReplacer(" ", "_", "/", "_", "·", "", ",", "", "=", "", "'", "").Replace(name)
 }
