@@ -67,7 +67,7 @@ func startListFloor(ctx context.Context, dir, dsn, cookie, value string) (*listF
 	return p, nil
 }
 
-// check waits up to 10 s for the floor to answer cookie with a list of rows.
+// check waits up to 10 s for the floor to answer cookie with a count of rows above zero.
 func (p *listFloorProcess) check(ctx context.Context, cookie string) error {
 	deadline := time.Now().Add(10 * time.Second)
 	for {
