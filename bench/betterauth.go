@@ -13,7 +13,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/lib/pq"
@@ -84,15 +83,9 @@ func startBetterAuth(ctx context.Context, pgCfg pq.Config, dir string) (*betterA
 	}
 
 	logPath := filepath.Join(dir, "betterauth.log")
-	logFile, err := os.Create(logPath)
-	if err != nil {
-		return nil, err
-	}
 	cmd := exec.Command("node", "server.mjs")
 	cmd.Dir, cmd.Env = pkg, env
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
+	if err := startLogged(cmd, logPath); err != nil {
 		return nil, err
 	}
 	p := &betterAuthProcess{cmd: cmd, on: target{base: "http://" + addr, pid: cmd.Process.Pid}, log: logPath}

@@ -9,7 +9,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"syscall"
 	"time"
 
 	"github.com/docodego/sessions/db"
@@ -48,14 +47,7 @@ func startListFloor(ctx context.Context, dir, dsn, cookie, value string) (*listF
 	cmd.Env = append(os.Environ(), "DATABASE_URL="+dsn+" plan_cache_mode=force_generic_plan", "ADDR="+addr,
 		"COOKIE="+cookie, "CONNS="+strconv.Itoa(db.DefaultMaxOpen()), "GOGC="+appGOGC)
 	logPath := filepath.Join(dir, "listfloor.log")
-	logFile, err := os.Create(logPath)
-	if err != nil {
-		return nil, err
-	}
-	defer logFile.Close()
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
+	if err := startLogged(cmd, logPath); err != nil {
 		return nil, err
 	}
 	p := &listFloorProcess{cmd: cmd, on: target{base: "http://" + addr, pid: cmd.Process.Pid}}

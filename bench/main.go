@@ -307,18 +307,12 @@ func startApp(ctx context.Context, bin, dsn, dir string, env ...string) (*appPro
 	}
 	addr, maddr := freeAddr(), freeAddr()
 	logPath := filepath.Join(dir, "app.log")
-	logf, err := os.Create(logPath)
-	if err != nil {
-		return nil, err
-	}
 	cmd := exec.Command(bin)
 	cmd.Env = append(os.Environ(), "DATABASE_URL="+dsn, "ADDR="+addr, "METRICS_ADDR="+maddr, "BASE_URL=http://"+addr,
 		"TRUSTED_PROXIES=127.0.0.1",   // the sign-in row's clients have addresses of their own
 		"REAUTH_WINDOW="+reauthWindow) // the deleters proved their password at seeding
 	cmd.Env = append(cmd.Env, env...)
-	cmd.Stdout, cmd.Stderr = logf, logf
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
+	if err := startLogged(cmd, logPath); err != nil {
 		return nil, err
 	}
 	a := &appProcess{cmd: cmd, base: "http://" + addr, metrics: "http://" + maddr + "/metrics"}
@@ -357,6 +351,18 @@ func startApp(ctx context.Context, bin, dsn, dir string, env ...string) (*appPro
 func (a *appProcess) rssNow() int64 { return rss(a.cmd.Process.Pid) }
 
 func (a *appProcess) stop() { stopProcess(a.cmd) }
+
+// startLogged starts cmd with its output in a new file at logPath, killed if the bench dies.
+func startLogged(cmd *exec.Cmd, logPath string) error {
+	log, err := os.Create(logPath)
+	if err != nil {
+		return err
+	}
+	defer log.Close() // the child has its own copy
+	cmd.Stdout, cmd.Stderr = log, log
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	return cmd.Start()
+}
 
 // stopProcess asks cmd's process to end, and kills it after 10 s.
 func stopProcess(cmd *exec.Cmd) {
