@@ -132,9 +132,10 @@ func sendJSON(c *fiber.Ctx, v any) error {
 	return nil
 }
 
-// sendJSONBytes answers 200 with a copy of the JSON b, never cached, like sendJSON.
+// sendJSONBytes answers 200 with the JSON b, never cached, like sendJSON. The answer holds b
+// itself, not a copy: the caller must not change b afterwards.
 func sendJSONBytes(c *fiber.Ctx, b []byte) {
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	c.Response().Header.SetContentType(fiber.MIMEApplicationJSON)
-	c.Response().SetBody(b)
+	c.Response().SetBodyRaw(b)
 }

@@ -21,10 +21,13 @@ func compress(c *fiber.Ctx) {
 	}
 	// A buffer of its own per answer: pooled buffers saved nothing on the random mix
 	// (BENCHMARKS.md, "Caches").
+	// The answer then holds out's bytes themselves, not a copy.
+	body := c.Response().Body()
 	var out bytes.Buffer
-	if gzipTo(&out, c.Response().Body()) {
+	out.Grow(len(body) / 4)
+	if gzipTo(&out, body) {
 		c.Set(fiber.HeaderContentEncoding, "gzip")
-		c.Response().SetBody(out.Bytes())
+		c.Response().SetBodyRaw(out.Bytes())
 	}
 }
 

@@ -3,6 +3,7 @@ package handlers
 import (
 	"encoding/json"
 	"io"
+	"math/rand/v2"
 	"net/http/httptest"
 	"testing"
 	"time"
@@ -40,6 +41,42 @@ func TestAPISessionAppendJSONIsMarshal(t *testing.T) {
 		}
 		if got := s.appendJSON(nil); string(got) != string(want) {
 			t.Errorf("got  %s\nwant %s", got, want)
+		}
+	}
+}
+
+// appendJSONTime writes MarshalJSON's bytes for any moment a list can hold, in UTC (its
+// own formatter) and in other zones, from 1970 to 9999, to the nanosecond and to the second.
+func TestAppendJSONTimeIsMarshal(t *testing.T) {
+	rng := rand.New(rand.NewPCG(28, 7))
+	edges := []time.Time{time.Unix(0, 0), time.Unix(year10000-1, 999999999), time.Unix(951782400, 0), // 2000-02-29
+		time.Unix(4107456000, 1), time.Unix(1796083200, 100000000), time.Date(1969, 12, 31, 23, 59, 59, 0, time.UTC),
+		time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)}
+	for i := range 200000 {
+		sec := rng.Int64N(year10000)
+		var nsec int64
+		switch i % 4 {
+		case 1:
+			nsec = rng.Int64N(1e9)
+		case 2:
+			nsec = rng.Int64N(1e6) * 1000 // microseconds, as PostgreSQL stores
+		case 3:
+			nsec = rng.Int64N(1e3) * 1e6
+		}
+		edges = append(edges, time.Unix(sec, nsec))
+	}
+	for i, at := range edges {
+		zone := time.UTC
+		if i%5 == 4 {
+			zone = time.FixedZone("", 5*3600+45*60)
+		}
+		at = at.In(zone)
+		want, err := at.MarshalJSON()
+		if err != nil {
+			continue // outside RFC 3339's years: MarshalJSON refuses, and so does json.Marshal
+		}
+		if got := appendJSONTime(nil, at); string(got) != string(want) {
+			t.Fatalf("%v: got %s, want %s", at, got, want)
 		}
 	}
 }
