@@ -5,12 +5,14 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -39,8 +41,8 @@ func (b *bencher) appendLiveRows(ctx context.Context, rows []result, bin, dsn st
 	}
 	time.Sleep(2 * time.Second) // let the allocations settle
 	after := b.app.rssNow()
-	rows = append(rows, result{Name: fmt.Sprintf("live: %d idle streams held by one instance · %.1f KB RSS per stream",
-		idle.n(), float64(after-before)/1024/float64(max(idle.n(), 1))), Requests: idle.n(), RSS: after})
+	rows = append(rows, result{Name: fmt.Sprintf("live: %d idle streams held by one instance · %.1f KB RSS per stream%s",
+		idle.n(), float64(after-before)/1024/float64(max(idle.n(), 1)), idle.refusedNote()), Requests: idle.n(), RSS: after})
 	idle.close()
 	// The instance notices a client gone only when it next writes (the 20 s heartbeat):
 	// wait, so the next row does not count those streams too.
@@ -51,7 +53,7 @@ func (b *bencher) appendLiveRows(ctx context.Context, rows []result, bin, dsn st
 	if err != nil {
 		return rows, err
 	}
-	r, err := b.measure(ctx, rowSpec{name: "GET /api/auth/sessions/ · 1M stored · 1,000 idle streams open",
+	r, err := b.measure(ctx, rowSpec{name: "GET /api/auth/sessions/ · 1M stored · 1,000 idle streams open" + quiet.refusedNote(),
 		script: listScript("/api/auth/sessions/", browserEncoding), warm: true})
 	quiet.close()
 	if err != nil {
@@ -74,6 +76,7 @@ func (b *bencher) appendLiveRows(ctx context.Context, rows []result, bin, dsn st
 	if err != nil {
 		return rows, err
 	}
+	lat.Name += watched.refusedNote()
 	rows = append(rows, lat)
 	return rows, nil
 }
@@ -88,9 +91,18 @@ type benchStream struct {
 
 type streamSet struct {
 	streams []*benchStream
+	refused atomic.Int64 // opens answered 503 busy and sent again
 }
 
 func (s *streamSet) n() int { return len(s.streams) }
+
+// refusedNote says, for a row's name, how many opens were refused busy and sent again.
+func (s *streamSet) refusedNote() string {
+	if n := s.refused.Load(); n > 0 {
+		return fmt.Sprintf(" · %d opens refused 503 busy, sent again after Retry-After", n)
+	}
+	return ""
+}
 
 func (s *streamSet) close() {
 	for _, st := range s.streams {
@@ -117,7 +129,7 @@ func openStreams(ctx context.Context, base string, next *int, count int) (*strea
 		sem <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-sem }()
-			if err := st.open(ctx, client, base); err != nil {
+			if err := st.open(ctx, client, base, &set.refused); err != nil {
 				errs <- err
 			}
 		})
@@ -131,21 +143,38 @@ func openStreams(ctx context.Context, base string, next *int, count int) (*strea
 	return set, nil
 }
 
-// open connects and reads the stream in the background until it ends.
-func (st *benchStream) open(ctx context.Context, client *http.Client, base string) error {
+// openAttempts is how many times a stream is opened before its row fails: an open refused
+// 503 busy (the admission gate, while the rows before still drain) is sent again after its
+// Retry-After, as the page's own reconnect does.
+const openAttempts = 10
+
+// open connects and reads the stream in the background until it ends; refused counts the
+// opens answered 503 busy and sent again.
+func (st *benchStream) open(ctx context.Context, client *http.Client, base string, refused *atomic.Int64) error {
 	ctx, st.cancel = context.WithCancel(ctx) // set before any error: close() calls it
-	req, _ := http.NewRequestWithContext(ctx, "GET", base+"/app/settings/security/events", nil)
-	req.Header.Set("Cookie", "session="+st.token)
-	req.Header.Set("Accept", "text/html, text/event-stream")
-	resp, err := client.Do(req)
-	if err != nil {
-		st.cancel()
-		return fmt.Errorf("open stream: %w", err)
-	}
-	if resp.StatusCode != http.StatusOK {
+	var resp *http.Response
+	for attempt := 1; ; attempt++ {
+		req, _ := http.NewRequestWithContext(ctx, "GET", base+"/app/settings/security/events", nil)
+		req.Header.Set("Cookie", "session="+st.token)
+		req.Header.Set("Accept", "text/html, text/event-stream")
+		var err error
+		resp, err = client.Do(req)
+		if err != nil {
+			st.cancel()
+			return fmt.Errorf("open stream: %w", err)
+		}
+		if resp.StatusCode == http.StatusOK {
+			break
+		}
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, 200))
 		resp.Body.Close()
-		st.cancel()
-		return fmt.Errorf("open stream: status %d", resp.StatusCode)
+		wait, _ := strconv.Atoi(resp.Header.Get("Retry-After"))
+		if resp.StatusCode != http.StatusServiceUnavailable || wait < 1 || wait > 5 || attempt == openAttempts {
+			st.cancel()
+			return fmt.Errorf("open stream: status %d (%s) after %d attempts", resp.StatusCode, strings.TrimSpace(string(body)), attempt)
+		}
+		refused.Add(1)
+		time.Sleep(time.Duration(wait) * time.Second)
 	}
 	go func() {
 		defer resp.Body.Close()
