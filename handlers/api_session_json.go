@@ -89,7 +89,7 @@ func appendUTC(b []byte, sec int64, nsec int) []byte {
 }
 
 // civilDate is the Gregorian date of days since 1970-01-01 (days >= 0), by Howard
-// Hinnant's days_from_civil inverse (https://howardhinnant.github.io/date_algorithms.html).
+// Hinnant's civil_from_days (https://howardhinnant.github.io/date_algorithms.html).
 func civilDate(days int64) (year, month, day int) {
 	z := days + 719468
 	era := z / 146097

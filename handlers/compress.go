@@ -19,9 +19,8 @@ func compress(c *fiber.Ctx) {
 	if c.Response().StatusCode() != fiber.StatusOK || !c.Request().Header.HasAcceptEncoding("gzip") {
 		return
 	}
-	// A buffer of its own per answer: pooled buffers saved nothing on the random mix
-	// (BENCHMARKS.md, "Caches").
-	// The answer then holds out's bytes themselves, not a copy.
+	// A buffer of its own per answer, which the answer then holds without a copy: pooled
+	// buffers saved nothing on the random mix (BENCHMARKS.md, "Caches").
 	body := c.Response().Body()
 	var out bytes.Buffer
 	out.Grow(len(body) / 4)
