@@ -52,6 +52,10 @@ func goals(rows []result, limits []openLoopLimit, pageBytes int) []goal {
 				measured += fmt.Sprintf("; the floor (the same statements behind HTTP, answering only the count): %.0f / %.0f = %.2f, %s of CPU an answer against the list's %s",
 					floor.RPS, floor.Ceiling, floor.RPS/floor.Ceiling, us(floor.CPU), us(list.CPU))
 			}
+			if plain, ok := find(list.Name + noEncoding); ok && plain.Ceiling > 0 {
+				measured += fmt.Sprintf("; without gzip (a client that sends no Accept-Encoding): %.0f / %.0f = %.2f, %s of CPU an answer",
+					plain.RPS, plain.Ceiling, plain.RPS/plain.Ceiling, us(plain.CPU))
+			}
 			out = append(out, goal{"list ≥ 0.6 × its PostgreSQL ceiling, " + mix, measured, yesNo(ratio >= 0.6)})
 		}
 		if okC {

@@ -58,6 +58,9 @@ const (
 	pagePath  = "/app/settings/security"
 )
 
+// noEncoding ends the name of a row whose client sends no Accept-Encoding, as curl does.
+const noEncoding = " · no Accept-Encoding"
+
 // floorRowName is the row of an answer that does no work at all.
 const floorRowName = "GET /healthz · no database, no work (the machine's floor)"
 
@@ -90,6 +93,11 @@ func (b *bencher) rows() []rowSpec {
 				script:  randomScript(b.tokens.list, listPath, zipf, browserEncoding),
 				ceiling: pickSQL(b.sets.list, zipf) + checkCeilingSQL + listCeilingSQL},
 		)
+		// The list as a client that takes no gzip asks for it: what compression costs the
+		// list against the same ceiling.
+		specs = append(specs, rowSpec{name: list + noEncoding, group: "list", warm: true,
+			script:  randomScript(b.tokens.list, listPath, zipf, ""),
+			ceiling: pickSQL(b.sets.list, zipf) + checkCeilingSQL + listCeilingSQL})
 		if b.listFloor != nil { // bench/listfloor.go: the same users, the same pick, the same ceiling
 			specs = append(specs, rowSpec{name: listFloorName(mix),
 				group: "list", on: &b.listFloor.on, versus: list, warm: true,
@@ -104,7 +112,7 @@ func (b *bencher) rows() []rowSpec {
 		specs = append(specs,
 			rowSpec{name: "page · random 50-session user, " + mix, group: "page", warm: true, profile: true,
 				script: randomScript(b.tokens.list, pagePath, zipf, browserEncoding)},
-			rowSpec{name: "page · random 50-session user, " + mix + " · no Accept-Encoding", group: "page", warm: true,
+			rowSpec{name: "page · random 50-session user, " + mix + noEncoding, group: "page", warm: true,
 				script: randomScript(b.tokens.list, pagePath, zipf, "")},
 		)
 	}
