@@ -144,8 +144,9 @@ func openStreams(ctx context.Context, base string, next *int, count int) (*strea
 }
 
 // openAttempts is how many times a stream is opened before its row fails: an open refused
-// 503 busy (the admission gate, while the rows before still drain) is sent again after its
-// Retry-After, as the page's own reconnect does.
+// 503 busy (the admission gate, while the rows before still drain: Retry-After 1) is sent
+// again after its Retry-After, as the page's own reconnect does. A longer Retry-After is
+// the stream limit (60 s), which waiting does not lift within a row: the row fails.
 const openAttempts = 10
 
 // open connects and reads the stream in the background until it ends; refused counts the

@@ -9,28 +9,13 @@ import (
 	"github.com/docodego/sessions/auth"
 )
 
-// apiSessionJSONSize is room for one session in the JSON list: most take 400-500 bytes,
-// a long user agent more.
-const apiSessionJSONSize = 640
-
 func (h *Handler) apiListSessions(c *fiber.Ctx) error {
 	cur := current(c)
 	rows, err := h.auth.Sessions(c.UserContext(), *cur)
 	if err != nil {
 		return err
 	}
-	// Sized for the whole list at once: grown by doubling, a 50-session list was copied
-	// eight times on its way to ~25 KB.
-	b := make([]byte, 0, len(`{"sessions":[]}`)+len(rows)*apiSessionJSONSize)
-	b = append(b, `{"sessions":[`...)
-	for i, s := range rows {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		a := h.newAPISession(s, cur.Session.ID)
-		b = a.appendJSON(b)
-	}
-	b = append(b, "]}"...)
+	b := sessionListJSON(len(rows), func(i int) apiSession { return h.newAPISession(rows[i], cur.Session.ID) })
 	sendJSONBytes(c, b)
 	compress(c)
 	return nil

@@ -19,15 +19,21 @@ func compress(c *fiber.Ctx) {
 	if c.Response().StatusCode() != fiber.StatusOK || !c.Request().Header.HasAcceptEncoding("gzip") {
 		return
 	}
-	// A buffer of its own per answer, which the answer then holds without a copy: pooled
-	// buffers saved nothing on the random mix (BENCHMARKS.md, "Caches").
-	body := c.Response().Body()
-	var out bytes.Buffer
-	out.Grow(len(body) / 4)
-	if gzipTo(&out, body) {
+	if gz, ok := gzipped(c.Response().Body()); ok {
 		c.Set(fiber.HeaderContentEncoding, "gzip")
-		c.Response().SetBodyRaw(out.Bytes())
+		c.Response().SetBodyRaw(gz) // a buffer of its own: no copy needed
 	}
+}
+
+// gzipped is body gzipped, in a buffer of its own, and whether that made it smaller.
+// Pooled buffers saved nothing on the random mix (BENCHMARKS.md, "Caches").
+func gzipped(body []byte) ([]byte, bool) {
+	var out bytes.Buffer
+	out.Grow(len(body) / 4) // lists and pages shrink ~7-9x
+	if !gzipTo(&out, body) {
+		return nil, false
+	}
+	return out.Bytes(), true
 }
 
 // gzipWriters are reused: each holds ~1 MB of compressor state, and the pages of every

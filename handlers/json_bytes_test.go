@@ -45,6 +45,19 @@ func TestAPISessionAppendJSONIsMarshal(t *testing.T) {
 	}
 }
 
+// The whole list is json.Marshal's {"sessions": [...]}, empty or not.
+func TestSessionListJSONIsMarshal(t *testing.T) {
+	for _, list := range [][]apiSession{{}, trickySessions()} {
+		want, err := json.Marshal(fiber.Map{"sessions": list})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := sessionListJSON(len(list), func(i int) apiSession { return list[i] }); string(got) != string(want) {
+			t.Errorf("got  %s\nwant %s", got, want)
+		}
+	}
+}
+
 // appendJSONTime writes MarshalJSON's bytes for any moment a list can hold, in UTC (its
 // own formatter) and in other zones, from 1970 to 9999, to the nanosecond and to the second.
 func TestAppendJSONTimeIsMarshal(t *testing.T) {
