@@ -88,7 +88,8 @@ func (p scalePopulation) sets() (everyone, list userSet) {
 var sessionColumns = []string{"id", "user_id", "token_hash", "user_agent", "browser", "os", "device_type", "label", "ip",
 	"created_at", "last_seen_at", "expires_at", "revoked_at"}
 
-// seedScale writes the population into store's (empty, migrated) database, at dsn. The
+// seedScale writes the population into store's (empty, migrated) database, at dsn, and the
+// audit log its sessions leave (seedAuditLog), as the small seed has it. The
 // COPY goes through a plain lib/pq pool: the app's driver wraps prepared statements for
 // its failover check, and lib/pq's COPY statement is not one of them.
 func seedScale(ctx context.Context, store *db.Store, dsn string, p scalePopulation) error {
@@ -101,24 +102,17 @@ func seedScale(ctx context.Context, store *db.Store, dsn string, p scalePopulati
 	if err != nil {
 		return err
 	}
-	var indexes []struct {
-		Name string `db:"indexname"`
-		Def  string `db:"indexdef"`
-	}
-	if err := store.DB().SelectContext(ctx, &indexes, `
-		SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() AND tablename = 'sessions'
-			AND indexname NOT IN (SELECT conname FROM pg_constraint WHERE conrelid = 'sessions'::regclass)`); err != nil {
+	if err := withoutIndexes(ctx, store, "sessions", func() error { return copyPopulation(ctx, conn, p, devices) }); err != nil {
 		return err
 	}
-	pre := []string{`ALTER TABLE sessions DISABLE TRIGGER USER`}
-	post := []string{`ALTER TABLE sessions ENABLE TRIGGER USER`}
-	for _, ix := range indexes {
-		pre = append(pre, `DROP INDEX `+pq.QuoteIdentifier(ix.Name))
-		post = append(post, ix.Def)
-	}
-	if err := execAll(ctx, store, pre...); err != nil {
+	if err := seedAuditLog(ctx, store); err != nil {
 		return err
 	}
+	return execAll(ctx, store, `VACUUM ANALYZE`)
+}
+
+// copyPopulation COPYs the people and their sessions.
+func copyPopulation(ctx context.Context, conn *sql.DB, p scalePopulation, devices [][5]string) error {
 	start := time.Now()
 	if err := copyRows(ctx, conn, "users", []string{"id", "email", "name", "password_hash"}, func(row func(...any) error) error {
 		for u := range p.people {
@@ -157,7 +151,7 @@ func seedScale(ctx context.Context, store *db.Store, dsn string, p scalePopulati
 		return err
 	}
 	logf("  %d sessions copied in %.1fs", p.sessions(), time.Since(start).Seconds())
-	return execAll(ctx, store, append(post, `VACUUM ANALYZE`)...)
+	return nil
 }
 
 // endedRow writes ended session n: its owner n mod people; revoked (odd n) or expired

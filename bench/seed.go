@@ -18,7 +18,7 @@ import (
 // are ended sessions (revoked or expired, kept for the "recently ended" list) spread over
 // everyone. Every token is real: token(u, j) is base64url(sha256("bench:u:j")) and the row
 // stores sha256(token), exactly what a sign-in stores, so the load generators send cookies
-// like any browser's.
+// like any browser's. The audit log holds the events those sessions left (seedAuditLog).
 const (
 	users         = 10_000
 	largeSessions = 1_000_000
@@ -152,7 +152,13 @@ func seed(ctx context.Context, store *db.Store, ended bool) error {
 			FROM generate_series(0, {LAST}) n`,
 			"U", "'e'", "J", "n", "N", "n", "POP", population, "LAST", n-1))
 	}
-	return execAll(ctx, store, append(stmts, `VACUUM ANALYZE`)...)
+	if err := execAll(ctx, store, stmts...); err != nil {
+		return err
+	}
+	if err := seedAuditLog(ctx, store); err != nil {
+		return err
+	}
+	return execAll(ctx, store, `VACUUM ANALYZE`)
 }
 
 func execAll(ctx context.Context, store *db.Store, stmts ...string) error {
