@@ -47,7 +47,7 @@ type EndedSession struct {
 // walked again), with the device that ended each. Part of SecurityActivity.
 const endedSessionsSQL = `
 	SELECT ` + endedPos + `, s.*, NULL, NULL, e.ended_at, e.revoked_at, e.revoked_by_session_id,
-		e.revoke_reason, b.browser, b.os, e.total
+		e.revoke_reason, b.browser, b.os, e.total, ` + noEvent + `
 	FROM (
 		SELECT *, count(*) OVER () AS total FROM (
 			SELECT s.ctid AS at, s.id, s.revoked_at, s.revoked_by_session_id, s.revoke_reason,

@@ -27,33 +27,51 @@ type ActivityQuery struct {
 }
 
 // The rows of securityActivitySQL and securityOverviewSQL, in their branches' order: the
-// activity row first (its session columns NULL), then the ended sessions, then (in the
-// overview) the live ones. Every row has the same columns: pos, activeSessionsColumns,
-// notices, events, and endedColumns. PostgreSQL's Append returns a UNION ALL's branches
-// one after the other, each in its own order (a parallel plan could interleave them: a
-// statement this small never gets one); pos says which list a row belongs to, and scan
-// checks the activity row comes first.
+// activity row first (its session columns NULL), then the events, then the ended sessions,
+// then (in the overview) the live ones. Every row has the same columns: pos,
+// activeSessionsColumns, notices, events, endedColumns and eventColumns. PostgreSQL's
+// Append returns a UNION ALL's branches one after the other, each in its own order (a
+// parallel plan could interleave them: a statement this small never gets one); pos says
+// which list a row belongs to, and scan checks the activity row comes first and the
+// events follow it.
 const (
 	activityPos = "0"
 	livePos     = "1"
 	endedPos    = "2"
+	eventPos    = "3"
 )
 
-// securityActivitySQL reads the three lists in one round trip. Notices and events are JSON
-// arrays on the activity row, whose objects have the Go field names of Notice and
-// AuditEvent, so they decode into them as they are. A nullable column is
-// {"String": v, "Valid": true}, the shape of sql.NullString; NULL leaves the field
-// invalid. A field added to Notice or AuditEvent must be added here
-// (TestSecurityActivityNamesEveryField). The ended sessions are plain rows, scanned as the
-// live ones are: built as JSON and decoded, they cost PostgreSQL a third more and the app
-// a tenth of the page's CPU (BENCHMARKS.md, issue 28).
+// eventColumns are an event row's last columns, in the order eventDest scans them;
+// noEvent is the same columns on every other row, and noSession activeSessionsColumns on
+// the rows that are no session. They are typed: a UNION of two untyped NULLs is text.
+const (
+	noSession = `NULL::uuid, NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::text,
+		NULL::bytea, NULL::bytea, NULL::bytea, NULL::text, NULL::text, NULL::text, NULL::text, NULL::text,
+		NULL::text, NULL::text, NULL::boolean, NULL::boolean, NULL::text, NULL::smallint`
+	eventColumns = `id, user_id, type, session_id, actor_session_id, ip, device_label, timestamptz_send(created_at), details`
+	noEvent      = `NULL::bigint, NULL::uuid, NULL::text, NULL::uuid, NULL::uuid, NULL::text, NULL::text, NULL::bytea, NULL::jsonb`
+)
+
+// securityActivitySQL reads the three lists in one round trip. Notices are a JSON array on
+// the activity row, whose objects have the Go field names of Notice, so they decode into
+// it as they are (there are at most five, and most pages have none). A field added to
+// Notice must be added here (TestSecurityActivityNamesEveryField). The events and the
+// ended sessions are plain rows: built as JSON and decoded, the 20 events of a page cost
+// the app a seventh of its CPU for the page, and the ended sessions cost PostgreSQL a
+// third more and the app a tenth (BENCHMARKS.md, issue 28). The activity row says how many
+// event rows follow it (events), so that scan reads them with their own columns.
 //   - notices: not dismissed by the viewing session (nor for everyone, before 00013), about
 //     another session that is still live, and newer than the viewing session itself;
 //   - events: keyset page, the index (user_id, created_at DESC, id DESC) serves every page;
+//     read once, for their count and their rows;
 //   - ended: endedSessionsSQL as it is ($1-$6), each row with the window's total.
 const securityActivitySQL = `
-	SELECT ` + activityPos + ` AS pos, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-		NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+	WITH events AS MATERIALIZED (
+		SELECT ` + auditColumns + ` FROM audit_events
+		WHERE user_id = $1 AND (created_at, id) < ($9, $10)
+		ORDER BY created_at DESC, id DESC LIMIT $11
+	)
+	SELECT ` + activityPos + ` AS pos, ` + noSession + `,
 	(SELECT COALESCE(json_agg(json_build_object('ID', n.id, 'SessionID', n.session_id,
 			'CreatedAt', n.created_at, 'Browser', n.browser, 'OS', n.os, 'IP', n.ip,
 			'City', n.city, 'CountryCode', n.country_code, 'NewCountry', n.new_country, 'Evicted', n.evicted)
@@ -69,17 +87,12 @@ const securityActivitySQL = `
 				AND NOT EXISTS (SELECT 1 FROM notice_dismissals d WHERE d.notice_id = n.id AND d.session_id = $7)
 			ORDER BY n.created_at DESC, n.id DESC LIMIT $8
 		) n) AS notices,
-	(SELECT COALESCE(json_agg(json_build_object('ID', e.id, 'UserID', e.user_id, 'Type', e.type,
-			'SessionID', json_build_object('String', e.session_id, 'Valid', e.session_id IS NOT NULL),
-			'ActorSessionID', json_build_object('String', e.actor_session_id, 'Valid', e.actor_session_id IS NOT NULL),
-			'IP', e.ip, 'DeviceLabel', e.device_label, 'CreatedAt', e.created_at, 'Details', e.details)
-			ORDER BY e.created_at DESC, e.id DESC), '[]')
-		FROM (
-			SELECT ` + auditColumns + ` FROM audit_events
-			WHERE user_id = $1 AND (created_at, id) < ($9, $10)
-			ORDER BY created_at DESC, id DESC LIMIT $11
-		) e) AS events,
-		NULL::timestamptz, NULL::timestamptz, NULL::uuid, NULL::text, NULL::text, NULL::text, NULL::bigint
+	(SELECT count(*) FROM events) AS events,
+		NULL::timestamptz, NULL::timestamptz, NULL::uuid, NULL::text, NULL::text, NULL::text, NULL::bigint, ` + noEvent + `
+	UNION ALL
+	(SELECT ` + eventPos + `, ` + noSession + `, NULL, NULL,
+		NULL, NULL, NULL, NULL, NULL, NULL, NULL, ` + eventColumns + `
+	FROM events ORDER BY created_at DESC, id DESC)
 	UNION ALL
 	(` + endedSessionsSQL + `)`
 

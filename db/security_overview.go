@@ -24,7 +24,8 @@ type SecurityOverview struct {
 // activeSessionsSQL's idleSince and bornSince ($3 is its now).
 const securityOverviewSQL = securityActivitySQL + `
 	UNION ALL
-	(SELECT ` + livePos + `, ` + activeSessionsColumns + `, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+	(SELECT ` + livePos + `, ` + activeSessionsColumns + `, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+		` + noEvent + `
 	FROM sessions
 	WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $3 AND last_seen_at > $12
 		AND created_at > $13
@@ -64,28 +65,32 @@ type endedColumns struct {
 	total                       sql.NullInt64
 }
 
-// scan reads the activity row, then the ended and the live sessions.
+// scan reads the activity row, then the events it counts, then the ended and the live
+// sessions. Each kind of row is scanned through its own pointers (overviewRow), the
+// columns it leaves NULL into skip.
 func (o *SecurityOverview) scan(rows *sql.Rows, userID string) error {
 	var (
-		pos             sql.RawBytes // scanned as text: compared with no allocation
-		skip            any
-		notices, events []byte
-		ended           endedColumns
+		pos     sql.RawBytes // scanned as text: compared with no allocation
+		skip    any
+		notices []byte
+		events  int
+		ended   endedColumns
+		e       AuditEvent
+		r       = new(Session)
 	)
 	extra := []any{&ended.endedAt, &ended.revokedAt, &ended.revokedBy, &ended.reason, &ended.by, &ended.byOS, &ended.total}
-	dest := make([]any, 0, 32)
-	dest = append(dest, &pos)
-	for range len(sessionDest(new(Session))) {
-		dest = append(dest, &skip)
-	}
-	dest = append(append(dest, &notices, &events), extra...)
+	row := overviewRow{pos: &pos, skip: &skip}
+	activity := row.dest(nil, &notices, &events, nil, nil)
+	event := row.dest(nil, nil, nil, nil, eventDest(&e))
+	session := row.dest(sessionDest(r), nil, nil, extra, nil)
+
 	if !rows.Next() {
 		if err := rows.Err(); err != nil {
 			return err
 		}
 		return errors.New("no activity row")
 	}
-	if err := rows.Scan(dest...); err != nil {
+	if err := rows.Scan(activity...); err != nil {
 		return err
 	}
 	if string(pos) != activityPos {
@@ -94,12 +99,21 @@ func (o *SecurityOverview) scan(rows *sql.Rows, userID string) error {
 	if err := json.Unmarshal(notices, &o.Notices); err != nil {
 		return err
 	}
-	if err := json.Unmarshal(events, &o.Events); err != nil {
-		return err
+	o.Events = make([]AuditEvent, 0, events)
+	for range events {
+		if !rows.Next() {
+			return fmt.Errorf("%d of %d events: %w", len(o.Events), events, rows.Err())
+		}
+		e = AuditEvent{}
+		if err := rows.Scan(event...); err != nil {
+			return err
+		}
+		if string(pos) != eventPos {
+			return fmt.Errorf("a row at position %q among the events", pos)
+		}
+		o.Events = append(o.Events, e)
 	}
-	r := new(Session)
-	dest = append(append(append(dest[:1], sessionDest(r)...), &skip, &skip), extra...)
-	live, err := collectSessions(rows, userID, r, dest, func() (bool, error) {
+	live, err := collectSessions(rows, userID, r, session, func() (bool, error) {
 		switch string(pos) {
 		case livePos:
 			return true, nil
@@ -114,4 +128,46 @@ func (o *SecurityOverview) scan(rows *sql.Rows, userID string) error {
 	})
 	o.Live = live
 	return err
+}
+
+// overviewRow builds the Scan pointers of one kind of overview row.
+type overviewRow struct {
+	pos  *sql.RawBytes
+	skip *any
+}
+
+// dest is pos, then session (activeSessionsColumns), notices, events, ended (endedColumns)
+// and event (eventColumns); a nil part is that many columns left NULL, read into skip.
+func (w overviewRow) dest(session []any, notices, events any, ended, event []any) []any {
+	d := make([]any, 0, 48)
+	d = append(d, w.pos)
+	d = append(d, w.or(session, sessionColumnCount)...)
+	d = append(d, w.or([]any{notices, events}, 2)...)
+	d = append(d, w.or(ended, endedColumnCount)...)
+	return append(d, w.or(event, eventColumnCount)...)
+}
+
+// or is part with skip for each nil in it, or n skips when part is nil.
+func (w overviewRow) or(part []any, n int) []any {
+	s := make([]any, n)
+	for i := range s {
+		s[i] = w.skip
+		if part != nil && part[i] != nil {
+			s[i] = part[i]
+		}
+	}
+	return s
+}
+
+// The number of columns of each part of an overview row.
+const (
+	sessionColumnCount = 21 // activeSessionsColumns, sessionDest
+	endedColumnCount   = 7  // endedColumns
+	eventColumnCount   = 9  // eventColumns, eventDest
+)
+
+// eventDest points at e's fields in eventColumns' order.
+func eventDest(e *AuditEvent) []any {
+	return []any{&e.ID, &e.UserID, &e.Type, &e.SessionID, &e.ActorSessionID, &e.IP, &e.DeviceLabel,
+		sentTime{&e.CreatedAt}, &e.Details}
 }
