@@ -102,7 +102,10 @@ func (o *SecurityOverview) scan(rows *sql.Rows, userID string) error {
 	o.Events = make([]AuditEvent, 0, events)
 	for range events {
 		if !rows.Next() {
-			return fmt.Errorf("%d of %d events: %w", len(o.Events), events, rows.Err())
+			if err := rows.Err(); err != nil {
+				return err
+			}
+			return fmt.Errorf("%d event rows of the %d counted", len(o.Events), events)
 		}
 		e = AuditEvent{}
 		if err := rows.Scan(event...); err != nil {
