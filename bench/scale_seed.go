@@ -102,7 +102,7 @@ func seedScale(ctx context.Context, store *db.Store, dsn string, p scalePopulati
 	if err != nil {
 		return err
 	}
-	if err := withoutIndexes(ctx, store, "sessions", func() error { return copyPopulation(ctx, conn, p, devices) }); err != nil {
+	if err := bulkWrite(ctx, store, "sessions", func() error { return copyPopulation(ctx, conn, p, devices) }); err != nil {
 		return err
 	}
 	if err := seedAuditLog(ctx, store); err != nil {

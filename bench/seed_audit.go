@@ -38,13 +38,13 @@ const auditLogSQL = `
 // built again after, and its triggers (live updates, the security revision) off: a seed
 // notifies no one, and every revision starts at 1 either way.
 func seedAuditLog(ctx context.Context, store *db.Store) error {
-	return withoutIndexes(ctx, store, "audit_events", func() error { return execAll(ctx, store, auditLogSQL) })
+	return bulkWrite(ctx, store, "audit_events", func() error { return execAll(ctx, store, auditLogSQL) })
 }
 
-// withoutIndexes runs fill with table's user triggers off and its secondary indexes (those
+// bulkWrite runs fill with table's user triggers off and its secondary indexes (those
 // behind no constraint) dropped, then builds the indexes again from their definitions as
-// pg_indexes had them: bulk writes go faster that way.
-func withoutIndexes(ctx context.Context, store *db.Store, table string, fill func() error) error {
+// pg_indexes had them and turns the triggers back on: bulk writes go faster that way.
+func bulkWrite(ctx context.Context, store *db.Store, table string, fill func() error) error {
 	var indexes []struct {
 		Name string `db:"indexname"`
 		Def  string `db:"indexdef"`

@@ -42,9 +42,11 @@ const (
 )
 
 // eventColumns are an event row's last columns, in the order eventDest scans them;
-// noEvent is the same columns on every other row, and noSession activeSessionsColumns on
-// the rows that are no session. They are typed: a UNION of two untyped NULLs is text.
+// noEvent is the same columns on every other row, noSession activeSessionsColumns on the
+// rows that are no session, and noEnded endedColumns on the rows that are no ended session.
+// They are typed: a UNION of two untyped NULLs is text.
 const (
+	noEnded   = `NULL::timestamptz, NULL::timestamptz, NULL::uuid, NULL::text, NULL::text, NULL::text, NULL::bigint`
 	noSession = `NULL::uuid, NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::text,
 		NULL::bytea, NULL::bytea, NULL::bytea, NULL::text, NULL::text, NULL::text, NULL::text, NULL::text,
 		NULL::text, NULL::text, NULL::boolean, NULL::boolean, NULL::text, NULL::smallint`
@@ -88,10 +90,9 @@ const securityActivitySQL = `
 			ORDER BY n.created_at DESC, n.id DESC LIMIT $8
 		) n) AS notices,
 	(SELECT count(*) FROM events) AS events,
-		NULL::timestamptz, NULL::timestamptz, NULL::uuid, NULL::text, NULL::text, NULL::text, NULL::bigint, ` + noEvent + `
+		` + noEnded + `, ` + noEvent + `
 	UNION ALL
-	(SELECT ` + eventPos + `, ` + noSession + `, NULL, NULL,
-		NULL, NULL, NULL, NULL, NULL, NULL, NULL, ` + eventColumns + `
+	(SELECT ` + eventPos + `, ` + noSession + `, NULL, NULL, ` + noEnded + `, ` + eventColumns + `
 	FROM events ORDER BY created_at DESC, id DESC)
 	UNION ALL
 	(` + endedSessionsSQL + `)`

@@ -24,8 +24,7 @@ type SecurityOverview struct {
 // activeSessionsSQL's idleSince and bornSince ($3 is its now).
 const securityOverviewSQL = securityActivitySQL + `
 	UNION ALL
-	(SELECT ` + livePos + `, ` + activeSessionsColumns + `, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-		` + noEvent + `
+	(SELECT ` + livePos + `, ` + activeSessionsColumns + `, NULL, NULL, ` + noEnded + `, ` + noEvent + `
 	FROM sessions
 	WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $3 AND last_seen_at > $12
 		AND created_at > $13

@@ -31,7 +31,7 @@ func TestEventColumnsAreEveryField(t *testing.T) {
 	if strings.Count(noSession, ",")+1 != sessionColumnCount {
 		t.Errorf("noSession has %d columns, want %d", strings.Count(noSession, ",")+1, sessionColumnCount)
 	}
-	if n := reflect.TypeOf(endedColumns{}).NumField(); n != endedColumnCount {
+	if n := reflect.TypeOf(endedColumns{}).NumField(); n != endedColumnCount || strings.Count(noEnded, ",")+1 != n {
 		t.Errorf("endedColumns has %d fields; counted %d", n, endedColumnCount)
 	}
 }
