@@ -154,8 +154,9 @@ func copyPopulation(ctx context.Context, conn *sql.DB, p scalePopulation, device
 	return nil
 }
 
-// endedRow writes ended session n: its owner n mod people; revoked (odd n) or expired
-// (even n); ended 31-60 days ago when it is one of the past ones (spread evenly over n),
+// endedRow writes ended session n: its owner n mod people; revoked or expired by turns
+// for each owner (n / people odd or even: people is even, so n's own parity is its owner's);
+// ended 31-60 days ago when it is one of the past ones (spread evenly over n),
 // else 1-20 days ago, last seen an hour before its end.
 func endedRow(row func(...any) error, p scalePopulation, n int, now time.Time, devices [][5]string) error {
 	day := 24 * time.Hour
@@ -167,7 +168,7 @@ func endedRow(row func(...any) error, p scalePopulation, n int, now time.Time, d
 	}
 	created, expires := end.Add(-48*time.Hour), end.Add(28*day)
 	var revoked any = end
-	if n%2 == 0 {
+	if n/p.people%2 == 0 {
 		created, expires, revoked = end.Add(-30*day), end, nil
 	}
 	d := devices[n%len(devices)]

@@ -142,13 +142,15 @@ func seed(ctx context.Context, store *db.Store, ended bool) error {
 	if ended {
 		n := largeSessions - liveTotal() - 2*deleters*perDeleter - 2*deleters
 		// Ended sessions of the population: half revoked, half expired, within the last
-		// weeks (the janitor's retention keeps them).
+		// weeks (the janitor's retention keeps them). Each person's alternate (n / POP, not
+		// n: POP is even, so n's parity is its owner's, and the page's users, all odd, had
+		// only revoked ones).
 		stmts = append(stmts, sqlf(insertSessions+`
 			SELECT gen_random_uuid(), ('00000000-0000-4000-a000-' || lpad(to_hex(n % {POP}), 12, '0'))::uuid,
 				sha256(convert_to(`+tokenSQL+`, 'UTF8')), `+deviceSQL+`, `+ipSQL+`,
 				now() - (n % 600 + 48) * interval '1 hour', now() - (n % 500 + 24) * interval '1 hour',
-				CASE WHEN n % 2 = 0 THEN now() - (n % 20 + 1) * interval '1 hour' ELSE now() + interval '20 days' END,
-				CASE WHEN n % 2 = 1 THEN now() - (n % 400 + 1) * interval '1 hour' END
+				CASE WHEN n / {POP} % 2 = 0 THEN now() - (n % 20 + 1) * interval '1 hour' ELSE now() + interval '20 days' END,
+				CASE WHEN n / {POP} % 2 = 1 THEN now() - (n % 400 + 1) * interval '1 hour' END
 			FROM generate_series(0, {LAST}) n`,
 			"U", "'e'", "J", "n", "N", "n", "POP", population, "LAST", n-1))
 	}
