@@ -38,27 +38,32 @@ type EndedSession struct {
 // $3, most recently ended first, at most $5: $4 is the idle timeout that ends unused
 // sessions, $6 the maximum lifetime in force (it ends sessions before their stored end
 // when it was lowered since they began). Its rows have the columns of securityActivitySQL's
-// rows, at endedPos. total is how many ended in the window, $5 or not: the rows are all
-// read to be sorted anyway, so counting them costs one WindowAgg over the user's rows, no
-// second scan. That WindowAgg and its sort carry only the id and what decides the order: with
-// every column of every row of the user they cost a third of the statement (BENCHMARKS.md,
-// issue 28). The rows shown are read again after the LIMIT, at the ctid the scan found them
-// at (a TID scan: the statement's snapshot still sees that version there, and no index is
-// walked again), with the device that ended each. Part of SecurityActivity.
+// rows, at endedPos. total is how many ended in the window, $5 or not: every session of the
+// user is looked at to be sorted anyway, so counting them costs one WindowAgg, no second
+// scan. The revoked ones are read from sessions_user_revoked_ends_idx alone (an index-only
+// scan, migration 00022), the others from the live index, whose heap tuples hold their
+// last_seen_at; only the id and what decides the order go through the sort (with every
+// column of every row it cost a third of the statement). The rows shown are read again by
+// id, with the device that ended each. Part of SecurityActivity.
 const endedSessionsSQL = `
 	SELECT ` + endedPos + `, s.*, NULL, NULL, e.ended_at, e.revoked_at, e.revoked_by_session_id,
 		e.revoke_reason, b.browser, b.os, e.total, ` + noEvent + `
 	FROM (
 		SELECT *, count(*) OVER () AS total FROM (
-			SELECT s.ctid AS at, s.id, s.revoked_at, s.revoked_by_session_id, s.revoke_reason,
-				LEAST(s.revoked_at, s.expires_at, s.last_seen_at + make_interval(secs => $4),
-					s.created_at + make_interval(secs => $6)) AS ended_at
-			FROM sessions s
-			WHERE s.user_id = $1
+			SELECT id, revoked_at, revoked_by_session_id, revoke_reason,
+				LEAST(revoked_at, expires_at, revoked_last_seen_at + make_interval(secs => $4),
+					created_at + make_interval(secs => $6)) AS ended_at
+			FROM sessions
+			WHERE user_id = $1 AND revoked_at IS NOT NULL
+			UNION ALL
+			SELECT id, NULL, NULL, NULL,
+				LEAST(expires_at, last_seen_at + make_interval(secs => $4), created_at + make_interval(secs => $6))
+			FROM sessions
+			WHERE user_id = $1 AND revoked_at IS NULL
 		) x
 		WHERE ended_at >= $2 AND ended_at <= $3
 		ORDER BY ended_at DESC, id LIMIT $5
 	) e
-	CROSS JOIN LATERAL (SELECT ` + activeSessionsColumns + ` FROM sessions WHERE ctid = e.at) s
+	CROSS JOIN LATERAL (SELECT ` + activeSessionsColumns + ` FROM sessions WHERE id = e.id) s
 	LEFT JOIN sessions b ON b.id = e.revoked_by_session_id
 	ORDER BY e.ended_at DESC, e.id`

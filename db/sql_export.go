@@ -11,6 +11,8 @@ const (
 	SecurityActivitySQL = securityActivitySQL
 	// SecurityOverviewSQL is SecurityActivitySQL and ActiveSessionsSQL in one statement.
 	SecurityOverviewSQL = securityOverviewSQL
+	// TouchSessionsSQL is TouchSession's batched last-seen write.
+	TouchSessionsSQL = touchSessionsSQL
 	// DeleteEndedSessionsSQL is the janitor's batch.
 	DeleteEndedSessionsSQL = deleteEndedSessionsSQL
 )
