@@ -7,7 +7,10 @@
 -- shown. last_seen_at itself cannot be in an index: the last-seen write would stop being a
 -- heap-only update (00012). revoked_last_seen_at is last_seen_at once the session is
 -- revoked, NULL before, so that write leaves it (and so the index) as it was. It replaces
--- sessions_user_ended_idx, which no query used.
+-- sessions_user_ended_idx, which no query used. Adding a stored column rewrites the table
+-- under an exclusive lock, as 00010's device_bound did: on a held bench cluster of a million
+-- sessions (2 cores) the column, the index and a VACUUM ANALYZE took 8.8 s, during which
+-- the instances already running wait for it.
 ALTER TABLE sessions ADD COLUMN revoked_last_seen_at timestamptz
     GENERATED ALWAYS AS (CASE WHEN revoked_at IS NOT NULL THEN last_seen_at END) STORED;
 CREATE INDEX sessions_user_revoked_ends_idx ON sessions (user_id)
